@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Creates .venv with a Python 3.12 or 3.13 interpreter and installs the project into it.
+# Mesa 3.5 needs Python >= 3.12; this machine's default python3 may be older, so we search.
+# Re-running is cheap: the install is skipped while pyproject.toml is unchanged.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-dev}"
+
+supported() { "$1" -c 'import sys; sys.exit(0 if (3, 12) <= sys.version_info[:2] < (3, 14) else 1)' 2>/dev/null; }
+
+find_python() {
+    local c
+    if [ -n "${FEEDSIM_PYTHON:-}" ]; then
+        supported "$FEEDSIM_PYTHON" && { echo "$FEEDSIM_PYTHON"; return 0; }
+        echo "error: FEEDSIM_PYTHON=$FEEDSIM_PYTHON is not a Python 3.12 or 3.13 interpreter" >&2
+        return 1
+    fi
+    for c in python3.12 python3.13 python3; do
+        command -v "$c" >/dev/null 2>&1 && supported "$(command -v "$c")" && { command -v "$c"; return 0; }
+    done
+    local roots=("${PYENV_ROOT:-$HOME/.pyenv}/versions" /usr/local/bin /opt/python)
+    for r in "${roots[@]}"; do
+        for c in "$r"/3.12*/bin/python3 "$r"/3.13*/bin/python3 "$r"/python3.12 "$r"/python3.13; do
+            [ -x "$c" ] && supported "$c" && { echo "$c"; return 0; }
+        done
+    done
+    echo "error: no Python 3.12 or 3.13 interpreter found (looked on PATH and under ~/.pyenv/versions)." >&2
+    echo "       Install one (e.g. 'pyenv install 3.12') or set FEEDSIM_PYTHON=/path/to/python3.12." >&2
+    return 1
+}
+
+stamp=".venv/.installed-$extras"
+want="$(cat pyproject.toml | sha1sum | cut -c1-16)"
+if [ -x .venv/bin/python ] && supported .venv/bin/python && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    exit 0
+fi
+py="$(find_python)"
+echo "setting up .venv with $("$py" --version 2>&1) ($py)" >&2
+if ! { [ -x .venv/bin/python ] && supported .venv/bin/python; }; then
+    rm -rf .venv
+    "$py" -m venv .venv
+fi
+log=.venv/install.log
+if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".[$extras]"; } >"$log" 2>&1; then
+    grep -v '^WARNING: Location' "$log" | tail -30 >&2
+    echo "error: installing the project failed; full log in $log" >&2
+    exit 1
+fi
+rm -f .venv/.installed-*
+echo "$want" > "$stamp"

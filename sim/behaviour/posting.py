@@ -1,0 +1,155 @@
+"""Posting by reward learning: when to post (Lindstrom et al. 2021; Turner et al. 2025) and what to
+post (social learning of outrage, Brady et al. 2021).
+
+When. Each user has an expected reward R (likes per post), a habitual delay H (awake hours between
+posts), a habit weight w and a cost C. The policy delay is
+
+    P = w * H + (1 - w) * C / R
+
+and the next delay is exponential with mean P, counted only in awake hours. The draw is kept as a unit
+exponential E times P, so when P changes before the user posts again the remaining wait is rescaled
+(memorylessness). After a post, H += alpha_habit * (delay - H). When the post's likes are in
+(``feedback_delay_hours`` after posting), R += alpha_reward * (likes - R). With w = 0 (pure reward
+learning) doubling R halves P: the reward-rate law of Lindstrom et al. (2021).
+
+What. Each user holds a value Q[s] per style s (personal, idealised, outrage, informational) in
+log(1 + likes) units and chooses a style with probability proportional to prior[s] * exp(beta * Q[s]);
+when the likes are in, Q[s] += style_learning_rate * (log(1 + likes) - Q[s]). A ranking that rewards
+outrage or idealisation therefore teaches authors to produce more of it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, prange
+
+from sim.config import STYLES
+from sim.rng import exponential, normal, uniform
+from sim.state import CD_OUTRAGE_POSTS, CD_POSTS, N_STYLES, OUTRAGE, TOT_POSTS
+
+
+class PostingParams(NamedTuple):
+    reward_floor: float
+    style_learning_rate: float
+    style_beta: float
+    quality_sd: float
+
+
+def params(cfg) -> PostingParams:
+    pc = cfg.behaviour.posting
+    return PostingParams(
+        reward_floor=float(pc.reward_floor), style_learning_rate=float(pc.style_learning_rate),
+        style_beta=float(pc.style_inverse_temperature), quality_sd=float(pc.quality_logit_sd),
+    )
+
+
+def quality_means(cfg) -> np.ndarray:
+    return np.array([cfg.behaviour.posting.quality_logit_mean[s] for s in STYLES], np.float64)
+
+
+@njit(inline="always")
+def policy_delay(w, habit_delay, cost, expected_likes, floor):
+    return w * habit_delay + (1.0 - w) * cost / max(expected_likes, floor)
+
+
+@njit(parallel=True, cache=True)
+def tick(awake_min, active, clock, delay_since, wants):
+    """Run every posting clock for the awake part of this hour; flag users whose clock expired."""
+    for u in prange(clock.shape[0]):
+        h = awake_min[u] / 60.0
+        wants[u] = 0
+        if h <= 0:
+            continue
+        clock[u] -= h
+        delay_since[u] += h
+        if clock[u] <= 0 and active[u] == 1:
+            wants[u] = 1
+
+
+@njit(cache=True)
+def create_posts(key_clock, key_style, key_quality, hour, p, posters, slots, first_id, w, alpha_habit,
+                 cost, expected_likes, habit_delay, clock, delay_since, last_post_id, style_value,
+                 style_prior, quality_mean, close_indptr, close_indices, notif_pending, calendar_day,
+                 totals, post_id, author, created_hour, style, quality, prev_by_author, likes, impressions,
+                 likes_left, likes_right, impressions_left, impressions_right, hostile_replies,
+                 mf_intercept, mf_factor, side_likes_a, side_likes_b, side_impressions_a, side_impressions_b,
+                 bridging):
+    """Create one post for each user in ``posters`` (ascending ids) in the reserved ring slots."""
+    probs = np.empty(N_STYLES, np.float64)
+    for k in range(posters.shape[0]):
+        u = posters[k]
+        slot = slots[k]
+        pid = first_id + k
+        if last_post_id[u] >= 0:
+            habit_delay[u] += alpha_habit[u] * (delay_since[u] - habit_delay[u])
+        delay_since[u] = 0.0
+        clock[u] = exponential(key_clock, hour, u, 0) * policy_delay(
+            w[u], habit_delay[u], cost[u], expected_likes[u], p.reward_floor)
+
+        vmax = style_value[u, 0]
+        for s in range(1, N_STYLES):
+            vmax = max(vmax, style_value[u, s])
+        total = 0.0
+        for s in range(N_STYLES):
+            probs[s] = style_prior[u, s] * np.exp(p.style_beta * (style_value[u, s] - vmax))
+            total += probs[s]
+        r = uniform(key_style, hour, u, 0) * total
+        chosen = N_STYLES - 1
+        acc = 0.0
+        for s in range(N_STYLES):
+            acc += probs[s]
+            if r < acc:
+                chosen = s
+                break
+        z = quality_mean[chosen] + p.quality_sd * normal(key_quality, hour, u, 0)
+
+        post_id[slot] = pid
+        author[slot] = u
+        created_hour[slot] = hour
+        style[slot] = chosen
+        quality[slot] = 1.0 / (1.0 + np.exp(-z))
+        prev_by_author[slot] = last_post_id[u]
+        likes[slot] = 0
+        impressions[slot] = 0
+        likes_left[slot] = 0
+        likes_right[slot] = 0
+        impressions_left[slot] = 0
+        impressions_right[slot] = 0
+        hostile_replies[slot] = 0
+        mf_intercept[slot] = 0.0
+        mf_factor[slot] = 0.0
+        side_likes_a[slot] = 0
+        side_likes_b[slot] = 0
+        side_impressions_a[slot] = 0
+        side_impressions_b[slot] = 0
+        bridging[slot] = 0.0
+        last_post_id[u] = pid
+
+        calendar_day[u, CD_POSTS] += 1
+        totals[u, TOT_POSTS] += 1
+        if chosen == OUTRAGE:
+            calendar_day[u, CD_OUTRAGE_POSTS] += 1
+        for e in range(close_indptr[u], close_indptr[u + 1]):
+            notif_pending[close_indices[e]] += 1
+
+
+@njit(cache=True)
+def learn_from_feedback(p, first_id, end_id, post_id, author, style, likes, w, alpha_reward, cost,
+                        expected_likes, habit_delay, clock, style_value):
+    """Reward learning from the posts whose likes are now in (ids first_id .. end_id - 1)."""
+    cap = post_id.shape[0]
+    for pid in range(first_id, end_id):
+        slot = pid % cap
+        if post_id[slot] != pid:
+            continue
+        u = author[slot]
+        old = policy_delay(w[u], habit_delay[u], cost[u], expected_likes[u], p.reward_floor)
+        expected_likes[u] = max(expected_likes[u] + alpha_reward[u] * (likes[slot] - expected_likes[u]),
+                                p.reward_floor)
+        new = policy_delay(w[u], habit_delay[u], cost[u], expected_likes[u], p.reward_floor)
+        if clock[u] > 0:
+            clock[u] *= new / old
+        s = style[slot]
+        style_value[u, s] += p.style_learning_rate * (np.log1p(likes[slot]) - style_value[u, s])

@@ -1,0 +1,332 @@
+"""Responding to an item: the like decision, dwell time and whether to keep scrolling.
+
+    p(like) = logistic(b0 + b_tie*tie + b_agree*agreement
+                       + outrage * (b_outrage*susceptibility + b_outrage_agree*agreement)
+                       + b_ideal*idealised + b_quality*quality + b_pop*log(1 + visible likes)
+                       + b_support_tie*supportive*tie)
+
+Outrage is liked by the in-group and disliked by the out-group (Brady et al. 2017; Rathje, Van Bavel &
+van der Linden 2021); visible like counts raise liking (Sherman et al. 2016); ties matter most (Bakshy
+et al. 2012). Dwell time is log-normal around dwell_base + dwell_engagement * p(like) seconds. After each
+item the user continues with probability
+
+    logistic(c0 + c_engagement*recent_engagement + c_habit*habit + c_self_control*sleep_debt
+             - fatigue*items_so_far)
+
+where recent_engagement is a moving average of p(like) over the items seen (infinite scroll rewards
+engaging feeds), sleep debt weakens self-control (Hagger et al. 2010), and a stopping cue ends the
+session with an extra probability once it is shown. A re-shown item is liked at a tenth of the rate.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, prange
+
+from sim.behaviour.comparison import impact as comparison_impact
+from sim.behaviour.comparison import mood_change as comparison_mood_change
+from sim.behaviour.comparison import self_esteem_change as comparison_self_esteem_change
+from sim.behaviour.comparison import status_gap
+from sim.ranking.bridging import observe as bridging_observe
+from sim.ranking.bridging import score as bridging_score
+from sim.ranking.seen import mark_seen
+from sim.rng import normal, uniform
+from sim.state import (
+    BED_SESSION, CD_BRIDGING, CD_HOSTILE, CD_IDEALISED, CD_ITEMS, CD_LIKES_GIVEN, CD_LIKES_RECEIVED,
+    CD_BED_MINUTES, CD_MINUTES, CD_NIGHT_MINUTES, CD_SESSIONS, CD_SUPPORTIVE, CD_UPWARD, DAY_SESSION,
+    IDEALISED, NIGHT_SESSION, OUTRAGE, PERSONAL, TOT_EXPERIENCES, TOT_LIKES_RECEIVED, TOT_MINUTES,
+    TOT_NEGATIVE, TOT_NIGHT_MINUTES, TOT_UPWARD, UD_CIVIL_CROSSCUT, UD_EXPERIENCES, UD_MEANINGFUL,
+    UD_MINUTES, UD_NEGATIVE, UD_OUTGROUP_HOSTILE, UD_POSITIVE, UD_UPWARD_SE,
+)
+
+SEEN_LIKE_FACTOR = 0.1
+
+
+class ResponseParams(NamedTuple):
+    b0: float
+    b_tie: float
+    b_agree: float
+    b_outrage: float
+    b_outrage_agree: float
+    b_ideal: float
+    b_quality: float
+    b_pop: float
+    b_support_tie: float
+    dwell_base_s: float
+    dwell_engagement_s: float
+    dwell_sd_log: float
+    c0: float
+    c_engagement: float
+    c_habit: float
+    c_self_control: float
+    fatigue: float
+    hostile_reply_prob: float
+    max_session_min: float
+
+
+def params(cfg) -> ResponseParams:
+    r = cfg.behaviour.response
+    return ResponseParams(
+        b0=float(r.like_intercept), b_tie=float(r.like_tie), b_agree=float(r.like_agreement),
+        b_outrage=float(r.like_outrage), b_outrage_agree=float(r.like_outrage_agreement),
+        b_ideal=float(r.like_idealised), b_quality=float(r.like_quality), b_pop=float(r.like_popularity),
+        b_support_tie=float(r.like_supportive_tie), dwell_base_s=float(r.dwell_base_s),
+        dwell_engagement_s=float(r.dwell_engagement_s), dwell_sd_log=float(r.dwell_sd_log),
+        c0=float(r.continue_intercept), c_engagement=float(r.continue_engagement),
+        c_habit=float(r.continue_habit),
+        c_self_control=float(cfg.behaviour.sessions.self_control_per_debt_h),
+        fatigue=float(r.continue_fatigue_per_item), hostile_reply_prob=float(r.hostile_reply_prob),
+        max_session_min=float(r.max_session_minutes),
+    )
+
+
+@njit(inline="always")
+def like_logit(p, tie, agreement, outrage, idealised, supportive, quality, log_likes_visible,
+               susceptibility):
+    z = p.b0 + p.b_tie * tie + p.b_agree * agreement
+    z += outrage * (p.b_outrage * susceptibility + p.b_outrage_agree * agreement)
+    z += p.b_ideal * idealised + p.b_quality * quality + p.b_pop * log_likes_visible
+    z += p.b_support_tie * supportive * tie
+    return z
+
+
+@njit(inline="always")
+def logistic(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+@njit(inline="always")
+def expected_dwell_s(p, p_like):
+    return p.dwell_base_s + p.dwell_engagement_s * p_like
+
+
+@njit(inline="always")
+def continue_probability(p, recent_engagement, habit, sleep_debt_h, items_so_far):
+    return logistic(p.c0 + p.c_engagement * recent_engagement + p.c_habit * habit
+                    + p.c_self_control * sleep_debt_h - p.fatigue * items_so_far)
+
+
+# --------------------------------------------------------------------------------------------------
+# scrolling a ranked feed
+
+# Weight of the newest item in the moving average of engagement that keeps a user scrolling.
+ENGAGEMENT_EMA = 0.3
+
+
+class ScrollParams(NamedTuple):
+    session_mood_cap: float
+    hostile_mood: float
+    supportive_mood: float
+    like_given_mood: float
+    outgroup_distance: float
+    arousal_min_per_hostile: float
+    fall_back_asleep_min: float
+    bridging_min_rate: float
+    bridging_min_impressions: int
+    stop_cue_items: int  # 0 = infinite scroll
+    stop_cue_prob: float
+
+
+def scroll_params(cfg) -> ScrollParams:
+    w, sl, pl, mt = cfg.behaviour.wellbeing, cfg.behaviour.sleep, cfg.platform, cfg.metrics
+    return ScrollParams(
+        session_mood_cap=float(w.session_mood_cap), hostile_mood=float(w.hostile_mood), supportive_mood=float(w.supportive_mood),
+        like_given_mood=float(w.like_given_mood), outgroup_distance=float(cfg.behaviour.opinion.outgroup_distance),
+        arousal_min_per_hostile=float(sl.arousal_latency_min_per_hostile),
+        fall_back_asleep_min=float(sl.fall_back_asleep_min),
+        bridging_min_rate=float(mt.bridging_min_rate), bridging_min_impressions=int(mt.bridging_min_impressions),
+        stop_cue_items=int(pl.stopping_cue_items) if pl.feed_end == "stopping_cue" else 0,
+        stop_cue_prob=float(pl.stopping_cue_stop),
+    )
+
+
+class ScrollKeys(NamedTuple):
+    dwell: np.uint64
+    like: np.uint64
+    cont: np.uint64
+    reply: np.uint64
+
+
+class FeedPosts(NamedTuple):
+    post_id: np.ndarray
+    author: np.ndarray
+    style: np.ndarray
+    quality: np.ndarray
+    likes: np.ndarray
+    impressions: np.ndarray
+    likes_left: np.ndarray
+    likes_right: np.ndarray
+    impressions_left: np.ndarray
+    impressions_right: np.ndarray
+    hostile_replies: np.ndarray
+    mf_intercept: np.ndarray
+    mf_factor: np.ndarray
+    side_likes_a: np.ndarray
+    side_likes_b: np.ndarray
+    side_impressions_a: np.ndarray
+    side_impressions_b: np.ndarray
+    bridging: np.ndarray
+
+
+@njit(inline="always")
+def is_bridging(sp, posts, slot):
+    """Ground truth used by the metrics (not by the platform): liked on both sides of the divide."""
+    il, ir = posts.impressions_left[slot], posts.impressions_right[slot]
+    if il < sp.bridging_min_impressions or ir < sp.bridging_min_impressions:
+        return False
+    return min(posts.likes_left[slot] / il, posts.likes_right[slot] / ir) >= sp.bridging_min_rate
+
+
+@njit(parallel=True, cache=True)
+def scroll_feeds(session_users, hour, is_night, today, rp, cp, sp, keys, feed, feed_len, feed_tie,
+                 feed_seen, posts, ideology, status, comparison, susceptibility, habit, sleep_debt_h,
+                 awake_min, session_kind, counts_visible, mood, seen, user_day, calendar_day, totals,
+                 bed_minutes, arousal_min, night_lost_min, n_viewed, liked, replied):
+    """Let every session's user scroll its ranked feed; apply the effects of each item seen."""
+    for s in prange(session_users.shape[0]):
+        u = session_users[s]
+        kind = session_kind[u]
+        avail = rp.max_session_min
+        if kind == DAY_SESSION:
+            avail = min(avail, awake_min[u])
+        ud = user_day[u]
+        cd = calendar_day[u]
+        tot = totals[u]
+        minutes = 0.0
+        engagement = 0.0
+        shock = 0.0
+        hostile_seen = 0
+        viewed = 0
+        for i in range(feed_len[s]):
+            slot = feed[s, i]
+            a = posts.author[slot]
+            st = posts.style[slot]
+            tie = feed_tie[s, i]
+            distance = abs(ideology[u] - ideology[a])
+            outrage = 1.0 if st == OUTRAGE else 0.0
+            idealised = 1.0 if st == IDEALISED else 0.0
+            supportive = 1.0 if st == PERSONAL else 0.0
+            log_likes = np.log1p(posts.likes[slot])
+            z = like_logit(rp, tie, 1.0 - distance, outrage, idealised, supportive, posts.quality[slot],
+                           log_likes * counts_visible[u], susceptibility[u])
+            pl = logistic(z)
+            if feed_seen[s, i]:
+                pl *= SEEN_LIKE_FACTOR
+            dwell_min = expected_dwell_s(rp, pl) / 60.0 * np.exp(
+                rp.dwell_sd_log * normal(keys.dwell, hour, u, i) - 0.5 * rp.dwell_sd_log ** 2)
+            if minutes + dwell_min > avail:
+                break
+            minutes += dwell_min
+            viewed += 1
+            lk = uniform(keys.like, hour, u, i) < pl
+            liked[s, i] = lk
+            replied[s, i] = False
+            mark_seen(seen, u, today, posts.post_id[slot])
+
+            ud[UD_EXPERIENCES] += 1
+            tot[TOT_EXPERIENCES] += 1
+            cd[CD_ITEMS] += 1
+            if st == OUTRAGE:
+                cd[CD_HOSTILE] += 1
+                hostile_seen += 1
+                outgroup = distance > sp.outgroup_distance
+                if outgroup:
+                    ud[UD_OUTGROUP_HOSTILE] += 1
+                    if uniform(keys.reply, hour, u, i) < rp.hostile_reply_prob * susceptibility[u]:
+                        replied[s, i] = True
+                if outgroup or not lk:
+                    ud[UD_NEGATIVE] += 1
+                    tot[TOT_NEGATIVE] += 1
+                    shock -= sp.hostile_mood
+            elif st == IDEALISED:
+                cd[CD_IDEALISED] += 1
+                gap = status_gap(cp, status[u], status[a], log_likes, counts_visible[u])
+                if gap > 0:
+                    cd[CD_UPWARD] += 1
+                    tot[TOT_UPWARD] += 1
+                imp = comparison_impact(cp, comparison[u], gap)
+                shock += comparison_mood_change(cp, imp)
+                ud[UD_UPWARD_SE] += comparison_self_esteem_change(cp, imp)
+            elif st == PERSONAL:
+                cd[CD_SUPPORTIVE] += 1
+                if tie > 0:
+                    ud[UD_POSITIVE] += 1
+                    shock += sp.supportive_mood
+                    if tie >= 1.0 and lk:
+                        ud[UD_MEANINGFUL] += 1
+            elif distance > sp.outgroup_distance:
+                ud[UD_CIVIL_CROSSCUT] += 1
+            if is_bridging(sp, posts, slot):
+                cd[CD_BRIDGING] += 1
+            if lk:
+                shock += sp.like_given_mood
+                cd[CD_LIKES_GIVEN] += 1
+
+            engagement = pl if i == 0 else (1.0 - ENGAGEMENT_EMA) * engagement + ENGAGEMENT_EMA * pl
+            if i + 1 < feed_len[s]:
+                if (sp.stop_cue_items > 0 and i + 1 == sp.stop_cue_items
+                        and uniform(keys.cont, hour, u, 1000 + i) < sp.stop_cue_prob):
+                    break
+                if uniform(keys.cont, hour, u, i) >= continue_probability(rp, engagement, habit[u],
+                                                                          sleep_debt_h[u], i + 1):
+                    break
+        n_viewed[s] = viewed
+        mood[u] += sp.session_mood_cap * np.tanh(shock / sp.session_mood_cap)
+        cd[CD_MINUTES] += minutes
+        cd[CD_SESSIONS] += 1
+        ud[UD_MINUTES] += minutes
+        tot[TOT_MINUTES] += minutes
+        if is_night:
+            cd[CD_NIGHT_MINUTES] += minutes
+            tot[TOT_NIGHT_MINUTES] += minutes
+        if kind == BED_SESSION:
+            bed_minutes[u] = minutes
+            arousal_min[u] = hostile_seen * sp.arousal_min_per_hostile
+            cd[CD_BED_MINUTES] += minutes
+        elif kind == NIGHT_SESSION:
+            night_lost_min[u] += minutes + sp.fall_back_asleep_min
+            cd[CD_BED_MINUTES] += minutes
+
+
+@njit(cache=True)
+def record_impressions(bp, session_users, feed, n_viewed, liked, replied, ideology, posts, likes_this_hour,
+                       replies_this_hour, calendar_day, totals, mu, user_i, user_f):
+    """Serial bookkeeping of the hour's impressions: counts on posts and authors, and the platform's
+    bridging model. Serial, so counts and the model fit do not depend on the thread count."""
+    for s in range(session_users.shape[0]):
+        u = session_users[s]
+        left = ideology[u] < 0
+        for i in range(n_viewed[s]):
+            slot = feed[s, i]
+            a = posts.author[slot]
+            posts.impressions[slot] += 1
+            if left:
+                posts.impressions_left[slot] += 1
+            else:
+                posts.impressions_right[slot] += 1
+            y = 0.0
+            if liked[s, i]:
+                y = 1.0
+                posts.likes[slot] += 1
+                if left:
+                    posts.likes_left[slot] += 1
+                else:
+                    posts.likes_right[slot] += 1
+                likes_this_hour[a] += 1
+                calendar_day[a, CD_LIKES_RECEIVED] += 1
+                totals[a, TOT_LIKES_RECEIVED] += 1
+            if replied[s, i]:
+                posts.hostile_replies[slot] += 1
+                replies_this_hour[a] += 1
+            bridging_observe(bp, mu, user_i, user_f, posts.mf_intercept, posts.mf_factor, u, slot, y,
+                             posts.impressions[slot])
+            if user_f[u] >= 0:
+                posts.side_impressions_a[slot] += 1
+                posts.side_likes_a[slot] += liked[s, i]
+            else:
+                posts.side_impressions_b[slot] += 1
+                posts.side_likes_b[slot] += liked[s, i]
+            posts.bridging[slot] = bridging_score(bp, mu, posts.side_likes_a[slot], posts.side_impressions_a[slot],
+                                                  posts.side_likes_b[slot], posts.side_impressions_b[slot])

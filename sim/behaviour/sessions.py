@@ -1,0 +1,88 @@
+"""Sessions: who opens the app this hour, and in what situation (day, in bed, woken at night).
+
+Awake users open the app with probability 1 - exp(-h * awake_fraction), where the hourly hazard is
+
+    h = base_hazard[age] * use_propensity * activity_profile[hour] * (1 + habit_effect * habit)
+        * (1 + notification_boost * min(notifications, cap))
+
+(use propensity carries the vulnerable group's heavier use, Fassi et al. 2025; the diurnal profile
+follows the evening peak of social-media activity, Golder & Macy 2011; habit strength after Bayer et
+al. 2022; notifications as triggers, Heitmayer & Lahlou 2021). Users who went to bed this hour use the
+phone in bed with probability logistic(in_bed_use_logit + in_bed_use_habit * habit
++ in_bed_use_notification * notifications) (bedtime procrastination, Kroese et al. 2014; Exelmans &
+Van den Bulck 2016). A sleeper with delivered notifications wakes and checks the phone with probability
+1 - (1 - night_wake_prob)^notifications.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, prange
+
+from sim.config import AGE_GROUPS
+from sim.rng import uniform
+from sim.state import ASLEEP, AWAKE, BED_SESSION, DAY_SESSION, NIGHT_SESSION, NO_SESSION, UD_MINUTES
+
+
+class SessionParams(NamedTuple):
+    habit_effect: float
+    notification_boost: float
+    notification_cap: float
+    bed_logit: float
+    bed_habit: float
+    bed_notification: float
+    night_wake_prob: float
+
+
+def params(cfg) -> SessionParams:
+    se, sl = cfg.behaviour.sessions, cfg.behaviour.sleep
+    return SessionParams(
+        habit_effect=float(se.habit_effect),
+        notification_boost=float(se.notification_boost),
+        notification_cap=float(se.notification_cap),
+        bed_logit=float(sl.in_bed_use_logit),
+        bed_habit=float(sl.in_bed_use_habit),
+        bed_notification=float(sl.in_bed_use_notification),
+        night_wake_prob=float(sl.night_wake_prob),
+    )
+
+
+def base_hazard(cfg) -> np.ndarray:
+    return np.array([cfg.behaviour.sessions.base_hazard[g] for g in AGE_GROUPS], np.float64)
+
+
+@njit(parallel=True, cache=True)
+def draw_sessions(key_open, key_bed, key_night, hour, p, hazard_by_age, activity, age, use_propensity,
+                  habit, state, pending, awake_min, notif, active, session_kind, bed_minutes, arousal_min):
+    """Set session_kind[u] for this hour. ``active[u] == 0`` (deactivated) never opens the app."""
+    n = state.shape[0]
+    for u in prange(n):
+        kind = NO_SESSION
+        bed_minutes[u] = 0.0
+        arousal_min[u] = 0.0
+        nt = min(notif[u], p.notification_cap)
+        if active[u] == 1:
+            if pending[u] >= 0:
+                z = p.bed_logit + p.bed_habit * habit[u] + p.bed_notification * nt
+                if uniform(key_bed, hour, u, 0) < 1.0 / (1.0 + np.exp(-z)):
+                    kind = BED_SESSION
+            elif state[u] == ASLEEP:
+                if nt > 0 and uniform(key_night, hour, u, 0) < 1.0 - (1.0 - p.night_wake_prob) ** nt:
+                    kind = NIGHT_SESSION
+            elif state[u] == AWAKE and awake_min[u] > 0:
+                h = (hazard_by_age[age[u]] * use_propensity[u] * activity
+                     * (1.0 + p.habit_effect * habit[u]) * (1.0 + p.notification_boost * nt))
+                if uniform(key_open, hour, u, 0) < 1.0 - np.exp(-h * awake_min[u] / 60.0):
+                    kind = DAY_SESSION
+        session_kind[u] = kind
+
+
+@njit(parallel=True, cache=True)
+def update_habit(rate, target_minutes, woke, habit, user_day):
+    """Habit strength moves towards yesterday's use relative to a habitual amount, once a day at
+    wake-up (habits form over weeks of repetition; Lally et al. 2010)."""
+    for u in prange(habit.shape[0]):
+        if woke[u] == 1:
+            habit[u] += rate * (min(1.0, user_day[u, UD_MINUTES] / target_minutes) - habit[u])

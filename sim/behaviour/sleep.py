@@ -1,0 +1,169 @@
+"""Sleep: the two-process model (Borbely 1982; Daan, Beersma & Borbely 1984) with phone use in bed.
+
+Homeostatic pressure S rises while awake and falls while asleep,
+
+    awake:  dS/dt = (1 - S) / tau_rise        asleep:  dS/dt = -S / tau_fall
+
+integrated exactly over sub-steps of the hour. A user goes to bed when S reaches the upper threshold
+H+(t) = upper + a*C(t) and wakes when S falls to H-(t) = lower + a*C(t), where C(t) is the skewed
+circadian oscillation of Daan et al. (1984), shifted by the user's chronotype. On school/work days a
+wake alarm ends sleep early. Between going to bed and falling asleep lies a sleep latency, extended by
+any phone use in bed (bedtime procrastination) and by arousing content; notifications at night can
+wake a sleeper (night checks), which costs the check plus the time to fall asleep again.
+
+Per hour the model calls ``advance_sleep`` (the whole hour for everyone; users who go to bed stop at
+that moment), decides phone use in bed in ``sessions.py``, then ``settle_sleep`` finishes the hour for
+those who went to bed, now knowing how long they stayed on the phone.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, prange
+
+from sim.state import ASLEEP, AWAKE, IN_BED
+
+# Harmonic amplitudes of the skewed circadian process C(t) (Daan et al. 1984, as used by
+# Skeldon et al. 2016): C(t) = sum_k a_k sin(k * omega * t).
+CIRCADIAN_HARMONICS = (0.97, 0.22, 0.07, 0.03, 0.001)
+
+
+class SleepParams(NamedTuple):
+    substeps: int
+    k_rise: float  # exp(-dt / tau_rise)
+    k_fall: float  # exp(-dt / tau_fall)
+    upper: float
+    lower: float
+    amplitude: float
+    latency_h: float
+    debt_carryover: float
+
+
+def params(cfg) -> SleepParams:
+    sc = cfg.behaviour.sleep
+    dt = 1.0 / sc.substeps_per_hour
+    return SleepParams(
+        substeps=int(sc.substeps_per_hour),
+        k_rise=float(np.exp(-dt / sc.tau_rise_h)),
+        k_fall=float(np.exp(-dt / sc.tau_fall_h)),
+        upper=float(sc.upper_threshold),
+        lower=float(sc.lower_threshold),
+        amplitude=float(sc.circadian_amplitude),
+        latency_h=float(sc.sleep_latency_min) / 60.0,
+        debt_carryover=float(sc.debt_carryover),
+    )
+
+
+def circadian_table(substeps_per_hour: int) -> np.ndarray:
+    """C(t) on the sub-step grid of one day, t = 0 at the oscillation's zero crossing."""
+    t = np.arange(24 * substeps_per_hour) / substeps_per_hour
+    x = 2.0 * np.pi * t / 24.0
+    return sum(a * np.sin((k + 1) * x) for k, a in enumerate(CIRCADIAN_HARMONICS))
+
+
+@njit(inline="always")
+def _wake(u, slept_min, need, state, woke, last_sleep, last_onset_hod, onset, last_deficit, debt, carry):
+    state[u] = AWAKE
+    woke[u] = 1
+    slept = max(slept_min, 0.0) / 60.0
+    last_sleep[u] = slept
+    last_onset_hod[u] = onset[u] % 24.0
+    gap = need[u] - slept
+    last_deficit[u] = max(gap, 0.0)
+    debt[u] = max(debt[u] * carry + gap, 0.0)
+
+
+@njit(inline="always")
+def _run_user(u, j_start, stop_at_bed, hour, day_sub0, alarm_sub, p, ctable, shift, need, S, state,
+              ready_at, awake_until, onset, night_sleep, night_lost, pending, awake_min, woke, last_sleep,
+              last_onset_hod, last_deficit, debt):
+    nsub = p.substeps
+    dt = 1.0 / nsub
+    dt_min = 60.0 / nsub
+    nt = ctable.shape[0]
+    s = S[u]
+    for j in range(j_start, nsub):
+        t = hour + j * dt
+        sub = day_sub0 + j
+        c = ctable[(sub - shift[u]) % nt]
+        st = state[u]
+        if st == IN_BED:
+            if alarm_sub >= 0 and sub == alarm_sub:
+                # Still on the phone when the alarm rings: a night without sleep.
+                onset[u] = t
+                _wake(u, 0.0, need, state, woke, last_sleep, last_onset_hod, onset, last_deficit, debt,
+                      p.debt_carryover)
+                st = AWAKE
+            elif t >= awake_until[u]:
+                state[u] = ASLEEP
+                onset[u] = t
+                night_sleep[u] = 0.0
+                night_lost[u] = 0.0
+                st = ASLEEP
+            else:
+                s = 1.0 - (1.0 - s) * p.k_rise
+                awake_min[u] += dt_min
+                continue
+        if st == AWAKE:
+            s = 1.0 - (1.0 - s) * p.k_rise
+            awake_min[u] += dt_min
+            if s >= p.upper + p.amplitude * c:
+                state[u] = IN_BED
+                ready_at[u] = t + dt
+                awake_until[u] = t + dt + p.latency_h
+                if stop_at_bed:
+                    pending[u] = j + 1
+                    break
+            continue
+        # asleep
+        s = s * p.k_fall
+        night_sleep[u] += dt_min
+        if (alarm_sub >= 0 and sub == alarm_sub) or s <= p.lower + p.amplitude * c:
+            _wake(u, night_sleep[u] - night_lost[u], need, state, woke, last_sleep, last_onset_hod, onset,
+                  last_deficit, debt, p.debt_carryover)
+    S[u] = s
+
+
+@njit(parallel=True, cache=True)
+def advance_sleep(hour, hour_of_day, alarm_sub_by_age, age, p, ctable, shift, need, S, state, ready_at,
+                  awake_until, onset, night_sleep, night_lost, pending, awake_min, woke, last_sleep,
+                  last_onset_hod, last_deficit, debt, stop_at_bed):
+    """Advance every user through one hour. ``alarm_sub_by_age[g]`` is the sub-step of the day at
+    which group g's alarm rings today, or -1 on free days."""
+    n = S.shape[0]
+    day_sub0 = hour_of_day * p.substeps
+    for u in prange(n):
+        awake_min[u] = 0.0
+        woke[u] = 0
+        pending[u] = -1
+        _run_user(u, 0, stop_at_bed, hour, day_sub0, alarm_sub_by_age[age[u]], p, ctable, shift, need, S,
+                  state, ready_at, awake_until, onset, night_sleep, night_lost, pending, awake_min, woke,
+                  last_sleep, last_onset_hod, last_deficit, debt)
+
+
+@njit(parallel=True, cache=True)
+def settle_sleep(hour, hour_of_day, alarm_sub_by_age, age, p, ctable, shift, need, S, state, ready_at,
+                 awake_until, onset, night_sleep, night_lost, pending, awake_min, woke, last_sleep,
+                 last_onset_hod, last_deficit, debt, bed_minutes, arousal_min):
+    """Finish the hour for users who went to bed during it, after their phone use in bed is known."""
+    n = S.shape[0]
+    day_sub0 = hour_of_day * p.substeps
+    for u in prange(n):
+        j = pending[u]
+        if j < 0:
+            continue
+        awake_until[u] = ready_at[u] + p.latency_h + (bed_minutes[u] + arousal_min[u]) / 60.0
+        _run_user(u, j, False, hour, day_sub0, alarm_sub_by_age[age[u]], p, ctable, shift, need, S, state,
+                  ready_at, awake_until, onset, night_sleep, night_lost, pending, awake_min, woke,
+                  last_sleep, last_onset_hod, last_deficit, debt)
+        pending[u] = -1
+
+
+def alarm_substeps(cfg, day_of_week: int, age_groups: tuple[str, ...]) -> np.ndarray:
+    """Sub-step of the day at which each age group's alarm rings, or -1 on a free day."""
+    sc = cfg.behaviour.sleep
+    if day_of_week not in set(sc.alarm_days):
+        return np.full(len(age_groups), -1, np.int64)
+    return np.array([int(round(sc.alarm_hour[g] * sc.substeps_per_hour)) for g in age_groups], np.int64)

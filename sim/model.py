@@ -1,0 +1,336 @@
+"""FeedModel: a Mesa model whose state is NumPy arrays and whose step is one simulated hour.
+
+Order within an hour (DESIGN.md section 3):
+
+1. clock; at midnight the "seen" memory rolls over
+2. sleep (two-process model) up to the moment anyone goes to bed
+3. notifications delivered according to the platform's policy
+4. sessions: who opens the app (day, in bed, woken at night)
+5. feeds: candidates ranked by the policy (Numba kernel), then scrolled item by item
+6. bookkeeping of impressions and likes; the platform's bridging model learns
+7. sleep finished for those who went to bed, delayed by their phone use in bed
+8. posting by reward learning; posts notify close ties
+9. feedback: likes of posts created ``feedback_delay_hours`` ago update mood and reward learning
+10. mood relaxes; users who woke this hour get the slow daily update (self-esteem, symptoms,
+    loneliness, habit, polarisation)
+11. at 23:00, the day's metrics
+
+Before day 0 the population lives ``offline_days`` without the platform (sleep with alarms, mood,
+slow updates), so day 0 is everyone's no-platform state; the wellbeing index is standardised on it.
+Day 0 starts on a Monday at 00:00; alarms ring on ``behaviour.sleep.alarm_days``.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim import metrics, network, platform, population
+from sim.behaviour import comparison, opinion, posting, response, sessions, sleep, wellbeing
+from sim.config import AGE_GROUPS
+from sim.ranking import bridging, kernels, policies
+from sim.ranking.seen import start_day
+from sim.rng import Streams
+from sim.state import PostStore
+
+
+class FeedModel(mesa.Model):
+    """The simulator. ``FeedModel(cfg)`` builds the population, the follow graph and the platform;
+    ``step()`` advances one hour; ``run_days(n)`` advances whole days."""
+
+    def __init__(self, cfg, score_fn=None):
+        super().__init__(rng=int(cfg.seed))
+        self.cfg = cfg
+        self.streams = Streams(cfg.seed)
+        self.keys = self.streams.keys()
+        n = int(cfg.n_users)
+
+        self.users = population.generate(cfg, n, self.streams)
+        self.graph = network.generate(cfg, self.users, self.streams)
+        population.finalize_posting(cfg, self.users, self.streams)
+        self.style_prior = population.style_prior(cfg, self.users)
+
+        self.hour = 0
+        self.daily_rows: list[dict] = []
+        self._agent_views: dict[int, object] = {}
+        self._setup_parameters(cfg, score_fn)
+        self.offline_days = int(cfg.offline_days)
+        self.offline_mood = self.users.mood.astype(np.float64)
+        self._spin_up_sleep(int(cfg.behaviour.sleep.spin_up_days))
+        self._burn_in_offline()
+
+        self.masks = metrics.group_masks(self.users)
+        weights = cfg.behaviour.wellbeing.composite_weights
+        self.baseline = metrics.make_baseline(self.users, self.offline_mood, weights)
+        self.wellbeing_start = metrics.wellbeing_index(self.users, self.offline_mood, self.baseline, weights)
+        self.wellbeing_now = self.wellbeing_start.copy()
+        self.symptoms_start = self.users.symptoms.astype(np.float64)
+
+        expected_posts_per_hour = float(np.sum(24.0 / np.maximum(self.users.habit_delay_h, 1e-3))) / 24.0
+        min_age = max(int(cfg.policy.max_age_hours), self.feedback_delay) + 2
+        self.posts = PostStore(capacity=int(expected_posts_per_hour * (min_age + 24) * 1.5) + 256,
+                               min_age_hours=min_age, archive=bool(cfg.output.write_posts))
+        self.hour_first_post = np.zeros(int(cfg.days) * 24 + 1, np.int64)  # grows if run longer
+
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "wellbeing": lambda m: m._latest("wellbeing"),
+            "sleep_hours": lambda m: m._latest("sleep_hours"),
+            "minutes_on_platform": lambda m: m._latest("minutes_on_platform"),
+            "exposure_hostile_share": lambda m: m._latest("exposure_hostile_share"),
+            "affective_polarization": lambda m: m._latest("affective_polarization"),
+        })
+
+    # ----------------------------------------------------------------------------------------------
+    # set-up
+
+    def _setup_parameters(self, cfg, score_fn) -> None:
+        u = self.users
+        self.sleep_p = sleep.params(cfg)
+        self.ctable = sleep.circadian_table(self.sleep_p.substeps)
+        self.session_p = sessions.params(cfg)
+        self.hazard_by_age = sessions.base_hazard(cfg)
+        self.activity = np.asarray(cfg.behaviour.sessions.activity_profile, np.float64)
+        self.posting_p = posting.params(cfg)
+        self.quality_mean = posting.quality_means(cfg)
+        self.feedback_delay = int(cfg.behaviour.posting.feedback_delay_hours)
+        self.response_p = response.params(cfg)
+        self.scroll_p = response.scroll_params(cfg)
+        self.comparison_p = comparison.params(cfg)
+        self.wellbeing_p = wellbeing.params(cfg)
+        self.opinion_p = opinion.params(cfg)
+        self.bridging_p = bridging.DEFAULT
+        self.bridging_mean = np.zeros(1, np.float64)
+        self.policy_p = policies.policy_params(cfg)
+        self.weights = policies.weight_vector(cfg.policy.weights)
+        self.pool_key = policies.POOL_KEY_IDS[cfg.policy.pool_key]
+        self.rank = kernels.rank_feeds if score_fn is None else kernels.rank_feeds_with(score_fn)
+        self.notifications = platform.Notifications(cfg)
+        self.counts_visible = platform.counts_visible(cfg, u)
+        self.protected = platform.protected_viewers(u)
+        self.active = np.ones(u.n, np.uint8)
+        self.wants_post = np.zeros(u.n, np.uint8)
+        k = self.keys
+        self.rank_keys = kernels.Keys(k["followee_offset"], k["oon_offset"], k["ranking_noise"])
+        self.scroll_keys = response.ScrollKeys(k["dwell"], k["like"], k["continue"], k["hostile_reply"])
+        self.graph_arrays = kernels.GraphArrays(self.graph.indptr, self.graph.indices, self.graph.mutual)
+
+    def _sleep_call(self, kernel, hour: int, alarms: np.ndarray, *tail) -> None:
+        u = self.users
+        kernel(hour, hour % 24, alarms, u.age_group, self.sleep_p, self.ctable, u.circadian_shift,
+               u.sleep_need_h, u.sleep_pressure, u.sleep_state, u.ready_at_h, u.awake_until_h, u.onset_h,
+               u.night_sleep_min, u.night_lost_min, u.pending_substep, u.awake_min, u.woke, u.last_sleep_h,
+               u.last_onset_hod, u.last_deficit_h, u.sleep_debt_h, *tail)
+
+    def _spin_up_sleep(self, days: int) -> None:
+        """Run sleep alone on free days so that everyone starts at their natural rhythm; each user's
+        sleep need is the length of their last free-day night."""
+        u = self.users
+        u.sleep_pressure[:] = 0.5
+        u.sleep_need_h[:] = 8.0
+        no_alarm = np.full(len(AGE_GROUPS), -1, np.int64)
+        start = -24 * (max(days, 1) + self.offline_days)
+        for h in range(start, start + 24 * max(days, 1)):
+            self._sleep_call(sleep.advance_sleep, h, no_alarm, False)
+        u.sleep_need_h[:] = np.where(u.last_sleep_h > 0, u.last_sleep_h, 8.0)
+        u.last_deficit_h[:] = 0
+        u.sleep_debt_h[:] = 0
+
+    def _burn_in_offline(self) -> None:
+        """Live ``offline_days`` without the platform (school/work alarms included), so that day 0
+        starts from each user's no-platform state and the wellbeing baseline is that state."""
+        u = self.users
+        for h in range(-24 * self.offline_days, 0):
+            day = h // 24
+            self._sleep_call(sleep.advance_sleep, h, sleep.alarm_substeps(self.cfg, day % 7, AGE_GROUPS), False)
+            self._wellbeing_hour()
+            self._daily_updates()
+            if h % 24 == 23:
+                self.offline_mood = metrics.day_mood(u)
+                u.calendar_day[:] = 0
+        u.totals[:] = 0
+
+    # ----------------------------------------------------------------------------------------------
+    # the simulated hour
+
+    @property
+    def day(self) -> int:
+        return self.hour // 24
+
+    def _post_arrays(self):
+        p = self.posts
+        return kernels.PostArrays(p.post_id, p.author, p.created_hour, p.prev_by_author, p.style, p.quality,
+                                  p.likes, p.bridging)
+
+    def _feed_posts(self):
+        p = self.posts
+        return response.FeedPosts(*(getattr(p, name) for name in response.FeedPosts._fields))
+
+    def step(self) -> None:
+        cfg, u, k = self.cfg, self.users, self.keys
+        hour, hod, day = self.hour, self.hour % 24, self.hour // 24
+        today = day % 2
+        if hod == 0:
+            start_day(u.seen, today)
+        alarms = sleep.alarm_substeps(cfg, day % 7, AGE_GROUPS)
+
+        self._sleep_call(sleep.advance_sleep, hour, alarms, True)
+        self.notifications.deliver(hour, u)
+        sessions.draw_sessions(k["session_open"], k["in_bed_use"], k["night_wake"], hour, self.session_p,
+                               self.hazard_by_age, float(self.activity[hod]), u.age_group, u.use_propensity,
+                               u.habit, u.sleep_state, u.pending_substep, u.awake_min, u.notif_delivered,
+                               self.active, u.session_kind, u.bed_minutes, u.arousal_min)
+        session_users = np.flatnonzero(u.session_kind > 0)
+        self._feeds(session_users, hour, hod, today)
+        self._sleep_call(sleep.settle_sleep, hour, alarms, u.bed_minutes, u.arousal_min)
+        self._post(hour)
+        self._feedback(hour)
+
+        self._wellbeing_hour()
+        self._daily_updates()
+        self.notifications.collect(u)
+
+        if hod == 23:
+            rows, self.wellbeing_now = metrics.end_of_day(day, u, self.masks, self.baseline, cfg)
+            self.daily_rows.extend(rows)
+            u.calendar_day[:] = 0
+            self.datacollector.collect(self)
+        self.hour += 1
+
+    def _feeds(self, session_users: np.ndarray, hour: int, hod: int, today: int) -> None:
+        u, p = self.users, self.posts
+        n_s, kk = session_users.shape[0], self.policy_p.k
+        if self.policy_p.oon_candidates > 0:
+            pool = kernels.build_pool(self.keys["oon_offset"], hour, self.pool_key, int(self.cfg.policy.pool_size),
+                                      self.policy_p.max_age_hours, p.post_id, p.created_hour, p.likes,
+                                      p.impressions, p.bridging)
+        else:
+            pool = np.zeros(0, np.int64)
+        feed = np.empty((n_s, kk), np.int64)
+        feed_len = np.zeros(n_s, np.int64)
+        feed_tie = np.zeros((n_s, kk), np.float64)
+        feed_seen = np.zeros((n_s, kk), np.bool_)
+        self.rank(session_users, hour, self.policy_p, self.response_p, self.rank_keys, self.weights,
+                  self.graph_arrays, self._post_arrays(), u.last_post_id, u.seen, pool, u.ideology, u.status,
+                  self.protected, self.counts_visible, feed, feed_len, feed_tie, feed_seen)
+        n_viewed = np.zeros(n_s, np.int64)
+        liked = np.zeros((n_s, kk), np.bool_)
+        replied = np.zeros((n_s, kk), np.bool_)
+        is_night = platform.in_window(hod, int(self.cfg.metrics.night_start_hour),
+                                      int(self.cfg.metrics.night_end_hour))
+        response.scroll_feeds(session_users, hour, is_night, today, self.response_p, self.comparison_p,
+                              self.scroll_p, self.scroll_keys, feed, feed_len, feed_tie, feed_seen,
+                              self._feed_posts(), u.ideology, u.status, u.comparison, u.outrage_susceptibility,
+                              u.habit, u.sleep_debt_h, u.awake_min, u.session_kind, self.counts_visible, u.mood,
+                              u.seen, u.user_day, u.calendar_day, u.totals, u.bed_minutes, u.arousal_min,
+                              u.night_lost_min, n_viewed, liked, replied)
+        response.record_impressions(self.bridging_p, session_users, feed, n_viewed, liked, replied, u.ideology,
+                                    self._feed_posts(), u.likes_this_hour, u.hostile_replies_this_hour,
+                                    u.calendar_day, u.totals, self.bridging_mean, u.mf_intercept, u.mf_factor)
+        self.last_feed = (session_users, feed, feed_len, n_viewed)
+
+    def _post(self, hour: int) -> None:
+        u, k = self.users, self.keys
+        posting.tick(u.awake_min, self.active, u.post_clock_h, u.delay_since_post_h, self.wants_post)
+        posters = np.flatnonzero(self.wants_post)
+        if hour + 1 >= self.hour_first_post.shape[0]:
+            self.hour_first_post = np.concatenate([self.hour_first_post, np.zeros(24 * 28, np.int64)])
+        self.hour_first_post[hour] = self.posts.next_id
+        if posters.size:
+            first_id = self.posts.next_id
+            slots = self.posts.reserve(posters.size, hour)
+            p = self.posts
+            posting.create_posts(k["post_clock"], k["post_style"], k["post_quality"], hour, self.posting_p, posters,
+                                 slots, first_id, u.habit_weight, u.alpha_habit, u.post_cost, u.expected_likes,
+                                 u.habit_delay_h, u.post_clock_h, u.delay_since_post_h, u.last_post_id,
+                                 u.style_value, self.style_prior, self.quality_mean, self.graph.close_indptr,
+                                 self.graph.close_indices, u.notif_pending, u.calendar_day, u.totals, p.post_id,
+                                 p.author, p.created_hour, p.style, p.quality, p.prev_by_author, p.likes,
+                                 p.impressions, p.likes_left, p.likes_right, p.impressions_left,
+                                 p.impressions_right, p.hostile_replies, p.mf_intercept, p.mf_factor,
+                                 p.side_likes_a, p.side_likes_b, p.side_impressions_a, p.side_impressions_b,
+                                 p.bridging)
+        self.hour_first_post[hour + 1] = self.posts.next_id
+
+    def _feedback(self, hour: int) -> None:
+        h = hour - self.feedback_delay
+        if h < 0:
+            return
+        u, p = self.users, self.posts
+        first, end = int(self.hour_first_post[h]), int(self.hour_first_post[h + 1])
+        if end <= first:
+            return
+        wellbeing.feedback_mood(self.wellbeing_p, first, end, p.post_id, p.author, p.likes, u.expected_likes,
+                                u.feedback_sensitivity, u.mood, u.user_day, u.totals)
+        posting.learn_from_feedback(self.posting_p, first, end, p.post_id, p.author, p.style, p.likes,
+                                    u.habit_weight, u.alpha_reward, u.post_cost, u.expected_likes,
+                                    u.habit_delay_h, u.post_clock_h, u.style_value)
+
+    def _wellbeing_hour(self) -> None:
+        u = self.users
+        wellbeing.hourly(self.wellbeing_p, u.awake_min, u.hostile_replies_this_hour, u.mood, u.mood_trait,
+                         u.self_esteem, u.self_esteem_trait, u.symptoms, u.symptoms_trait, u.loneliness,
+                         u.loneliness_trait, u.last_deficit_h, u.feedback_sensitivity, u.user_day,
+                         u.calendar_day, u.totals)
+
+    def _daily_updates(self) -> None:
+        u = self.users
+        if not u.woke.any():
+            return
+        sc = self.cfg.behaviour.sessions
+        wellbeing.daily_update(self.wellbeing_p, u.woke, u.mood, u.mood_trait, u.self_esteem, u.self_esteem_trait,
+                               u.symptoms, u.symptoms_trait, u.loneliness, u.loneliness_trait, u.sleep_debt_h,
+                               u.user_day, u.calendar_day)
+        sessions.update_habit(float(sc.habit_learning_rate), float(sc.habit_target_minutes), u.woke, u.habit,
+                              u.user_day)
+        opinion.daily_update(self.opinion_p, u.woke, u.polarization, u.polarization_trait, u.user_day)
+        u.user_day[u.woke == 1] = 0
+
+    # ----------------------------------------------------------------------------------------------
+    # running and inspecting
+
+    def run_days(self, days: int, progress=None) -> None:
+        for _ in range(days):
+            self.run_for(24)
+            if progress is not None:
+                progress.update(1)
+
+    def _latest(self, column: str) -> float:
+        for row in reversed(self.daily_rows):
+            if row["group"] == "all":
+                return float(row[column])
+        return float("nan")
+
+    def user(self, uid: int):
+        """A Mesa agent viewing user ``uid`` (created on first request)."""
+        from sim.agents import User
+
+        if not 0 <= uid < self.users.n:
+            raise IndexError(f"user {uid} does not exist (n_users = {self.users.n})")
+        if uid not in self._agent_views:
+            self._agent_views[uid] = User(self, uid)
+        return self._agent_views[uid]
+
+    def daily_table(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.daily_rows, columns=list(metrics.DAILY))
+
+    def users_table(self):
+        import pandas as pd
+
+        table = metrics.users_table(self.users, max(self.day, 1), self.wellbeing_start, self.wellbeing_now,
+                                    self.symptoms_start)
+        return pd.DataFrame(table, columns=list(metrics.USERS))
+
+    def posts_table(self):
+        import pandas as pd
+
+        from sim.config import STYLES
+
+        t = self.posts.table()
+        df = pd.DataFrame({name: t[name] for name in ("post_id", "author", "created_hour")})
+        df["style"] = np.array(STYLES, dtype=object)[t["style"]]
+        for name in ("likes", "impressions", "quality", "hostile_replies"):
+            df[name] = t[name]
+        return df
+

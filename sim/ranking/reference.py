@@ -1,0 +1,153 @@
+"""A plain NumPy implementation of the ranking in ``kernels.py``: the test oracle.
+
+Written independently of the kernel (vectorised per session, no shared helpers except the
+counter-based random numbers, which are an input to the ranking rather than part of it), so that a
+mistake in either shows up as a disagreement. Slow; for tests only.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.ranking import features as fx
+from sim.rng import normal, uniform
+from sim.state import IDEALISED, INFORMATIONAL, OUTRAGE, PERSONAL
+
+
+def _seen(seen_filters: np.ndarray, u: int, post_id: int) -> bool:
+    from sim.ranking.seen import has_seen
+
+    return bool(has_seen(seen_filters, u, post_id))
+
+
+def candidates(u, hour, p, keys, g, posts, last_post_id, seen, pool):
+    """(slots, ties, seen flags) of viewer u's candidates, in gathering order."""
+    cap = len(posts.post_id)
+    slots, ties, seen_flags = [], [], []
+    m_in = p.m - p.oon_candidates
+    followees = g.indices[g.indptr[u]:g.indptr[u + 1]]
+    mutual = g.mutual[g.indptr[u]:g.indptr[u + 1]]
+    deg = len(followees)
+    if deg and m_in > 0:
+        start = int(uniform(keys.followee_offset, hour, u, 0) * deg)
+        for i in np.roll(np.arange(deg), -start):
+            f = followees[i]
+            pid = last_post_id[f]
+            taken = 0
+            while pid >= 0 and taken < p.per_followee_cap and len(slots) < m_in:
+                slot = pid % cap
+                if posts.post_id[slot] != pid or hour - posts.created_hour[slot] > p.max_age_hours:
+                    break
+                s = _seen(seen, u, pid)
+                if p.show_seen or not s:
+                    slots.append(slot)
+                    ties.append(1.0 if mutual[i] else 0.5)
+                    seen_flags.append(s)
+                    taken += 1
+                pid = posts.prev_by_author[slot]
+            if len(slots) >= m_in:
+                break
+    if p.oon_candidates > 0 and len(pool):
+        start = int(uniform(keys.oon_offset, hour, u, 0) * len(pool))
+        followee_set = set(followees.tolist())
+        added = 0
+        for slot in np.roll(pool, -start):
+            if added >= p.oon_candidates or len(slots) >= p.m:
+                break
+            a = posts.author[slot]
+            if a == u or a in followee_set:
+                continue
+            s = _seen(seen, u, posts.post_id[slot])
+            if p.show_seen or not s:
+                slots.append(slot)
+                ties.append(0.0)
+                seen_flags.append(s)
+                added += 1
+    return np.array(slots, np.int64), np.array(ties, np.float64), np.array(seen_flags, bool)
+
+
+def feature_matrix(u, hour, slots, ties, seen_flags, p, rp, keys, posts, ideology, author_status, protected,
+                   counts_visible):
+    n = len(slots)
+    x = np.zeros((n, fx.N_FEATURES))
+    if n == 0:
+        return x
+    authors = posts.author[slots]
+    style = posts.style[slots]
+    quality = posts.quality[slots].astype(np.float64)
+    # Same precision as the kernel: the ideology difference is taken in float32.
+    agreement = 1.0 - np.abs(ideology[u] - ideology[authors]).astype(np.float64)
+    outrage = (style == OUTRAGE).astype(float)
+    idealised = (style == IDEALISED).astype(float)
+    supportive = (style == PERSONAL).astype(float)
+    log_likes = np.log1p(posts.likes[slots].astype(np.float64))
+    pids = posts.post_id[slots]
+    # The response model's logit, summed in the same order as behaviour.response.like_logit
+    z = rp.b0 + rp.b_tie * ties + rp.b_agree * agreement
+    z = z + outrage * (rp.b_outrage * 1.0 + rp.b_outrage_agree * agreement)
+    z = z + (rp.b_ideal * idealised + rp.b_quality * quality + rp.b_pop * (log_likes * counts_visible[u]))
+    z = z + rp.b_support_tie * supportive * ties
+    if p.estimation_noise > 0:
+        z = z + p.estimation_noise * np.array([normal(keys.ranking_noise, hour, u, pid) for pid in pids])
+    p_like = 1.0 / (1.0 + np.array([math.exp(-v) for v in z]))
+    x[:, fx.F_P_LIKE] = p_like
+    x[:, fx.F_DWELL] = (rp.dwell_base_s + rp.dwell_engagement_s * p_like) / 60.0
+    x[:, fx.F_TIE] = ties
+    x[:, fx.F_IN_NETWORK] = (ties > 0).astype(float)
+    x[:, fx.F_AGREEMENT] = agreement
+    x[:, fx.F_OUTRAGE] = outrage
+    x[:, fx.F_IDEALISED] = idealised
+    x[:, fx.F_SUPPORTIVE] = supportive
+    x[:, fx.F_INFORMATIONAL] = (style == INFORMATIONAL).astype(float)
+    x[:, fx.F_QUALITY] = quality
+    x[:, fx.F_BRIDGING] = fx.BRIDGING_SCALE * posts.bridging[slots].astype(np.float64)
+    x[:, fx.F_LOG_LIKES] = log_likes
+    x[:, fx.F_AGE_HOURS] = hour - posts.created_hour[slots]
+    x[:, fx.F_VIEWER_PROTECTED] = protected[u]
+    x[:, fx.F_AUTHOR_STATUS] = author_status[authors]
+    x[:, fx.F_SEEN] = seen_flags.astype(float)
+    x[:, fx.F_NOISE] = [uniform(keys.ranking_noise, hour, u, ~np.int64(pid)) for pid in pids]
+    return x
+
+
+def linear_scores(x: np.ndarray, weights: np.ndarray, protected_factor: float) -> np.ndarray:
+    w = np.broadcast_to(weights, x.shape).copy()
+    amplify = (x[:, fx.F_VIEWER_PROTECTED] > 0)[:, None] & (w < 0)
+    w[amplify] *= protected_factor
+    s = np.zeros(x.shape[0])
+    for i in range(x.shape[1]):  # feature by feature, as the kernel adds them
+        s = s + w[:, i] * x[:, i]
+    return s
+
+
+def top_k(scores: np.ndarray, authors: np.ndarray, k: int, author_cap: int) -> np.ndarray:
+    order = np.argsort(-scores, kind="stable")
+    if author_cap <= 0:
+        return order[:k]
+    chosen, count = [], {}
+    for i in order:
+        a = authors[i]
+        if count.get(a, 0) < author_cap:
+            chosen.append(i)
+            count[a] = count.get(a, 0) + 1
+            if len(chosen) == k:
+                break
+    return np.array(chosen, np.int64)
+
+
+def rank_feeds(session_users, hour, p, rp, keys, weights, g, posts, last_post_id, seen, pool, ideology,
+               author_status, protected, counts_visible, score=None):
+    """List of (slots in rank order) per session. ``score(x_row, weights)`` replaces the linear rule."""
+    feeds = []
+    for u in session_users:
+        slots, ties, seen_flags = candidates(u, hour, p, keys, g, posts, last_post_id, seen, pool)
+        x = feature_matrix(u, hour, slots, ties, seen_flags, p, rp, keys, posts, ideology, author_status,
+                           protected, counts_visible)
+        if score is None:
+            s = linear_scores(x, weights, p.protected_factor)
+        else:
+            s = np.array([score(row, weights) for row in x], np.float64)
+        feeds.append(slots[top_k(s, posts.author[slots], p.k, p.author_cap)])
+    return feeds

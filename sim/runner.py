@@ -1,0 +1,107 @@
+"""Running one simulation from a composed config and writing its run directory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform as _platform
+import subprocess
+import sys
+import time
+import traceback
+from importlib import metadata
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from sim import results
+
+PACKAGES = ("feedsim", "mesa", "numpy", "numba", "pandas", "pyarrow", "hydra-core", "omegaconf", "scipy")
+
+
+def versions() -> dict[str, str]:
+    out = {"python": _platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_commit() -> str | None:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return commit + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def set_threads(threads: int) -> None:
+    import numba
+
+    if threads > 0:
+        numba.set_num_threads(min(int(threads), numba.config.NUMBA_NUM_THREADS))
+
+
+def execute(cfg: DictConfig, run_dir: Path, score_fn=None) -> results.RunResult:
+    """Simulate ``cfg`` and write the run directory. On failure the manifest says so."""
+    from tqdm.auto import tqdm
+
+    from sim.model import FeedModel
+
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    started = dt.datetime.now().isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    manifest = {
+        "status": "running",
+        "seed": int(cfg.seed),
+        "policy": cfg.policy.name,
+        "config": OmegaConf.to_container(cfg, resolve=True),
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "started": started,
+        "command": " ".join(sys.argv),
+    }
+    try:
+        set_threads(int(cfg.threads))
+        model = FeedModel(cfg, score_fn=score_fn)
+        with tqdm(total=int(cfg.days), desc=f"{cfg.policy.name} s{cfg.seed}", unit="day",
+                  disable=not cfg.progress, leave=False, file=sys.stderr) as bar:
+            model.run_days(int(cfg.days), bar)
+        tables = {"daily": model.daily_table(), "users": model.users_table(), "posts": model.posts_table()}
+        manifest.update(status="complete", wall_time_s=round(time.perf_counter() - t0, 3),
+                        finished=dt.datetime.now().isoformat(timespec="seconds"))
+        manifest = results.write_run(run_dir, tables, manifest)
+    except BaseException as e:
+        manifest.update(status="failed", error=f"{type(e).__name__}: {e}",
+                        traceback=traceback.format_exc(), wall_time_s=round(time.perf_counter() - t0, 3),
+                        finished=dt.datetime.now().isoformat(timespec="seconds"))
+        for name in results.TABLES:
+            (run_dir / f"{name}.parquet").unlink(missing_ok=True)
+        results.write_manifest(run_dir, manifest)
+        raise
+    return results.RunResult(**tables, manifest=manifest, path=run_dir)
+
+
+def unique_dir(path: Path) -> Path:
+    if not path.exists():
+        return path
+    for i in range(2, 10_000):
+        candidate = path.with_name(f"{path.name}-{i}")
+        if not candidate.exists():
+            return candidate
+    raise RuntimeError(f"cannot find a free run directory name near {path}")
+
+
+def run(overrides: list[str] | None = None, score_fn=None) -> results.RunResult:
+    """Compose the config for ``overrides`` (as on the command line), simulate, write and return it."""
+    from sim.config import compose, run_dir_name
+
+    cfg = compose(list(overrides or []))
+    run_dir = unique_dir(Path(cfg.output.dir) / run_dir_name(cfg.output.name, cfg.policy.name, cfg.seed))
+    return execute(cfg, run_dir, score_fn=score_fn)

@@ -1,0 +1,77 @@
+"""Every bad input gets one line naming the setting, the value and what is allowed; exit code 2; and
+no run directory is left behind."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from sim.config import ConfigError, compose
+
+BAD = [
+    # (override, words the message must contain)
+    ("policy=foo", ["policy", "'foo'", "chronological, civic, engagement"]),
+    ("population=martians", ["population", "'martians'", "default"]),
+    ("population.age_shares.teen=0.2", ["population.age_shares.teen", "0.2", "unknown age group", "adolescent"]),
+    ("population.vulnerable_share.elderly=0.1", ["vulnerable_share.elderly", "unknown age group"]),
+    ("+population.age_shares.teen=0.2", ["population.age_shares.teen", "0.2", "unknown age group"]),
+    ("n_users=0", ["n_users=0", "positive integer"]),
+    ("n_users=-50", ["n_users=-50", "positive integer"]),
+    ("days=0", ["days=0", "positive integer"]),
+    ("n_users=abc", ["n_users", "'abc'", "integer"]),
+    ("population.age_shares.adult=0.6", ["population.age_shares", "sum to 1", "1.05"]),
+    ("behaviour.posting.style_base_shares.outrage=0.5", ["style_base_shares", "sum to 1"]),
+    ("network.reciprocity=1.5", ["network.reciprocity=1.5", "[0, 1]"]),
+    ("population.vulnerable_share.adult=-0.1", ["population.vulnerable_share.adult=-0.1", "[0, 1]"]),
+    ("behaviour.sleep.night_wake_prob=2", ["night_wake_prob=2", "[0, 1]"]),
+    ("platform.notifications.quiet_start=25", ["quiet_start=25", "0-23"]),
+    ("metrics.night_start_hour=-1", ["night_start_hour=-1", "0-23"]),
+    ("platform.notifications.quiet_end=7.5", ["quiet_end", "7.5"]),
+    ("behaviour.sleep.alarm_hour.adult=24", ["alarm_hour.adult=24", "0 <= h < 24"]),
+    ("policy.k=300", ["policy.k=300", "candidate pool", "200"]),
+    ("policy.oon_candidates=250", ["policy.oon_candidates=250", "candidate pool"]),
+    ("platform.counts=sometimes", ["platform.counts='sometimes'", "visible, hidden, hidden_for_minors"]),
+    ("platform.notifications.mode=loud", ["mode='loud'", "instant, batched, quiet_hours, off"]),
+    ("policy.weights.sparkle=1", ["policy.weights.sparkle", "unknown feature", "p_like"]),
+    ("n_user=500", ["n_user", "not a setting", "n_users"]),
+    ("seed=-1", ["seed=-1", "non-negative"]),
+]
+
+
+@pytest.mark.parametrize("override,words", BAD, ids=[b[0] for b in BAD])
+def test_composing_a_bad_setting_raises_a_clear_one_line_error(override, words):
+    with pytest.raises(ConfigError) as err:
+        compose([override])
+    msg = str(err.value)
+    assert "\n" not in msg
+    for w in words:
+        assert w in msg, msg
+
+
+CLI_CASES = ["policy=foo", "n_users=0", "population.age_shares.adult=0.6", "network.reciprocity=1.5",
+             "platform.notifications.quiet_start=25", "policy.k=300", "population.age_shares.teen=0.2",
+             "n_users=abc", "days=-1"]
+
+
+@pytest.mark.parametrize("override", CLI_CASES)
+def test_the_command_line_exits_2_with_one_line_and_writes_nothing(override, tmp_path):
+    out = tmp_path / "runs"
+    proc = subprocess.run([sys.executable, "-m", "sim", override, f"output.dir={out}", "progress=false"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: ")
+    assert override.split("=")[0].split(".")[-1] in lines[0]
+    assert not out.exists()
+
+
+def test_a_bad_value_inside_a_sweep_is_caught_before_any_job_runs(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "sim", "-m", "n_users=300,0", "days=1",
+                           f"hydra.sweep.dir={tmp_path / 'sweep'}", "progress=false"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "n_users=0" in proc.stderr
+    assert not (tmp_path / "sweep").exists()

@@ -1,0 +1,47 @@
+"""Social comparison (Festinger 1954; McComb et al. 2023): upward hurts, downward does not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.behaviour import comparison as cmp
+
+
+@pytest.fixture
+def p(compose_small):
+    return cmp.params(compose_small())
+
+
+def effect(p, orientation, viewer_status, author_status, likes=0, visible=1):
+    gap = cmp.status_gap(p, viewer_status, author_status, np.log1p(likes), visible)
+    imp = cmp.impact(p, orientation, gap)
+    return cmp.mood_change(p, imp), cmp.self_esteem_change(p, imp)
+
+
+def test_idealised_post_from_higher_status_author_lowers_mood_and_self_esteem(p):
+    mood, se = effect(p, 1.0, np.log1p(50), np.log1p(5000), likes=300)
+    assert mood < 0 and se < 0
+
+
+def test_downward_comparison_does_not_hurt(p):
+    mood, se = effect(p, 1.0, np.log1p(5000), np.log1p(20))
+    assert mood >= 0 and se == 0
+
+
+def test_harm_grows_with_comparison_orientation_and_status_gap(p):
+    small = effect(p, 0.5, np.log1p(100), np.log1p(300))[0]
+    larger_gap = effect(p, 0.5, np.log1p(100), np.log1p(30000))[0]
+    stronger = effect(p, 1.5, np.log1p(100), np.log1p(300))[0]
+    assert larger_gap < small < 0
+    assert stronger < small
+
+
+def test_no_orientation_no_effect(p):
+    assert effect(p, 0.0, 0.0, np.log1p(1e6), likes=1e4) == (0.0, 0.0)
+
+
+def test_hidden_counts_weaken_the_status_signal(p):
+    visible = effect(p, 1.0, np.log1p(50), np.log1p(5000), likes=300, visible=1)[0]
+    hidden = effect(p, 1.0, np.log1p(50), np.log1p(5000), likes=300, visible=0)[0]
+    assert visible < hidden < 0

@@ -1,0 +1,119 @@
+"""Two-process sleep model against Borbely (1982) / Daan et al. (1984) expectations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.behaviour import sleep
+from sim.state import ASLEEP, AWAKE
+
+SUB = 12
+
+
+class Sleepers:
+    """n identical-but-for-chronotype sleepers driven hour by hour through the sleep kernels."""
+
+    def __init__(self, cfg, n=50, shift_h=0.0, need=8.0):
+        self.cfg = cfg
+        self.p = sleep.params(cfg)
+        self.ctable = sleep.circadian_table(self.p.substeps)
+        self.n = n
+        self.age = np.full(n, 2, np.int8)
+        phase = cfg.behaviour.sleep.circadian_phase_h + shift_h
+        self.shift = np.full(n, int(round(phase * SUB)), np.int32)
+        self.need = np.full(n, need, np.float32)
+        self.S = np.full(n, 0.5)
+        f64 = lambda: np.zeros(n)  # noqa: E731
+        f32 = lambda: np.zeros(n, np.float32)  # noqa: E731
+        self.state = np.zeros(n, np.int8)
+        self.ready_at, self.awake_until, self.onset = f64(), f64(), f64()
+        self.night_sleep, self.night_lost = f32(), f32()
+        self.pending = np.full(n, -1, np.int32)
+        self.awake_min = f32()
+        self.woke = np.zeros(n, np.uint8)
+        self.last_sleep, self.last_onset, self.last_deficit, self.debt = f32(), f32(), f32(), f32()
+        self.hour = 0
+
+    def _args(self, alarms):
+        return (self.hour, self.hour % 24, alarms, self.age, self.p, self.ctable, self.shift, self.need, self.S,
+                self.state, self.ready_at, self.awake_until, self.onset, self.night_sleep, self.night_lost,
+                self.pending, self.awake_min, self.woke, self.last_sleep, self.last_onset, self.last_deficit,
+                self.debt)
+
+    def run(self, days, alarm_hour=None, bed_minutes=0.0, alarm_days=range(5)):
+        """Advance ``days``; returns per-night (sleep hours, onset hour of day) of user 0."""
+        nights = []
+        bed = np.full(self.n, bed_minutes, np.float32)
+        arousal = np.zeros(self.n, np.float32)
+        for _ in range(days * 24):
+            day = self.hour // 24
+            alarms = np.full(3, -1, np.int64)
+            if alarm_hour is not None and day % 7 in alarm_days:
+                alarms[:] = int(round(alarm_hour * SUB))
+            sleep.advance_sleep(*self._args(alarms), True)
+            woke_early = self.woke.copy()
+            sleep.settle_sleep(*self._args(alarms), bed, arousal)
+            if woke_early[0] or self.woke[0]:
+                nights.append((float(self.last_sleep[0]), float(self.last_onset[0]), day % 7))
+            self.hour += 1
+        return nights
+
+
+@pytest.fixture
+def cfg(compose_small):
+    return compose_small()
+
+
+def test_free_running_sleep_is_seven_to_nine_hours_and_s_stays_between_thresholds(cfg):
+    s = Sleepers(cfg)
+    s_min, s_max = 1.0, 0.0
+    nights = []
+    for _ in range(10):
+        nights += s.run(1)
+        s_min, s_max = min(s_min, s.S.min()), max(s_max, s.S.max())
+    lengths = [n[0] for n in nights[3:]]
+    onsets = [n[1] for n in nights[3:]]
+    assert all(7.0 <= x <= 9.0 for x in lengths), lengths
+    assert all(21.5 <= o or o <= 0.5 for o in onsets), onsets
+    a = cfg.behaviour.sleep.circadian_amplitude
+    assert s_max <= cfg.behaviour.sleep.upper_threshold + a + 0.01
+    assert s_min >= cfg.behaviour.sleep.lower_threshold - a - 0.01
+
+
+def test_later_chronotype_sleeps_later_not_shorter_on_free_days(cfg):
+    early, late = Sleepers(cfg, shift_h=0.0), Sleepers(cfg, shift_h=2.0)
+    e, l_ = early.run(8)[-1], late.run(8)[-1]
+    assert abs(e[0] - l_[0]) < 0.25
+    assert ((l_[1] - e[1]) % 24) == pytest.approx(2.0, abs=0.2)
+
+
+def test_alarm_cuts_school_night_sleep_and_weekend_recovers(cfg):
+    s = Sleepers(cfg, shift_h=1.5)  # adolescent chronotype
+    nights = s.run(14, alarm_hour=6.75)
+    weekday = [n[0] for n in nights[7:] if n[2] in (1, 2, 3, 4)]
+    weekend = [n[0] for n in nights[7:] if n[2] in (5, 6)]
+    assert np.mean(weekday) < 7.5
+    assert np.mean(weekend) > np.mean(weekday) + 0.5
+    assert s.debt[0] > 0
+
+
+def test_phone_in_bed_delays_onset_and_costs_sleep_on_school_nights(cfg):
+    quiet, phone = Sleepers(cfg), Sleepers(cfg)
+    q = quiet.run(7, alarm_hour=7.0)
+    p = phone.run(7, alarm_hour=7.0, bed_minutes=60.0)
+    q_tue, p_tue = q[-3], p[-3]  # a weekday night
+    assert ((p_tue[1] - q_tue[1]) % 24) == pytest.approx(1.0, abs=0.2)
+    assert q_tue[0] - p_tue[0] == pytest.approx(1.0, abs=0.2)
+
+
+def test_wake_and_sleep_states_alternate(cfg):
+    s = Sleepers(cfg)
+    states = []
+    for _ in range(48):
+        sleep.advance_sleep(*s._args(np.full(3, -1, np.int64)), False)
+        states.append(int(s.state[0]))
+        s.hour += 1
+    assert AWAKE in states and ASLEEP in states
+    asleep_hours = sum(1 for x in states if x == ASLEEP)
+    assert 12 <= asleep_hours <= 20  # about 8 h a night over two days

@@ -1,0 +1,57 @@
+"""The post ring buffer and the seen filter."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.ranking.seen import has_seen, mark_seen, start_day
+from sim.state import SEEN_WORDS, PostStore
+
+
+def test_ring_buffer_grows_instead_of_overwriting_young_posts_and_archives_old_ones():
+    store = PostStore(capacity=64, min_age_hours=10)
+    for hour in range(100):
+        slots = store.reserve(5, hour)
+        ids = np.arange(store.next_id - 5, store.next_id)
+        store.post_id[slots] = ids
+        store.created_hour[slots] = hour
+        store.likes[slots] = ids % 7
+        live = store.post_id[store.post_id >= 0]
+        young = store.created_hour[store.post_id >= 0] > hour - 10
+        assert young.sum() == min(5 * (hour + 1), 50)  # every young post is still there
+        assert np.unique(live).size == live.size
+    table = store.table()
+    assert np.array_equal(table["post_id"], np.arange(500))
+    assert np.array_equal(table["likes"], np.arange(500) % 7)
+    assert store.capacity >= 64
+
+
+@njit
+def _mark_and_check(seen, ids, today):
+    for pid in ids:
+        mark_seen(seen, 0, today, pid)
+    hits = 0
+    for pid in ids:
+        hits += has_seen(seen, 0, pid)
+    return hits
+
+
+@njit
+def _count(seen, ids):
+    c = 0
+    for pid in ids:
+        c += has_seen(seen, 0, pid)
+    return c
+
+
+def test_seen_filter_remembers_for_one_to_two_days_with_few_false_positives():
+    seen = np.zeros((1, 2, SEEN_WORDS), np.uint64)
+    viewed = np.arange(0, 300, dtype=np.int64)
+    assert _mark_and_check(seen, viewed, 0) == 300
+    unseen = np.arange(10_000, 20_000, dtype=np.int64)
+    assert _count(seen, unseen) / 10_000 < 0.1
+    start_day(seen, 1)  # next day: yesterday's filter is kept
+    assert _count(seen, viewed) == 300
+    start_day(seen, 0)  # the day after: forgotten
+    assert _count(seen, viewed) == 0
