@@ -105,6 +105,7 @@ class SleepConfig:
     substeps_per_hour: int = MISSING
     alarm_hour: dict[str, float] = MISSING
     alarm_days: list[int] = MISSING
+    stay_up_after_alarm_h: float = MISSING
     sleep_latency_min: float = MISSING
     arousal_latency_min_per_hostile: float = MISSING
     in_bed_use_logit: float = MISSING
@@ -159,6 +160,8 @@ class ResponseConfig:
     continue_engagement: float = MISSING
     continue_habit: float = MISSING
     continue_fatigue_per_item: float = MISSING
+    engagement_memory: float = MISSING
+    reshown_like_factor: float = MISSING
     hostile_reply_prob: float = MISSING
     max_session_minutes: float = MISSING
 
@@ -190,6 +193,7 @@ class WellbeingConfig:
     self_esteem_feedback: float = MISSING
     symptoms_time_constant_days: float = MISSING
     symptoms_negative_share: float = MISSING
+    symptoms_positive_share: float = MISSING
     symptoms_sleep_debt: float = MISSING
     symptoms_loneliness: float = MISSING
     symptoms_self_esteem: float = MISSING
@@ -233,12 +237,11 @@ class BehaviourConfig:
 @dataclass
 class PolicyConfig:
     name: str = MISSING
-    rule: str = MISSING
     k: int = MISSING
     m: int = MISSING
     out_of_network: bool = MISSING
     oon_candidates: int = MISSING
-    pool_size: int = MISSING
+    pool_share: float = MISSING
     pool_key: str = MISSING
     max_age_hours: int = MISSING
     per_followee_cap: int = MISSING
@@ -258,8 +261,20 @@ class NotificationConfig:
 
 
 @dataclass
+class BridgingModelConfig:
+    learning_rate: float = MISSING
+    factor_learning_rate_min: float = MISSING
+    prior_obs: float = MISSING
+    reg_intercept: float = MISSING
+    reg_factor: float = MISSING
+    mean_rate: float = MISSING
+    initial_factor_sd: float = MISSING
+
+
+@dataclass
 class PlatformConfig:
     name: str = MISSING
+    bridging_model: BridgingModelConfig = field(default_factory=BridgingModelConfig)
     counts: str = MISSING
     notifications: NotificationConfig = field(default_factory=NotificationConfig)
     feed_end: str = MISSING
@@ -281,7 +296,6 @@ class MetricsConfig:
 class OutputConfig:
     dir: str = MISSING
     name: str = MISSING
-    write_posts: bool = MISSING
 
 
 @dataclass
@@ -446,7 +460,6 @@ def expand_sweep(overrides: list[str]) -> list[list[str]]:
 # --------------------------------------------------------------------------------------------------
 # validation
 
-RULES = ("chronological", "engagement", "civic")
 POOL_KEYS = ("virality", "bridging", "recent")
 COUNT_MODES = ("visible", "hidden", "hidden_for_minors")
 NOTIFICATION_MODES = ("instant", "batched", "quiet_hours", "off")
@@ -534,8 +547,20 @@ class _Checker:
         self.per_key(path, AGE_GROUPS, "age group", check)
 
 
+def _check_all_finite(node, prefix: str = "") -> None:
+    """Every number anywhere in the config must be finite."""
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for k, v in items:
+        path = f"{prefix}.{k}" if prefix and isinstance(node, dict) else (f"{prefix}[{k}]" if prefix else str(k))
+        if isinstance(v, (dict, list)):
+            _check_all_finite(v, path)
+        elif isinstance(v, float) and not math.isfinite(v):
+            fail(path, v, "must be a finite number")
+
+
 def validate(cfg: DictConfig) -> None:
     """Check every setting of a composed config. Raises ConfigError on the first bad one."""
+    _check_all_finite({k: v for k, v in OmegaConf.to_container(cfg, resolve=True).items() if k != "hydra"})
     c = _Checker(cfg)
     for p in ("seed",):
         v = c.get(p)
@@ -580,7 +605,8 @@ def validate(cfg: DictConfig) -> None:
     c.probability(f"{n}.reciprocity", f"{n}.influencer_share")
     if c.get(f"{n}.mean_out_degree") >= c.get("n_users"):
         fail(f"{n}.mean_out_degree", c.get(f"{n}.mean_out_degree"),
-             f"must be below n_users ({c.get('n_users')})")
+             f"must be below n_users ({c.get('n_users')}); for a small population set a smaller degree, "
+             f"e.g. network.mean_out_degree={max(1, c.get('n_users') // 5)}")
     if c.get(f"{n}.ideology_bins") < 1:
         fail(f"{n}.ideology_bins", c.get(f"{n}.ideology_bins"), "must be a positive integer")
 
@@ -592,9 +618,20 @@ def validate(cfg: DictConfig) -> None:
                    f"{s}.spin_up_days")
     c.probability(f"{s}.upper_threshold", f"{s}.lower_threshold", f"{s}.night_wake_prob",
                   f"{s}.debt_carryover")
-    if c.get(f"{s}.lower_threshold") >= c.get(f"{s}.upper_threshold"):
-        fail(f"{s}.lower_threshold", c.get(f"{s}.lower_threshold"),
-             f"must be below behaviour.sleep.upper_threshold ({_fmt(c.get(f'{s}.upper_threshold'))})")
+    from sim.behaviour.sleep import circadian_range
+
+    c_min, c_max = circadian_range()
+    up, lo, amp = c.get(f"{s}.upper_threshold"), c.get(f"{s}.lower_threshold"), c.get(f"{s}.circadian_amplitude")
+    if up + amp * c_max >= 1.0:
+        fail(f"{s}.upper_threshold", up, f"must leave upper_threshold + circadian_amplitude * {c_max:.2f} below 1 "
+             "(sleep pressure never reaches 1, so nobody would ever sleep)")
+    if lo + amp * c_min <= 0.0:
+        fail(f"{s}.lower_threshold", lo, f"must keep lower_threshold + circadian_amplitude * ({c_min:.2f}) above 0 "
+             "(sleep pressure never reaches 0, so nobody would ever wake)")
+    if lo + amp * c_max >= up + amp * c_min:
+        fail(f"{s}.lower_threshold", lo, f"must stay below the upper threshold at all times of day "
+             f"(lower + amplitude * {c_max:.2f} < upper + amplitude * ({c_min:.2f}))")
+    c.non_negative(f"{s}.stay_up_after_alarm_h", f"{s}.in_bed_use_habit", f"{s}.in_bed_use_notification")
     c.hour(f"{s}.circadian_phase_h", integer=False)
     c.per_group(f"{s}.alarm_hour", lambda p: c.hour(p, integer=False))
     for i, d in enumerate(c.get(f"{s}.alarm_days")):
@@ -633,7 +670,7 @@ def validate(cfg: DictConfig) -> None:
         c.finite(f"{r}.{key}")
     c.positive(f"{r}.dwell_base_s", f"{r}.max_session_minutes")
     c.non_negative(f"{r}.dwell_engagement_s", f"{r}.dwell_sd_log", f"{r}.continue_fatigue_per_item")
-    c.probability(f"{r}.hostile_reply_prob")
+    c.probability(f"{r}.hostile_reply_prob", f"{r}.engagement_memory", f"{r}.reshown_like_factor")
     if c.get(f"{r}.max_session_minutes") > 60:
         fail(f"{r}.max_session_minutes", c.get(f"{r}.max_session_minutes"),
              "must be at most 60 (a step is one hour)")
@@ -646,7 +683,7 @@ def validate(cfg: DictConfig) -> None:
 
     w = "behaviour.wellbeing"
     c.positive(f"{w}.mood_half_life_h", f"{w}.symptoms_time_constant_days", f"{w}.session_mood_cap")
-    for key in ("hostile_mood", "negativity_bias", "feedback_event_threshold", "supportive_mood", "like_given_mood", "feedback_mood",
+    for key in ("hostile_mood", "negativity_bias", "feedback_event_threshold", "symptoms_positive_share", "supportive_mood", "like_given_mood", "feedback_mood",
                 "hostile_reply_mood", "sleep_deficit_mood", "self_esteem_feedback",
                 "symptoms_negative_share", "symptoms_sleep_debt", "symptoms_loneliness",
                 "symptoms_self_esteem", "symptoms_mood", "loneliness_displacement_per_h",
@@ -666,12 +703,12 @@ def validate(cfg: DictConfig) -> None:
 
     # policy
     p = "policy"
-    c.choice(f"{p}.rule", RULES)
     c.choice(f"{p}.pool_key", POOL_KEYS)
-    for key in ("k", "m", "max_age_hours"):
+    for key in ("k", "m", "max_age_hours", "per_followee_cap"):
         if c.get(f"{p}.{key}") <= 0:
             fail(f"{p}.{key}", c.get(f"{p}.{key}"), "must be a positive integer")
-    for key in ("oon_candidates", "pool_size", "per_followee_cap", "author_cap"):
+    c.probability(f"{p}.pool_share")
+    for key in ("oon_candidates", "author_cap"):
         if c.get(f"{p}.{key}") < 0:
             fail(f"{p}.{key}", c.get(f"{p}.{key}"), "must be 0 or a positive integer")
     k, mm = c.get(f"{p}.k"), c.get(f"{p}.m")
@@ -685,9 +722,9 @@ def validate(cfg: DictConfig) -> None:
         if c.get(f"{p}.oon_candidates") > mm:
             fail(f"{p}.oon_candidates", c.get(f"{p}.oon_candidates"),
                  f"must not exceed the candidate pool policy.m ({mm})")
-        if c.get(f"{p}.oon_candidates") > c.get(f"{p}.pool_size"):
-            fail(f"{p}.oon_candidates", c.get(f"{p}.oon_candidates"),
-                 f"must not exceed policy.pool_size ({c.get(f'{p}.pool_size')})")
+        if c.get(f"{p}.pool_share") <= 0:
+            fail(f"{p}.pool_share", c.get(f"{p}.pool_share"),
+                 "must be greater than 0 when policy.out_of_network is true")
     c.non_negative(f"{p}.estimation_noise", f"{p}.protected_factor")
     from sim.ranking.features import FEATURES
 
@@ -702,7 +739,8 @@ def validate(cfg: DictConfig) -> None:
     c.choice(f"{pl}.counts", COUNT_MODES)
     c.choice(f"{pl}.notifications.mode", NOTIFICATION_MODES)
     c.hour(f"{pl}.notifications.quiet_start", f"{pl}.notifications.quiet_end")
-    if c.get(f"{pl}.notifications.quiet_start") == c.get(f"{pl}.notifications.quiet_end"):
+    if (c.get(f"{pl}.notifications.mode") == "quiet_hours"
+            and c.get(f"{pl}.notifications.quiet_start") == c.get(f"{pl}.notifications.quiet_end")):
         fail(f"{pl}.notifications.quiet_end", c.get(f"{pl}.notifications.quiet_end"),
              "must differ from platform.notifications.quiet_start (an empty quiet window)")
     bh = c.get(f"{pl}.notifications.batch_hours")
@@ -712,12 +750,25 @@ def validate(cfg: DictConfig) -> None:
     if c.get(f"{pl}.stopping_cue_items") <= 0:
         fail(f"{pl}.stopping_cue_items", c.get(f"{pl}.stopping_cue_items"), "must be a positive integer")
     c.probability(f"{pl}.stopping_cue_stop")
+    if c.get(f"{pl}.feed_end") == "stopping_cue" and c.get(f"{pl}.stopping_cue_items") >= c.get("policy.k"):
+        fail(f"{pl}.stopping_cue_items", c.get(f"{pl}.stopping_cue_items"),
+             f"must be below the feed length policy.k ({c.get('policy.k')}), or the cue is never shown")
+    bm = f"{pl}.bridging_model"
+    c.positive(f"{bm}.prior_obs")
+    c.probability(f"{bm}.learning_rate", f"{bm}.factor_learning_rate_min", f"{bm}.mean_rate")
+    c.non_negative(f"{bm}.reg_intercept", f"{bm}.reg_factor", f"{bm}.initial_factor_sd")
 
     # metrics
     mt = "metrics"
     c.finite(f"{mt}.elevated_symptoms_threshold")
     c.hour(f"{mt}.late_onset_hour", integer=False)
+    if c.get(f"{mt}.late_onset_hour") >= 12:
+        fail(f"{mt}.late_onset_hour", c.get(f"{mt}.late_onset_hour"),
+             "must be before noon (0 <= h < 12): onsets from noon on count as the previous night's")
     c.hour(f"{mt}.night_start_hour", f"{mt}.night_end_hour")
+    if c.get(f"{mt}.night_start_hour") == c.get(f"{mt}.night_end_hour"):
+        fail(f"{mt}.night_end_hour", c.get(f"{mt}.night_end_hour"),
+             "must differ from metrics.night_start_hour (the night window would be empty)")
     c.probability(f"{mt}.bridging_min_rate")
     if c.get(f"{mt}.bridging_min_impressions") < 0:
         fail(f"{mt}.bridging_min_impressions", c.get(f"{mt}.bridging_min_impressions"),

@@ -13,7 +13,8 @@ Order within an hour (DESIGN.md section 3):
 9. feedback: likes of posts created ``feedback_delay_hours`` ago update mood and reward learning
 10. mood relaxes; users who woke this hour get the slow daily update (self-esteem, symptoms,
     loneliness, habit, polarisation)
-11. at 23:00, the day's metrics
+11. this hour's likes become notifications (delivered from the next hour on)
+12. at 23:00, the day's metrics
 
 Before day 0 the population lives ``offline_days`` without the platform (sleep with alarms, mood,
 slow updates), so day 0 is everyone's no-platform state; the wellbeing index is standardised on it.
@@ -55,7 +56,7 @@ class FeedModel(mesa.Model):
         self._agent_views: dict[int, object] = {}
         self._setup_parameters(cfg, score_fn)
         self.offline_days = int(cfg.offline_days)
-        self.offline_mood = self.users.mood.astype(np.float64)
+        self.offline_mood = self.users.mood.astype(np.float64)  # replaced by the burn-in's last week
         self._spin_up_sleep(int(cfg.behaviour.sleep.spin_up_days))
         self._burn_in_offline()
 
@@ -69,7 +70,7 @@ class FeedModel(mesa.Model):
         expected_posts_per_hour = float(np.sum(24.0 / np.maximum(self.users.habit_delay_h, 1e-3))) / 24.0
         min_age = max(int(cfg.policy.max_age_hours), self.feedback_delay) + 2
         self.posts = PostStore(capacity=int(expected_posts_per_hour * (min_age + 24) * 1.5) + 256,
-                               min_age_hours=min_age, archive=bool(cfg.output.write_posts))
+                               min_age_hours=min_age)
         self.hour_first_post = np.zeros(int(cfg.days) * 24 + 1, np.int64)  # grows if run longer
 
         self.datacollector = mesa.DataCollector(model_reporters={
@@ -98,7 +99,7 @@ class FeedModel(mesa.Model):
         self.comparison_p = comparison.params(cfg)
         self.wellbeing_p = wellbeing.params(cfg)
         self.opinion_p = opinion.params(cfg)
-        self.bridging_p = bridging.DEFAULT
+        self.bridging_p = bridging.params(cfg)
         self.bridging_mean = np.zeros(1, np.float64)
         self.policy_p = policies.policy_params(cfg)
         self.weights = policies.weight_vector(cfg.policy.weights)
@@ -127,6 +128,7 @@ class FeedModel(mesa.Model):
         u = self.users
         u.sleep_pressure[:] = 0.5
         u.sleep_need_h[:] = 8.0
+        u.awake_until_h[:] = -np.inf  # no bedtime constraint yet (times before day 0 are negative)
         no_alarm = np.full(len(AGE_GROUPS), -1, np.int64)
         start = -24 * (max(days, 1) + self.offline_days)
         for h in range(start, start + 24 * max(days, 1)):
@@ -137,16 +139,27 @@ class FeedModel(mesa.Model):
 
     def _burn_in_offline(self) -> None:
         """Live ``offline_days`` without the platform (school/work alarms included), so that day 0
-        starts from each user's no-platform state and the wellbeing baseline is that state."""
+        starts from each user's no-platform state and the wellbeing baseline is that state.
+
+        Symptoms, the slowest state, relax with a 3-day time constant until the last week of the
+        burn-in (same equilibrium, reached faster); the platform habit is left alone (these are
+        established users, not people who quit). The baseline mood is each user's mean over the last
+        full week, so no weekday is favoured."""
         u = self.users
+        fast = self.wellbeing_p._replace(sym_rate=max(self.wellbeing_p.sym_rate, 1.0 / 3.0))
+        last_week = min(7, self.offline_days)
+        mood_days = []
         for h in range(-24 * self.offline_days, 0):
             day = h // 24
             self._sleep_call(sleep.advance_sleep, h, sleep.alarm_substeps(self.cfg, day % 7, AGE_GROUPS), False)
             self._wellbeing_hour()
-            self._daily_updates()
+            self._daily_updates(self.wellbeing_p if day >= -last_week else fast, platform_use=False)
             if h % 24 == 23:
-                self.offline_mood = metrics.day_mood(u)
+                if day >= -last_week:
+                    mood_days.append(metrics.day_mood(u))
                 u.calendar_day[:] = 0
+        if mood_days:
+            self.offline_mood = np.mean(mood_days, axis=0)
         u.totals[:] = 0
 
     # ----------------------------------------------------------------------------------------------
@@ -168,7 +181,7 @@ class FeedModel(mesa.Model):
     def step(self) -> None:
         cfg, u, k = self.cfg, self.users, self.keys
         hour, hod, day = self.hour, self.hour % 24, self.hour // 24
-        today = day % 2
+        today = day % u.seen.shape[1]
         if hod == 0:
             start_day(u.seen, today)
         alarms = sleep.alarm_substeps(cfg, day % 7, AGE_GROUPS)
@@ -200,9 +213,9 @@ class FeedModel(mesa.Model):
         u, p = self.users, self.posts
         n_s, kk = session_users.shape[0], self.policy_p.k
         if self.policy_p.oon_candidates > 0:
-            pool = kernels.build_pool(self.keys["oon_offset"], hour, self.pool_key, int(self.cfg.policy.pool_size),
-                                      self.policy_p.max_age_hours, p.post_id, p.created_hour, p.likes,
-                                      p.impressions, p.bridging)
+            pool = kernels.build_pool(self.keys["oon_offset"], hour, self.pool_key, float(self.cfg.policy.pool_share),
+                                      self.policy_p.oon_candidates, self.policy_p.max_age_hours, p.post_id,
+                                      p.created_hour, p.likes, p.impressions, p.bridging)
         else:
             pool = np.zeros(0, np.int64)
         feed = np.empty((n_s, kk), np.int64)
@@ -272,16 +285,17 @@ class FeedModel(mesa.Model):
                          u.loneliness_trait, u.last_deficit_h, u.feedback_sensitivity, u.user_day,
                          u.calendar_day, u.totals)
 
-    def _daily_updates(self) -> None:
+    def _daily_updates(self, wellbeing_p=None, platform_use: bool = True) -> None:
         u = self.users
         if not u.woke.any():
             return
         sc = self.cfg.behaviour.sessions
-        wellbeing.daily_update(self.wellbeing_p, u.woke, u.mood, u.mood_trait, u.self_esteem, u.self_esteem_trait,
-                               u.symptoms, u.symptoms_trait, u.loneliness, u.loneliness_trait, u.sleep_debt_h,
-                               u.user_day, u.calendar_day)
-        sessions.update_habit(float(sc.habit_learning_rate), float(sc.habit_target_minutes), u.woke, u.habit,
-                              u.user_day)
+        wellbeing.daily_update(wellbeing_p or self.wellbeing_p, u.woke, u.mood, u.mood_trait, u.self_esteem,
+                               u.self_esteem_trait, u.symptoms, u.symptoms_trait, u.loneliness, u.loneliness_trait,
+                               u.sleep_debt_h, u.user_day, u.calendar_day)
+        if platform_use:
+            sessions.update_habit(float(sc.habit_learning_rate), float(sc.habit_target_minutes), u.woke, u.habit,
+                                  u.user_day)
         opinion.daily_update(self.opinion_p, u.woke, u.polarization, u.polarization_trait, u.user_day)
         u.user_day[u.woke == 1] = 0
 

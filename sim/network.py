@@ -155,12 +155,15 @@ def generate(cfg, users: UserState, streams: Streams) -> FollowGraph:
     key = streams.key("network")
     fitness = (1.0 - rng.random(n)) ** (-1.0 / nc.fitness_pareto_alpha)
     n_infl = max(1, int(round(nc.influencer_share * n))) if nc.influencer_share > 0 else 0
+    infl_fitness_share = 0.0
     if n_infl:
         top = np.argsort(-fitness, kind="stable")[:n_infl]
         users.influencer[top] = 1
+        infl_fitness_share = float(fitness[top].sum() / fitness.sum())
 
-    # Reciprocation adds about `reciprocity` edges per drawn edge; draw fewer so the mean matches.
-    target_mean = nc.mean_out_degree / (1.0 + nc.reciprocity)
+    # Reciprocation adds `reciprocity` edges per drawn edge to an ordinary account (influencers do not
+    # follow back; draws land on them in proportion to their fitness); draw fewer so the mean matches.
+    target_mean = nc.mean_out_degree / (1.0 + nc.reciprocity * (1.0 - infl_fitness_share))
     sd = nc.out_degree_sd_log
     k = np.exp(np.log(target_mean) - 0.5 * sd**2 + sd * rng.normal(size=n))
     out_degree = np.clip(np.round(k), 1, min(n - 1, 20 * nc.mean_out_degree)).astype(np.int64)

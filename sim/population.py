@@ -45,7 +45,9 @@ def generate(cfg, n: int, streams: Streams) -> UserState:
     """Draw every user's traits and initial state except what depends on the follow graph."""
     pc, tr = cfg.population, cfg.population.traits
     rng = streams.generator("population")
-    users = UserState(n)
+    from sim.ranking.seen import memory_days
+
+    users = UserState(n, seen_days=memory_days(cfg.policy.max_age_hours))
 
     shares = np.array([pc.age_shares[g] for g in AGE_GROUPS])
     age = rng.choice(len(AGE_GROUPS), size=n, p=shares / shares.sum())
@@ -98,7 +100,7 @@ def generate(cfg, n: int, streams: Streams) -> UserState:
     users.loneliness[:] = users.loneliness_trait
     users.polarization[:] = users.polarization_trait
     users.habit[:] = cfg.behaviour.sessions.initial_habit
-    users.mf_factor[:] = rng.normal(0, 0.1, n)
+    users.mf_factor[:] = rng.normal(0, cfg.platform.bridging_model.initial_factor_sd, n)
     return users
 
 

@@ -19,7 +19,7 @@ NO_SESSION, DAY_SESSION, BED_SESSION, NIGHT_SESSION = 0, 1, 2, 3
 # Post styles (index order matches sim.config.STYLES)
 PERSONAL, IDEALISED, OUTRAGE, INFORMATIONAL = 0, 1, 2, 3
 N_STYLES = 4
-# Bits in each of the two alternating "seen" filters per user (see PostStore docs).
+# 64-bit words in each daily "seen" Bloom filter per user (2,048 bits; see sim/ranking/seen.py).
 SEEN_WORDS = 32
 
 f32, f64, i8, i32, i64, u8 = np.float32, np.float64, np.int8, np.int32, np.int64, np.uint8
@@ -73,7 +73,7 @@ TOTALS = ("minutes", "night_minutes", "posts", "likes_received", "negative", "ex
 class UserState:
     """One array per user attribute (see USER_FIELDS), plus the 2-D arrays below."""
 
-    def __init__(self, n: int):
+    def __init__(self, n: int, seen_days: int = 3):
         self.n = n
         for name, dtype in USER_FIELDS.items():
             setattr(self, name, np.zeros(n, dtype=dtype))
@@ -81,8 +81,8 @@ class UserState:
         self.pending_substep[:] = -1
         # learned value of each post style, in log(1 + likes) units
         self.style_value = np.zeros((n, N_STYLES), dtype=f32)
-        # two alternating Bloom filters of posts seen (today, yesterday)
-        self.seen = np.zeros((n, 2, SEEN_WORDS), dtype=np.uint64)
+        # one Bloom filter of posts seen per remembered day (sim/ranking/seen.py)
+        self.seen = np.zeros((n, seen_days, SEEN_WORDS), dtype=np.uint64)
         self.user_day = np.zeros((n, len(USER_DAY)), dtype=f64)
         self.calendar_day = np.zeros((n, len(CALENDAR_DAY)), dtype=f64)
         self.totals = np.zeros((n, len(TOTALS)), dtype=f64)
@@ -114,10 +114,9 @@ class PostStore:
     becomes the ``posts`` table. Post ids are consecutive in creation order.
     """
 
-    def __init__(self, capacity: int, min_age_hours: int, archive: bool = True):
+    def __init__(self, capacity: int, min_age_hours: int):
         self.capacity = int(max(capacity, 64))
         self.min_age_hours = int(min_age_hours)
-        self.archive_enabled = archive
         self.next_id = 0
         self._alloc(self.capacity)
         self._archive: list[dict[str, np.ndarray]] = []
@@ -148,7 +147,7 @@ class PostStore:
             if n_new <= self.capacity and not young.any():
                 break
             self._grow()
-        if evicted.any() and self.archive_enabled:
+        if evicted.any():
             ev = slots[evicted]
             self._archive.append({name: getattr(self, name)[ev].copy() for name in ARCHIVED_POST_FIELDS})
         self.next_id += n_new

@@ -82,10 +82,13 @@ def create_posts(key_clock, key_style, key_quality, hour, p, posters, slots, fir
         u = posters[k]
         slot = slots[k]
         pid = first_id + k
+        # Posts appear at the end of the hour in which the clock expired; the delay that counts is from
+        # the moment the previous clock expired to the moment this one did (clock <= 0 here).
         if last_post_id[u] >= 0:
-            habit_delay[u] += alpha_habit[u] * (delay_since[u] - habit_delay[u])
-        delay_since[u] = 0.0
-        clock[u] = exponential(key_clock, hour, u, 0) * policy_delay(
+            habit_delay[u] += alpha_habit[u] * (delay_since[u] + clock[u] - habit_delay[u])
+        delay_since[u] = -clock[u]
+        # the new wait starts when the old one ended, not at the end of the hour
+        clock[u] += exponential(key_clock, hour, u, 0) * policy_delay(
             w[u], habit_delay[u], cost[u], expected_likes[u], p.reward_floor)
 
         vmax = style_value[u, 0]

@@ -15,7 +15,8 @@ item the user continues with probability
 
 where recent_engagement is a moving average of p(like) over the items seen (infinite scroll rewards
 engaging feeds), sleep debt weakens self-control (Hagger et al. 2010), and a stopping cue ends the
-session with an extra probability once it is shown. A re-shown item is liked at a tenth of the rate.
+session with an extra probability once it is shown. A re-shown item is liked at
+``reshown_like_factor`` times its first-time rate.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ from sim.state import (
     UD_MINUTES, UD_NEGATIVE, UD_OUTGROUP_HOSTILE, UD_POSITIVE, UD_UPWARD_SE,
 )
 
-SEEN_LIKE_FACTOR = 0.1
 
 
 class ResponseParams(NamedTuple):
@@ -62,6 +62,8 @@ class ResponseParams(NamedTuple):
     c_habit: float
     c_self_control: float
     fatigue: float
+    engagement_memory: float
+    reshown_like_factor: float
     hostile_reply_prob: float
     max_session_min: float
 
@@ -77,7 +79,8 @@ def params(cfg) -> ResponseParams:
         c0=float(r.continue_intercept), c_engagement=float(r.continue_engagement),
         c_habit=float(r.continue_habit),
         c_self_control=float(cfg.behaviour.sessions.self_control_per_debt_h),
-        fatigue=float(r.continue_fatigue_per_item), hostile_reply_prob=float(r.hostile_reply_prob),
+        fatigue=float(r.continue_fatigue_per_item), engagement_memory=float(r.engagement_memory),
+        reshown_like_factor=float(r.reshown_like_factor), hostile_reply_prob=float(r.hostile_reply_prob),
         max_session_min=float(r.max_session_minutes),
     )
 
@@ -110,10 +113,6 @@ def continue_probability(p, recent_engagement, habit, sleep_debt_h, items_so_far
 
 # --------------------------------------------------------------------------------------------------
 # scrolling a ranked feed
-
-# Weight of the newest item in the moving average of engagement that keeps a user scrolling.
-ENGAGEMENT_EMA = 0.3
-
 
 class ScrollParams(NamedTuple):
     session_mood_cap: float
@@ -213,7 +212,7 @@ def scroll_feeds(session_users, hour, is_night, today, rp, cp, sp, keys, feed, f
                            log_likes * counts_visible[u], susceptibility[u])
             pl = logistic(z)
             if feed_seen[s, i]:
-                pl *= SEEN_LIKE_FACTOR
+                pl *= rp.reshown_like_factor
             dwell_min = expected_dwell_s(rp, pl) / 60.0 * np.exp(
                 rp.dwell_sd_log * normal(keys.dwell, hour, u, i) - 0.5 * rp.dwell_sd_log ** 2)
             if minutes + dwell_min > avail:
@@ -264,7 +263,7 @@ def scroll_feeds(session_users, hour, is_night, today, rp, cp, sp, keys, feed, f
                 shock += sp.like_given_mood
                 cd[CD_LIKES_GIVEN] += 1
 
-            engagement = pl if i == 0 else (1.0 - ENGAGEMENT_EMA) * engagement + ENGAGEMENT_EMA * pl
+            engagement = pl if i == 0 else (1.0 - rp.engagement_memory) * engagement + rp.engagement_memory * pl
             if i + 1 < feed_len[s]:
                 if (sp.stop_cue_items > 0 and i + 1 == sp.stop_cue_items
                         and uniform(keys.cont, hour, u, 1000 + i) < sp.stop_cue_prob):

@@ -9,7 +9,9 @@ H+(t) = upper + a*C(t) and wakes when S falls to H-(t) = lower + a*C(t), where C
 circadian oscillation of Daan et al. (1984), shifted by the user's chronotype. On school/work days a
 wake alarm ends sleep early. Between going to bed and falling asleep lies a sleep latency, extended by
 any phone use in bed (bedtime procrastination) and by arousing content; notifications at night can
-wake a sleeper (night checks), which costs the check plus the time to fall asleep again.
+wake a sleeper (night checks), which costs the check plus the time to fall asleep again. Whoever is
+woken by the alarm (or gets up for it after a night on the phone) stays up for at least
+``stay_up_after_alarm_h`` hours (school, work), whatever the sleep pressure.
 
 Per hour the model calls ``advance_sleep`` (the whole hour for everyone; users who go to bed stop at
 that moment), decides phone use in bed in ``sessions.py``, then ``settle_sleep`` finishes the hour for
@@ -39,6 +41,7 @@ class SleepParams(NamedTuple):
     amplitude: float
     latency_h: float
     debt_carryover: float
+    stay_up_after_alarm_h: float
 
 
 def params(cfg) -> SleepParams:
@@ -53,7 +56,14 @@ def params(cfg) -> SleepParams:
         amplitude=float(sc.circadian_amplitude),
         latency_h=float(sc.sleep_latency_min) / 60.0,
         debt_carryover=float(sc.debt_carryover),
+        stay_up_after_alarm_h=float(sc.stay_up_after_alarm_h),
     )
+
+
+def circadian_range() -> tuple[float, float]:
+    """Minimum and maximum of C(t) over a day."""
+    c = circadian_table(60)
+    return float(c.min()), float(c.max())
 
 
 def circadian_table(substeps_per_hour: int) -> np.ndarray:
@@ -95,6 +105,7 @@ def _run_user(u, j_start, stop_at_bed, hour, day_sub0, alarm_sub, p, ctable, shi
                 onset[u] = t
                 _wake(u, 0.0, need, state, woke, last_sleep, last_onset_hod, onset, last_deficit, debt,
                       p.debt_carryover)
+                awake_until[u] = t + p.stay_up_after_alarm_h
                 st = AWAKE
             elif t >= awake_until[u]:
                 state[u] = ASLEEP
@@ -109,7 +120,8 @@ def _run_user(u, j_start, stop_at_bed, hour, day_sub0, alarm_sub, p, ctable, shi
         if st == AWAKE:
             s = 1.0 - (1.0 - s) * p.k_rise
             awake_min[u] += dt_min
-            if s >= p.upper + p.amplitude * c:
+            # awake_until, while in the future, is the end of the day an alarm started
+            if s >= p.upper + p.amplitude * c and t >= awake_until[u]:
                 state[u] = IN_BED
                 ready_at[u] = t + dt
                 awake_until[u] = t + dt + p.latency_h
@@ -120,9 +132,12 @@ def _run_user(u, j_start, stop_at_bed, hour, day_sub0, alarm_sub, p, ctable, shi
         # asleep
         s = s * p.k_fall
         night_sleep[u] += dt_min
-        if (alarm_sub >= 0 and sub == alarm_sub) or s <= p.lower + p.amplitude * c:
+        alarm = alarm_sub >= 0 and sub == alarm_sub
+        if alarm or s <= p.lower + p.amplitude * c:
             _wake(u, night_sleep[u] - night_lost[u], need, state, woke, last_sleep, last_onset_hod, onset,
                   last_deficit, debt, p.debt_carryover)
+            if alarm:
+                awake_until[u] = t + p.stay_up_after_alarm_h
     S[u] = s
 
 
@@ -166,4 +181,4 @@ def alarm_substeps(cfg, day_of_week: int, age_groups: tuple[str, ...]) -> np.nda
     sc = cfg.behaviour.sleep
     if day_of_week not in set(sc.alarm_days):
         return np.full(len(age_groups), -1, np.int64)
-    return np.array([int(round(sc.alarm_hour[g] * sc.substeps_per_hour)) for g in age_groups], np.int64)
+    return np.array([int(sc.alarm_hour[g] * sc.substeps_per_hour) for g in age_groups], np.int64)

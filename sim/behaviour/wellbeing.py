@@ -16,14 +16,14 @@ for feedback-sensitive (vulnerable) users (Fassi et al. 2025).
 Once a day, at wake-up:
 
     SE  += relax_se * (SE_trait - SE) + sum of upward-comparison hits + se_feedback * feedback
-    Sym += (target - Sym) / tau_sym,   target = Sym_trait + k_neg * negative_share
+    Sym += (target - Sym) / tau_sym,   target = Sym_trait + k_neg * negative_share - k_pos * positive_share
            + k_debt * sleep_debt - k_se * (SE - SE_trait) + k_lonely * (L - L_trait)
            - k_mood * (mean mood yesterday - mood_trait)
     L   += relax_l * (L_trait + displacement * max(0, hours on platform - free hours)
                       - meaningful * log(1 + meaningful interactions) - L)
 
-negative_share is the share of the day's experiences (items seen, feedback, replies) that were negative
-(Primack et al. 2018); meaningful interactions are liked personal posts of close ties (Hall 2019;
+negative_share and positive_share are the shares of the day's experiences (items seen, feedback,
+replies) that were negative or positive (Primack et al. 2018); meaningful interactions are liked personal posts of close ties (Hall 2019;
 Verduyn et al. 2017 on passive vs active use); displacement of offline time follows Hall et al. 2019.
 The traits are the no-platform baseline, so a state's drift from its trait is the platform's effect.
 """
@@ -55,6 +55,7 @@ class WellbeingParams(NamedTuple):
     se_feedback: float
     sym_rate: float
     sym_negative_share: float
+    sym_positive_share: float
     sym_sleep_debt: float
     sym_loneliness: float
     sym_self_esteem: float
@@ -75,7 +76,8 @@ def params(cfg) -> WellbeingParams:
         mood_self_esteem=float(w.mood_self_esteem), mood_symptoms=float(w.mood_symptoms),
         mood_loneliness=float(w.mood_loneliness), se_relax=float(w.self_esteem_relax_per_day),
         se_feedback=float(w.self_esteem_feedback), sym_rate=float(1.0 / w.symptoms_time_constant_days),
-        sym_negative_share=float(w.symptoms_negative_share), sym_sleep_debt=float(w.symptoms_sleep_debt),
+        sym_negative_share=float(w.symptoms_negative_share),
+        sym_positive_share=float(w.symptoms_positive_share), sym_sleep_debt=float(w.symptoms_sleep_debt),
         sym_loneliness=float(w.symptoms_loneliness), sym_self_esteem=float(w.symptoms_self_esteem),
         sym_mood=float(w.symptoms_mood), lonely_relax=float(w.loneliness_relax_per_day),
         lonely_displacement=float(w.loneliness_displacement_per_h),
@@ -144,9 +146,12 @@ def daily_update(p, woke, mood, mood_trait, self_esteem, self_esteem_trait, symp
         ud = user_day[u]
         self_esteem[u] += (p.se_relax * (self_esteem_trait[u] - self_esteem[u]) + ud[UD_UPWARD_SE]
                            + p.se_feedback * ud[UD_FEEDBACK])
-        neg_share = ud[UD_NEGATIVE] / ud[UD_EXPERIENCES] if ud[UD_EXPERIENCES] > 0 else 0.0
+        n_exp = ud[UD_EXPERIENCES]
+        neg_share = ud[UD_NEGATIVE] / n_exp if n_exp > 0 else 0.0
+        pos_share = ud[UD_POSITIVE] / n_exp if n_exp > 0 else 0.0
         mood_mean = ud[UD_MOOD_SUM] / ud[UD_MOOD_N] if ud[UD_MOOD_N] > 0 else mood[u]
-        target = (symptoms_trait[u] + p.sym_negative_share * neg_share + p.sym_sleep_debt * sleep_debt_h[u]
+        target = (symptoms_trait[u] + p.sym_negative_share * neg_share - p.sym_positive_share * pos_share
+                  + p.sym_sleep_debt * sleep_debt_h[u]
                   - p.sym_self_esteem * (self_esteem[u] - self_esteem_trait[u])
                   + p.sym_loneliness * (loneliness[u] - loneliness_trait[u])
                   - p.sym_mood * (mood_mean - mood_trait[u]))

@@ -35,8 +35,11 @@ class BridgingParams(NamedTuple):
     mean_rate: float
 
 
-DEFAULT = BridgingParams(learning_rate=0.02, factor_learning_rate_min=0.03, prior_obs=10.0, reg_intercept=0.15,
-                         reg_factor=0.03, mean_rate=0.001)
+def params(cfg) -> BridgingParams:
+    b = cfg.platform.bridging_model
+    return BridgingParams(learning_rate=float(b.learning_rate), factor_learning_rate_min=float(b.factor_learning_rate_min),
+                          prior_obs=float(b.prior_obs), reg_intercept=float(b.reg_intercept),
+                          reg_factor=float(b.reg_factor), mean_rate=float(b.mean_rate))
 
 
 @njit(inline="always")

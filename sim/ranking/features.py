@@ -1,7 +1,7 @@
 """The features a ranking rule sees for one (viewer, candidate post) pair.
 
-Every rule, built in or plugged in, scores a candidate from this vector. The order below is part of
-the public interface (``docs/plugins.md``); add new features at the end.
+Every rule scores a candidate from this vector. The order below is part of the public interface;
+add new features at the end.
 
 =================  ==========================================================================
 p_like             the platform's estimate of the probability that the viewer likes the post

@@ -162,14 +162,14 @@ def fill_features(x, u, slot, tie, seen_flag, hour, p, rp, keys, posts, ideology
 
 @njit(inline="always")
 def linear_score(x, w, protected_factor):
-    """Built-in rules: a weighted sum of features; for protected viewers (minors, vulnerable) every
-    negative weight is multiplied by protected_factor."""
+    """Built-in rules: a weighted sum of features; for protected viewers (minors, vulnerable) a negative
+    weight on outrage or idealisation is multiplied by protected_factor."""
     s = 0.0
-    amp = protected_factor if x[fx.F_VIEWER_PROTECTED] > 0 else 1.0
+    protected = x[fx.F_VIEWER_PROTECTED] > 0
     for i in range(w.shape[0]):
         wi = w[i]
-        if wi < 0:
-            wi *= amp
+        if protected and wi < 0 and (i == fx.F_OUTRAGE or i == fx.F_IDEALISED):
+            wi *= protected_factor
         s += wi * x[i]
     return s
 
@@ -262,12 +262,19 @@ def rank_feeds_with(score_fn):
     return kernel
 
 
-@njit(cache=True)
-def build_pool(key, hour, pool_key, pool_size, max_age_hours, post_id, created_hour, likes, impressions,
-               bridging):
-    """The hour's out-of-network pool: the top posts by the policy's pool key, in shuffled order.
+# Virality of a post for the engagement pool: its like rate, smoothed towards 1 in 10 by one like in
+# ten prior impressions, times log(2 + likes), so it needs both a high rate and volume.
+VIRALITY_PRIOR_LIKES, VIRALITY_PRIOR_IMPRESSIONS = 1.0, 10.0
 
-    pool_key: 0 = virality (smoothed like rate times log likes), 1 = bridging, 2 = recent."""
+
+@njit(cache=True)
+def build_pool(key, hour, pool_key, pool_share, min_size, max_age_hours, post_id, created_hour, likes,
+               impressions, bridging):
+    """The hour's out-of-network pool: the top ``pool_share`` of live posts (at least ``min_size``) by
+    the policy's pool key, in shuffled order. A share rather than a count keeps the selection equally
+    strict at every population size.
+
+    pool_key: 0 = virality, 1 = bridging, 2 = recent."""
     cap = post_id.shape[0]
     live = np.empty(cap, np.int64)
     n = 0
@@ -280,7 +287,8 @@ def build_pool(key, hour, pool_key, pool_size, max_age_hours, post_id, created_h
     for i in range(n):
         s = live[i]
         if pool_key == 0:
-            keyv[i] = (likes[s] + 1.0) / (impressions[s] + 10.0) * np.log(2.0 + likes[s])
+            keyv[i] = ((likes[s] + VIRALITY_PRIOR_LIKES) / (impressions[s] + VIRALITY_PRIOR_IMPRESSIONS)
+                       * np.log(2.0 + likes[s]))
         elif pool_key == 1:
             keyv[i] = bridging[s]
         else:
@@ -293,7 +301,8 @@ def build_pool(key, hour, pool_key, pool_size, max_age_hours, post_id, created_h
     live = live[order]
     keyv = keyv[order]
     order = np.argsort(-keyv, kind="mergesort")
-    top = live[order[:min(pool_size, n)]]
+    size = min(max(int(round(pool_share * n)), min_size), n)
+    top = live[order[:size]]
     shuffle_key = np.empty(top.shape[0], np.float64)
     for i in range(top.shape[0]):
         shuffle_key[i] = uniform(key, hour, post_id[top[i]], 3)

@@ -5,12 +5,12 @@ candidate-generation settings; the weights live in ``conf/policy/<rule>.yaml``.
 * ``engagement``: the platform's predicted engagement (p(like), dwell) plus a virality boost, with
   viral out-of-network posts in the candidate pool.
 * ``civic``: public values: approval across the divide (bridging), informational quality, close ties
-  and supportive content up; outrage and idealisation down, twice as strongly for minors and
-  vulnerable users; at most two posts per author; the out-of-network pool is chosen by bridging, not
-  virality.
+  and supportive content up; outrage and idealisation down, ``protected_factor`` times as strongly
+  for minors and vulnerable users; at most two posts per author; the out-of-network pool is chosen by
+  bridging, not virality.
 
-For a built-in rule the score is sum_f w_f * x_f, where for protected viewers each negative weight is
-multiplied by ``protected_factor``.
+For a built-in rule the score is sum_f w_f * x_f, where for protected viewers a negative weight on
+``outrage`` or ``idealised`` is multiplied by ``protected_factor``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """A plain NumPy implementation of the ranking in ``kernels.py``: the test oracle.
 
-Written independently of the kernel (vectorised per session, no shared helpers except the
-counter-based random numbers, which are an input to the ranking rather than part of it), so that a
-mistake in either shows up as a disagreement. Slow; for tests only.
+Written independently of the kernel: vectorised per session, the "seen" memory checked by a pure-Python
+re-implementation of its hashing, the pool built by plain sorting. The only shared code is the
+counter-based random number generator, an input to the ranking rather than part of it. A mistake in
+either implementation shows up as a disagreement. Slow; for tests only.
 """
 
 from __future__ import annotations
@@ -16,10 +17,41 @@ from sim.rng import normal, uniform
 from sim.state import IDEALISED, INFORMATIONAL, OUTRAGE, PERSONAL
 
 
-def _seen(seen_filters: np.ndarray, u: int, post_id: int) -> bool:
-    from sim.ranking.seen import has_seen
+_M64 = (1 << 64) - 1
 
-    return bool(has_seen(seen_filters, u, post_id))
+
+def _mix64(z: int) -> int:
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31)
+
+
+def _seen(seen_filters: np.ndarray, u: int, post_id: int) -> bool:
+    """The Bloom-filter test of sim/ranking/seen.py, on Python integers."""
+    bits = seen_filters.shape[2] * 64
+    h = _mix64((int(post_id) + 0x632BE59BD9B4E019) & _M64)
+    a, b = h % bits, (h >> 16) % bits
+    for day in range(seen_filters.shape[1]):
+        words = [int(w) for w in seen_filters[u, day]]
+        if (words[a // 64] >> (a % 64)) & 1 and (words[b // 64] >> (b % 64)) & 1:
+            return True
+    return False
+
+
+def pool(key, hour, pool_key, pool_share, min_size, max_age_hours, posts_all):
+    """The hour's out-of-network pool (slots), as kernels.build_pool, by plain sorting."""
+    post_id, created, likes, impressions, bridging = posts_all
+    live = [s for s in range(len(post_id)) if post_id[s] >= 0 and hour - created[s] <= max_age_hours]
+
+    def rank_key(s):
+        if pool_key == 0:
+            return (likes[s] + 1.0) / (impressions[s] + 10.0) * math.log(2.0 + likes[s])
+        return float(bridging[s]) if pool_key == 1 else float(created[s])
+
+    ordered = sorted(live, key=lambda s: (-rank_key(s), post_id[s]))
+    size = min(max(int(round(pool_share * len(live))), min_size), len(live))
+    top = ordered[:size]
+    return np.array(sorted(top, key=lambda s: uniform(key, hour, post_id[s], 3)), np.int64)
 
 
 def candidates(u, hour, p, keys, g, posts, last_post_id, seen, pool):
@@ -114,7 +146,9 @@ def feature_matrix(u, hour, slots, ties, seen_flags, p, rp, keys, posts, ideolog
 
 def linear_scores(x: np.ndarray, weights: np.ndarray, protected_factor: float) -> np.ndarray:
     w = np.broadcast_to(weights, x.shape).copy()
-    amplify = (x[:, fx.F_VIEWER_PROTECTED] > 0)[:, None] & (w < 0)
+    harmful = np.zeros(x.shape[1], bool)
+    harmful[[fx.F_OUTRAGE, fx.F_IDEALISED]] = True
+    amplify = (x[:, fx.F_VIEWER_PROTECTED] > 0)[:, None] & (w < 0) & harmful[None, :]
     w[amplify] *= protected_factor
     s = np.zeros(x.shape[0])
     for i in range(x.shape[1]):  # feature by feature, as the kernel adds them

@@ -1,9 +1,12 @@
-"""What each user has probably seen: two alternating Bloom filters per user (today, yesterday).
+"""What each user has probably seen: one Bloom filter per day, kept for as long as a post can be a
+candidate.
 
-A post is marked in today's filter when viewed and counts as seen if either filter has it, so the
-memory spans 24-48 hours, the candidate window. Each filter has 2,048 bits and two hash positions; with
-a few hundred items a day about 3-9% of unseen posts test as seen, which only thins the candidate set
-slightly. 512 bytes per user.
+A post is marked in today's filter when viewed and counts as seen if any filter has it. With a
+candidate window of ``max_age_hours``, a post seen today can be shown until ``max_age_hours`` after its
+creation, so the memory keeps ``memory_days(max_age_hours)`` daily filters and clears the oldest at
+midnight. Each filter has 2,048 bits and two hash positions; with a few hundred items a day a few
+percent of unseen posts test as seen, which only thins the candidate set slightly. 256 bytes per user
+and day of memory.
 """
 
 from __future__ import annotations
@@ -32,10 +35,15 @@ def _has(words, bit):
     return (words[bit >> _SIX] >> (bit & _LOW6)) & _ONE
 
 
+def memory_days(max_age_hours: int) -> int:
+    """Daily filters needed so that nothing still in the candidate window is forgotten."""
+    return -(-int(max_age_hours) // 24) + 1
+
+
 @njit(inline="always")
 def has_seen(seen, u, post_id):
     a, b = _positions(post_id)
-    for f in range(2):
+    for f in range(seen.shape[1]):
         if _has(seen[u, f], a) and _has(seen[u, f], b):
             return True
     return False
@@ -51,6 +59,6 @@ def mark_seen(seen, u, today, post_id):
 
 @njit(parallel=True, cache=True)
 def start_day(seen, today):
-    """Clear the filter that becomes today's (it held the day before yesterday)."""
+    """Clear the filter that becomes today's (it held the oldest remembered day)."""
     for u in prange(seen.shape[0]):
         seen[u, today, :] = 0

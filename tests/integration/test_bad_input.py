@@ -37,6 +37,16 @@ BAD = [
     ("policy.weights.sparkle=1", ["policy.weights.sparkle", "unknown feature", "p_like"]),
     ("n_user=500", ["n_user", "not a setting", "n_users"]),
     ("seed=-1", ["seed=-1", "non-negative"]),
+    ("behaviour.sleep.in_bed_use_logit=nan", ["behaviour.sleep.in_bed_use_logit=nan", "finite"]),
+    ("population.traits.vulnerable_symptom_shift=inf", ["vulnerable_symptom_shift=inf", "finite"]),
+    ("behaviour.sleep.upper_threshold=0.95", ["upper_threshold=0.95", "below 1"]),
+    ("behaviour.sleep.lower_threshold=0.0", ["lower_threshold=0", "above 0"]),
+    ("behaviour.sleep.lower_threshold=0.6", ["lower_threshold=0.6", "below the upper threshold"]),
+    ("metrics.night_end_hour=23", ["night_end_hour=23", "differ"]),
+    ("metrics.late_onset_hour=13", ["late_onset_hour=13", "before noon"]),
+    ("policy.per_followee_cap=0", ["per_followee_cap=0", "positive integer"]),
+    ("policy.pool_share=1.5", ["pool_share=1.5", "[0, 1]"]),
+    ("n_users=100", ["network.mean_out_degree=150", "below n_users (100)", "network.mean_out_degree=20"]),
 ]
 
 
@@ -66,6 +76,14 @@ def test_the_command_line_exits_2_with_one_line_and_writes_nothing(override, tmp
     assert lines[0].startswith("error: ")
     assert override.split("=")[0].split(".")[-1] in lines[0]
     assert not out.exists()
+
+
+def test_cross_field_checks(tmp_path):
+    with pytest.raises(ConfigError, match="stopping_cue_items=40 is not allowed: must be below the feed length"):
+        compose(["platform.feed_end=stopping_cue", "platform.stopping_cue_items=40"])
+    compose(["platform.stopping_cue_items=40"])  # harmless while the feed is infinite
+    with pytest.raises(ConfigError, match="quiet_end=22 is not allowed: must differ"):
+        compose(["platform.notifications.mode=quiet_hours", "platform.notifications.quiet_end=22"])
 
 
 def test_a_bad_value_inside_a_sweep_is_caught_before_any_job_runs(tmp_path):

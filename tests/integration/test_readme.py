@@ -21,3 +21,9 @@ def test_generated_outputs_doc_is_current():
     from sim.metrics import markdown
 
     assert (ROOT / "docs" / "outputs.md").read_text() == markdown(), "run: python -m sim.metrics > docs/outputs.md"
+
+
+def test_generated_parameters_doc_is_current():
+    from sim.paramdoc import markdown
+
+    assert (ROOT / "docs" / "parameters.md").read_text() == markdown(), "run: python -m sim.paramdoc > docs/parameters.md"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from numba import njit
 
 from sim.ranking import bridging
@@ -28,7 +29,14 @@ def _simulate(p, n_obs, side, kind, own_rate, mu, ui, uf, pi, pf, counts, scores
         scores[q] = bridging.score(p, mu, counts[q, 0], counts[q, 1], counts[q, 2], counts[q, 3])
 
 
-def run(n_obs):
+@pytest.fixture(scope="module")
+def bp():
+    from sim.config import compose
+
+    return bridging.params(compose([]))
+
+
+def run(bp, n_obs):
     rng = np.random.default_rng(0)
     side = np.where(rng.random(400) < 0.5, -1.0, 1.0)
     kind = np.repeat([0, 1, 2], 30)
@@ -37,16 +45,16 @@ def run(n_obs):
     ui, uf = np.zeros(400), rng.normal(0, 0.1, 400)
     pi, pf = np.zeros(90), np.zeros(90)
     counts, scores = np.zeros((90, 4)), np.zeros(90)
-    _simulate(bridging.DEFAULT, n_obs, side, kind, own_rate, mu, ui, uf, pi, pf, counts, scores)
+    _simulate(bp, n_obs, side, kind, own_rate, mu, ui, uf, pi, pf, counts, scores)
     return side, kind, uf, scores
 
 
-def test_user_factors_find_the_divide_from_likes_alone():
-    side, _, uf, _ = run(300_000)
+def test_user_factors_find_the_divide_from_likes_alone(bp):
+    side, _, uf, _ = run(bp, 300_000)
     assert abs(np.corrcoef(uf, side)[0, 1]) > 0.9
 
 
-def test_posts_liked_on_both_sides_outrank_posts_popular_with_one_side():
-    _, kind, _, scores = run(300_000)
+def test_posts_liked_on_both_sides_outrank_posts_popular_with_one_side(bp):
+    _, kind, _, scores = run(bp, 300_000)
     assert scores[kind == 2].min() > max(scores[kind == 0].max(), scores[kind == 1].max())
     assert np.all(scores[kind == 2] > 0) and np.all(scores[kind < 2] < 0)

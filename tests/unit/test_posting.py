@@ -53,7 +53,7 @@ class Posters:
             posters = np.flatnonzero(wants)
             first = self.next_id
             if posters.size:
-                delays.append(self.since[posters].copy())
+                delays.append(self.since[posters] + self.clock[posters])
                 slots = np.arange(first, first + posters.size) % self.cap
                 posting.create_posts(*self.keys, hour, self.p, posters, slots, first, self.w, self.alpha_h, self.C,
                                      self.R, self.H, self.clock, self.since, self.last, self.values, self.prior,

@@ -19,19 +19,35 @@ def model():
     return m
 
 
+def pools(model, hour, pool_key=0, share=0.3, min_size=60, max_age=48):
+    posts = model.posts
+    columns = (posts.post_id, posts.created_hour, posts.likes, posts.impressions, posts.bridging)
+    fast = kernels.build_pool(np.uint64(9), hour, pool_key, share, min_size, max_age, *columns)
+    slow = reference.pool(np.uint64(9), hour, pool_key, share, min_size, max_age, columns)
+    return fast, slow
+
+
 def rank_both(model, p, weights, sessions, hour=None):
     hour = model.hour if hour is None else hour
-    u, posts = model.users, model.posts
-    pool = kernels.build_pool(np.uint64(9), hour, 0, 300, p.max_age_hours, posts.post_id, posts.created_hour,
-                              posts.likes, posts.impressions, posts.bridging)
+    u = model.users
+    fast_pool, slow_pool = pools(model, hour, max_age=p.max_age_hours)
     common = (hour, p, model.response_p, model.rank_keys, weights, model.graph_arrays, model._post_arrays(),
-              u.last_post_id, u.seen, pool, u.ideology, u.status, model.protected, model.counts_visible)
+              u.last_post_id, u.seen)
+    viewer = (u.ideology, u.status, model.protected, model.counts_visible)
     n = len(sessions)
     feed, feed_len = np.empty((n, p.k), np.int64), np.zeros(n, np.int64)
-    kernels.rank_feeds(sessions, *common, feed, feed_len, np.zeros((n, p.k)), np.zeros((n, p.k), np.bool_))
+    kernels.rank_feeds(sessions, *common, fast_pool, *viewer, feed, feed_len, np.zeros((n, p.k)),
+                       np.zeros((n, p.k), np.bool_))
     fast = [feed[i, :feed_len[i]] for i in range(n)]
-    slow = reference.rank_feeds(sessions, *common)
+    slow = reference.rank_feeds(sessions, *common, slow_pool, *viewer)
     return fast, slow
+
+
+def test_pool_equals_reference_for_every_key(model):
+    for pool_key in (0, 1, 2):
+        for share, min_size in ((0.3, 60), (0.05, 10), (1.0, 0)):
+            fast, slow = pools(model, model.hour, pool_key, share, min_size)
+            assert len(fast) > 0 and np.array_equal(fast, slow)
 
 
 def test_kernel_equals_reference_for_the_built_in_rules(model):
@@ -103,3 +119,63 @@ def test_civic_ranks_outrage_lower_for_protected_viewers(model):
     protected = kernels.linear_score(x, w, cfg.policy.protected_factor)
     assert protected == pytest.approx(cfg.policy.protected_factor * plain)
     assert protected < plain < 0
+    y = np.zeros(fx.N_FEATURES)
+    y[fx.F_SEEN] = 1.0
+    seen_plain = kernels.linear_score(y, w, cfg.policy.protected_factor)
+    y[fx.F_VIEWER_PROTECTED] = 1.0
+    assert kernels.linear_score(y, w, cfg.policy.protected_factor) == seen_plain  # only harmful content
+
+
+def test_a_hand_built_world_gets_the_feeds_written_out_by_hand():
+    """Viewer 0 follows 1 (mutually) and 2; account 3 is outside the network and very popular."""
+    from sim.config import compose
+    from sim.behaviour import response
+    from sim.state import IDEALISED, INFORMATIONAL, OUTRAGE, PERSONAL, SEEN_WORDS
+
+    indptr = np.array([0, 2, 3, 3, 3], np.int64)
+    indices = np.array([1, 2, 0], np.int32)
+    mutual = np.array([1, 0, 1], np.uint8)
+    g = kernels.GraphArrays(indptr, indices, mutual)
+    # post id = slot; (author, hour, style, likes)
+    rows = [(1, 10, PERSONAL, 2), (2, 11, INFORMATIONAL, 1), (1, 12, IDEALISED, 5), (3, 12, OUTRAGE, 90)]
+    cap = 8
+    post_id = np.full(cap, -1, np.int64)
+    author, created, style = np.zeros(cap, np.int32), np.zeros(cap, np.int32), np.zeros(cap, np.int8)
+    likes, prev = np.zeros(cap, np.int32), np.full(cap, -1, np.int64)
+    for i, (a, h, st, lk) in enumerate(rows):
+        post_id[i], author[i], created[i], style[i], likes[i] = i, a, h, st, lk
+    prev[2] = 0  # author 1's previous post
+    last_post_id = np.array([-1, 2, 1, 3], np.int64)
+    posts = kernels.PostArrays(post_id, author, created, prev, style, np.full(cap, 0.5, np.float32), likes,
+                               np.zeros(cap, np.float32))
+    seen = np.zeros((4, 3, SEEN_WORDS), np.uint64)
+    ideology = np.array([0.5, 0.4, 0.6, -0.8], np.float32)
+    status = np.log1p(np.array([10, 50, 40, 5000], np.float32))
+    zero, one = np.zeros(4, np.uint8), np.ones(4, np.uint8)
+    rp = response.params(compose([]))
+    keys = kernels.Keys(np.uint64(1), np.uint64(2), np.uint64(3))
+    hour = 13
+
+    def feed(p, weights, pool):
+        out, n = np.empty((1, p.k), np.int64), np.zeros(1, np.int64)
+        kernels.rank_feeds(np.array([0], np.int64), hour, p, rp, keys, weights, g, posts, last_post_id, seen,
+                           pool, ideology, status, zero, one, out, n, np.zeros((1, p.k)), np.zeros((1, p.k), np.bool_))
+        return out[0, :n[0]].tolist()
+
+    base = dict(k=10, m=20, per_followee_cap=3, author_cap=0, max_age_hours=48, show_seen=False,
+                estimation_noise=0.0, protected_factor=1.0)
+    chrono = kernels.PolicyParams(oon_candidates=0, **base)
+    w_age = np.zeros(fx.N_FEATURES)
+    w_age[fx.F_AGE_HOURS] = -1.0
+    assert feed(chrono, w_age, np.zeros(0, np.int64)) == [2, 1, 0]  # newest first, no outsider
+    assert feed(chrono._replace(per_followee_cap=1), w_age, np.zeros(0, np.int64)) == [2, 1]
+    assert feed(chrono._replace(max_age_hours=2), w_age, np.zeros(0, np.int64)) == [2, 1]
+
+    with_pool = kernels.PolicyParams(oon_candidates=5, **base)
+    w_pop = np.zeros(fx.N_FEATURES)
+    w_pop[fx.F_LOG_LIKES] = 1.0
+    assert feed(with_pool, w_pop, np.array([3, 2], np.int64)) == [3, 2, 0, 1]  # the outsider's viral post leads
+    w_ties = np.zeros(fx.N_FEATURES)
+    w_ties[fx.F_TIE] = 1.0
+    w_ties[fx.F_AGE_HOURS] = -0.01
+    assert feed(with_pool, w_ties, np.array([3], np.int64)) == [2, 0, 1, 3]  # mutual tie, then follow, then none

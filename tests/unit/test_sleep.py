@@ -117,3 +117,26 @@ def test_wake_and_sleep_states_alternate(cfg):
     assert AWAKE in states and ASLEEP in states
     asleep_hours = sum(1 for x in states if x == ASLEEP)
     assert 12 <= asleep_hours <= 20  # about 8 h a night over two days
+
+
+def test_an_alarm_after_a_night_on_the_phone_books_a_sleepless_night_and_keeps_the_user_up(cfg):
+    s = Sleepers(cfg, n=1)
+    s.run(7)  # a free week
+    s.run(0)
+    for _ in range(18):  # on to Monday 18:00 (day 7); the alarm rings at 07:00 on Tuesday
+        sleep.advance_sleep(*s._args(np.full(3, -1, np.int64)), False)
+        s.hour += 1
+    states, wakes = [], []
+    alarms = np.full(3, 7 * SUB, np.int64)
+    bed = np.full(1, 600.0, np.float32)  # ten hours on the phone in bed: past the alarm
+    for _ in range(24):
+        sleep.advance_sleep(*s._args(alarms), True)
+        w1 = int(s.woke[0])
+        sleep.settle_sleep(*s._args(alarms), bed, np.zeros(1, np.float32))
+        if w1 or s.woke[0]:
+            wakes.append((s.hour % 24, float(s.last_sleep[0])))
+        states.append((s.hour % 24, int(s.state[0])))
+        s.hour += 1
+    assert wakes[0] == (7, 0.0)  # the alarm ends a night without sleep
+    stay = cfg.behaviour.sleep.stay_up_after_alarm_h
+    assert all(st == AWAKE for h, st in states if 7 <= h < 7 + stay)

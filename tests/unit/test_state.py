@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.ranking.seen import has_seen, mark_seen, start_day
+from sim.ranking.seen import has_seen, mark_seen, memory_days, start_day
 from sim.state import SEEN_WORDS, PostStore
 
 
@@ -45,13 +45,17 @@ def _count(seen, ids):
     return c
 
 
-def test_seen_filter_remembers_for_one_to_two_days_with_few_false_positives():
-    seen = np.zeros((1, 2, SEEN_WORDS), np.uint64)
+def test_seen_memory_covers_the_candidate_window_with_few_false_positives():
+    days = memory_days(48)
+    assert days == 3
+    seen = np.zeros((1, days, SEEN_WORDS), np.uint64)
     viewed = np.arange(0, 300, dtype=np.int64)
-    assert _mark_and_check(seen, viewed, 0) == 300
+    assert _mark_and_check(seen, viewed, 0) == 300  # seen late on day 0 ...
     unseen = np.arange(10_000, 20_000, dtype=np.int64)
     assert _count(seen, unseen) / 10_000 < 0.1
-    start_day(seen, 1)  # next day: yesterday's filter is kept
-    assert _count(seen, viewed) == 300
-    start_day(seen, 0)  # the day after: forgotten
+    for day in (1, 2):  # ... still remembered on days 1 and 2, while it can be a candidate
+        start_day(seen, day % days)
+        assert _count(seen, viewed) == 300
+    start_day(seen, 3 % days)  # day 3: the post has expired, the memory may go
     assert _count(seen, viewed) == 0
+    assert memory_days(24) == 2 and memory_days(72) == 4 and memory_days(50) == 4
