@@ -27,7 +27,7 @@ from sim.state import (
 
 GROUPS = ("all",) + AGE_GROUPS + ("vulnerable",)
 
-# column -> (unit, definition). The first columns are the output contract of DESIGN.md section 7.
+# column -> (unit, definition). The first columns are the output contract of docs/design.md section 7.
 DAILY = {
     "day": ("day", "simulated day, 0 = the first"),
     "group": ("", "all, adolescent (13-17), young_adult (18-25), adult (26+), vulnerable (any age)"),
@@ -117,8 +117,8 @@ def _composite(values: dict[str, np.ndarray], base: Baseline, weights) -> np.nda
 
 
 def make_baseline(users: UserState, mood: np.ndarray, weights) -> Baseline:
-    """Reference statistics from the state at the end of the offline burn-in (``mood`` is that day's
-    mean mood)."""
+    """Reference statistics from the state at the end of the offline burn-in (``mood`` is each user's
+    mean daily mood over the burn-in's last week)."""
     values = {"mood": mood, "self_esteem": users.self_esteem.astype(np.float64),
               "symptoms": users.symptoms.astype(np.float64),
               "loneliness": users.loneliness.astype(np.float64)}

@@ -1,7 +1,7 @@
 """The simulated population: age groups, the vulnerable subgroup, traits and posting phenotypes.
 
-All draws use the ``population`` named stream, so two scenarios with the same seed share the same
-people (common random numbers). Sources of each constant are given in ``conf/population/default.yaml``
+Draws use the ``population`` (traits) and ``posting`` (initial posting clocks) named streams, so two
+scenarios with the same seed share the same people (common random numbers). Sources of each constant are given in ``conf/population/default.yaml``
 and ``docs/model.md``.
 """
 

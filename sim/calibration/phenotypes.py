@@ -11,7 +11,7 @@ sample).
 
 Usage::
 
-    python -m sim.calibration.phenotypes ../shared/data/turner2025/data_fig4.csv
+    python -m sim.calibration.phenotypes path/to/turner2025/data_fig4.csv
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ log_likes          log(1 + likes so far)
 age_hours          hours since the post was created
 viewer_protected   1 if the viewer is a minor or in the vulnerable group
 author_status      log(1 + author's followers)
-seen               1 if the viewer has probably seen the post already (24-48 h memory)
+seen               1 if the viewer has probably seen the post already (remembered for the whole
+                   candidate window, ``seen.py``)
 noise              uniform random number in [0, 1), fixed per (viewer, post, hour)
 =================  ==========================================================================
 """
