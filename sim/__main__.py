@@ -6,6 +6,7 @@ value and what is allowed, and exit code 2.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
 from pathlib import Path
@@ -39,6 +40,8 @@ def _task(cfg: DictConfig) -> float | None:
     from sim.config import validate
     from sim.runner import execute
 
+    # Hydra sets the root logger to INFO, at which Mesa logs every step; keep the log to what matters.
+    logging.getLogger("MESA").setLevel(logging.WARNING)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         validate(cfg)
@@ -49,9 +52,10 @@ def _task(cfg: DictConfig) -> float | None:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
     result = execute(cfg, run_dir)
-    row = result.summary().loc["all"]
+    last = min(7, int(cfg.days))
+    row = result.summary(last).loc["all"]
     print(f"{run_dir}: wellbeing {row['wellbeing']:+.3f} SD, sleep {row['sleep_hours']:.2f} h, "
-          f"{row['minutes_on_platform']:.0f} min/day (last 7 days)")
+          f"{row['minutes_on_platform']:.0f} min/day (mean of the last {last} day{'s' if last > 1 else ''})")
     return float(row["wellbeing"])
 
 
