@@ -296,6 +296,7 @@ class MetricsConfig:
 class OutputConfig:
     dir: str = MISSING
     name: str = MISSING
+    sweeps: str = MISSING
 
 
 @dataclass
@@ -317,6 +318,13 @@ class SimConfig:
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 GROUPS = ("population", "network", "behaviour", "policy", "platform")
+
+
+def job_label(cfg: DictConfig | dict) -> str:
+    """The name a run is reported under in sweeps and reports: the scenario's ``label`` when the
+    configuration sets one, else the ranking policy's name. The one place that decides it."""
+    label = cfg.get("label")
+    return str(label) if label else str(cfg["policy"]["name"])
 
 
 def run_dir_name(name: str, policy: str, seed: Any) -> str:
