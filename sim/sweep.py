@@ -284,6 +284,33 @@ def collect(sweep_dir: str | os.PathLike) -> Sweep:
     return Sweep(sweep_dir, jobs, daily, users_table, plan, manifests)
 
 
+def load(sweep_dir: str | os.PathLike) -> Sweep:
+    """A sweep as its last collection wrote it, when ``sweep.json`` and the tables it lists are intact
+    and no job directory changed since; otherwise collected afresh from the job directories (without
+    writing anything)."""
+    sweep_dir = Path(sweep_dir)
+    manifest_path = sweep_dir / SWEEP_MANIFEST
+    if manifest_path.is_file():
+        try:
+            manifest = json.loads(manifest_path.read_text())
+            collected_at = manifest_path.stat().st_mtime
+            newer = [m for m in sweep_dir.glob(f"*/{results.MANIFEST}") if m.stat().st_mtime > collected_at]
+            tables = {}
+            for name in SWEEP_TABLES:
+                df = pd.read_parquet(sweep_dir / f"sweep_{name}.parquet")
+                if manifest["tables"][f"sweep_{name}"]["sha256"] != results.table_hash(df):
+                    raise ValueError(f"sweep_{name}.parquet changed")
+                tables[name] = df
+            if not newer:
+                manifests = {r.job: results.read_manifest(Path(r.path))
+                             for r in tables["jobs"].itertuples() if r.status == "complete"}
+                return Sweep(sweep_dir, tables["jobs"], tables["daily"], tables["users"], read_plan(sweep_dir),
+                             manifests)
+        except (OSError, KeyError, ValueError, results.ResultsError, json.JSONDecodeError):
+            pass  # collect afresh below
+    return collect(sweep_dir)
+
+
 def write(sweep: Sweep) -> dict:
     """Write the sweep tables (atomically) and ``sweep.json`` last. Returns the sweep manifest."""
     tables = {"daily": sweep.daily, "users": sweep.users, "jobs": sweep.jobs}
@@ -364,7 +391,8 @@ class SweepCallback(Callback):
         sweep_dir.mkdir(parents=True, exist_ok=True)
         overrides = list(OmegaConf.to_container(config.hydra.overrides.task, resolve=False))
         jobs = expand_sweep(overrides)
-        plan = {"overrides": overrides, "jobs": jobs, "command": " ".join(sys.argv),
+        argv = ["python -m sim"] + sys.argv[1:] if sys.argv[0].endswith(("sim/__main__.py", "feedsim")) else sys.argv
+        plan = {"overrides": overrides, "jobs": jobs, "command": " ".join(argv),
                 "launcher": str(config.hydra.launcher.get("_target_", "")).rsplit(".", 1)[-1],
                 "started": dt.datetime.now().isoformat(timespec="seconds")}
         results.write_manifest_as(sweep_dir, SWEEP_PLAN, plan)
