@@ -7,13 +7,14 @@ value and what is allowed, and exit code 2. A sweep exits 1 if any of its jobs f
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
 
-from sim.config import CONF_DIR, ConfigError, compose, expand_sweep, register_configs
+from sim.config import CONF_DIR, ConfigError, compose, compose_unchecked, expand_sweep, register_configs
 
 HYDRA_FLAGS_WITHOUT_RUN = {"--help", "-h", "--hydra-help", "--version", "--cfg", "-c", "--info", "--shell-completion",
                            "-sc", "--resolve"}
@@ -30,7 +31,41 @@ def preflight(argv: list[str]) -> list[DictConfig]:
         if a.startswith("-") and a not in ("-m", "--multirun"):
             raise ConfigError(f"unknown option {a}: settings are written key=value (see python -m sim --help)")
     combos = expand_sweep(overrides) if multirun else [overrides]
-    return [compose(combo) for combo in combos]
+    configs = [compose(combo) for combo in combos]
+    check_hydra_settings(combos[0], [a for a in argv if a.startswith("hydra")])
+    return configs
+
+
+def check_hydra_settings(overrides: list[str], hydra_args: list[str]) -> None:
+    """Hydra's own settings (hydra/launcher=ray, hydra.launcher...): composed once, so that a mistake is
+    one line before anything starts."""
+    if not hydra_args:
+        return
+    try:
+        compose_unchecked(overrides + hydra_args, with_hydra=True)
+    except Exception as e:  # Hydra raises several types; all become one line
+        text = str(e)
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        missing = re.search(r"Could not find '(hydra/[\w/]+)/([^']+)'", text)
+        if missing:
+            group, value = missing.groups()
+            header = f"Available options in '{group}':"
+            options = []
+            for line in lines[lines.index(header) + 1:] if header in lines else []:
+                if not re.fullmatch(r"[\w.-]+", line):
+                    break
+                options.append(line)
+            raise ConfigError(f"{group}={value!r} is not allowed: choose one of {', '.join(options)}"
+                              + ("" if value not in ("ray", "submitit_slurm") else
+                                 " (install the extra: pip install -e '.[ray]' or '.[slurm]')")) from None
+        bad = re.search(r"Could not override '([^']+)'", text)
+        if bad:
+            key = bad.group(1)
+            value = next((a.partition("=")[2] for a in hydra_args if a.partition("=")[0] == key), "")
+            raise ConfigError(f"{key}={value} is not allowed: the chosen launcher has no such setting; "
+                              f"add a new one with +{key}={value}") from None
+        raise ConfigError(f"{' '.join(hydra_args)} is not allowed: {lines[0] if lines else type(e).__name__} "
+                          "(quote values with special characters: key='value')") from None
 
 
 def task_overrides(argv: list[str]) -> list[str]:
