@@ -79,6 +79,9 @@ def main() -> None:
     register_configs()
     argv = sys.argv[1:]
     multirun = "-m" in argv or "--multirun" in argv
+    if any(a.partition("=")[0].lstrip("+") == "experiment" for a in task_overrides(argv)) and \
+            not any(a.split("=")[0] in HYDRA_FLAGS_WITHOUT_RUN for a in argv):
+        sys.exit(run_experiment(argv, multirun))
     try:
         configs = preflight(argv)
         if multirun and configs:
@@ -102,6 +105,21 @@ def main() -> None:
                       file=sys.stderr, flush=True)
                 sweep.finish(sweep_dir)
     sys.exit(0 if sweep.LAST_OUTCOME is not None and sweep.LAST_OUTCOME.ok else 1)
+
+
+def run_experiment(argv: list[str], multirun: bool) -> int:
+    """An experiment (conf/experiment/) runs its own set of simulations, not one Hydra job."""
+    from sim import sensitivity
+
+    if multirun:
+        print("error: -m is not allowed with experiment=...: an experiment runs its own samples "
+              "(drop -m; see docs/sensitivity.md)", file=sys.stderr)
+        return 2
+    for a in argv:
+        if a.startswith("-") or a.startswith("hydra"):
+            print(f"error: {a} is not allowed with experiment=...: give settings as key=value", file=sys.stderr)
+            return 2
+    return sensitivity.main(task_overrides(argv))
 
 
 def _sweep_dir_of(argv: list[str]) -> Path | None:

@@ -314,6 +314,7 @@ class SimConfig:
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     platform: PlatformConfig = field(default_factory=PlatformConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    experiment: Any = None  # conf/experiment/: an analysis over many runs (sim/sensitivity.py)
 
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
@@ -401,6 +402,18 @@ def explain(e: Exception, overrides: list[str]) -> ConfigError:
             return ConfigError(f"{key}={value!r} is not allowed: must be a{'n' if kind[:1] in 'aeiou' else ''} {kind}")
         return ConfigError(f"{key}={value!r} is not allowed: {msg}")
     text = str(e)
+    if any(w in text for w in ("no viable alternative", "mismatched input", "token recognition error",
+                               "extraneous input")):
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        parser = OverridesParser.create()
+        for o in overrides:
+            try:
+                parser.parse_overrides([o])
+            except Exception as parse_error:  # the override parser raises Hydra's and ANTLR's types
+                reason = str(parse_error).strip().splitlines()[0]
+                return ConfigError(f"{o} cannot be read ({reason}): quote values with special characters, "
+                                   "e.g. 'experiment.compare.alternative=[\"policy=civic\"]'")
     if "Key '" in text and "not in struct" in text or "Could not override" in text:
         key = text.split("'")[1]
         value = next((o.partition("=")[2] for o in overrides if o.partition("=")[0].lstrip("+~") == key), None)
