@@ -194,6 +194,24 @@ def test_a_sweep_on_a_local_ray_instance_gives_the_same_tables(resumed_sweep, tm
     assert plan["launcher"] == "RayLauncher"
 
 
+def test_the_submitit_launcher_runs_the_same_jobs(resumed_sweep, tmp_path):
+    """hydra/launcher=submitit_slurm needs a SLURM cluster; its local twin runs the same code path
+    (pickled job, separate process per job) on this machine."""
+    local = tmp_path / "submitit"
+    proc = subprocess.run(sweep_command(local, "hydra/launcher=submitit_local", seeds="range(0,1)"),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    on_joblib = complete_jobs(resumed_sweep["dir"])
+    jobs = complete_jobs(local)
+    assert sorted(jobs) == [f"policy={p},seed=0" for p in sorted(LABELS)]
+    for job, manifest in jobs.items():
+        assert manifest["tables"] == on_joblib[job]["tables"], job
+    from sim.config import compose_unchecked
+
+    slurm = compose_unchecked(["hydra/launcher=submitit_slurm"], with_hydra=True).hydra.launcher
+    assert slurm._target_.endswith("SlurmLauncher") and "partition" in slurm
+
+
 def test_one_failing_job_does_not_stop_the_others_and_a_rerun_finishes_it(tmp_path):
     sweep_dir = tmp_path / "s"
     # An obstacle where the first job writes its daily table: a directory in place of the temporary file.
@@ -213,6 +231,15 @@ def test_one_failing_job_does_not_stop_the_others_and_a_rerun_finishes_it(tmp_pa
     assert jobs.loc["policy=engagement", "status"] == "failed"
     assert json.loads((sweep_dir / "sweep.json").read_text())["status"] == "incomplete"
 
+    # The report of the partial sweep says which job failed and that one seed gives no interval.
+    report = subprocess.run([sys.executable, "-m", "sim.report", str(sweep_dir), "--baseline", "civic"],
+                            capture_output=True, text=True, timeout=300)
+    assert report.returncode == 0, report.stderr
+    md = (sweep_dir / "report" / "report.md").read_text()
+    assert "Fewer than 2 seeds for civic, chronological" in md and "(no CI: 1 seed)" in md
+    assert re.search(r"policy=engagement: failed \(IsADirectoryError", md), md
+    assert "| chronological | everyone |" in md and "| engagement | everyone |" not in md
+
     obstacle.rmdir()
     mtimes = {job: (sweep_dir / job / "manifest.json").stat().st_mtime_ns for job in done}
     second = subprocess.run(command, capture_output=True, text=True, timeout=600)
@@ -221,3 +248,16 @@ def test_one_failing_job_does_not_stop_the_others_and_a_rerun_finishes_it(tmp_pa
     for job, mtime in mtimes.items():
         assert (sweep_dir / job / "manifest.json").stat().st_mtime_ns == mtime
         assert f"{job}: already complete, skipped" in second.stdout
+
+    # A table changed after its run no longer matches its manifest: the job is redone, and the old
+    # files are kept under superseded/.
+    civic = sweep_dir / "policy=civic"
+    changed = pd.read_parquet(civic / "daily.parquet")
+    changed.loc[0, "wellbeing"] += 1.0
+    changed.to_parquet(civic / "daily.parquet", index=False)
+    third = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert "policy=civic: previous run moved to" in third.stdout and "does not match the hash" in third.stdout
+    [kept] = list((civic / "superseded").iterdir())
+    assert pd.read_parquet(kept / "daily.parquet").equals(changed)
+    assert complete_jobs(sweep_dir)["policy=civic"]["tables"] == json.loads((kept / "manifest.json").read_text())["tables"]
