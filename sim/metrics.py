@@ -265,8 +265,12 @@ def markdown() -> str:
     lines += ["", "## posts.parquet", "", "One row per post.", "", "| column | unit | definition |", "|---|---|---|"]
     lines += [f"| `{k}` | {u} | {d} |" for k, (u, d) in POSTS.items()]
     lines += ["", "## manifest.json", "",
-              "`status` (`complete` or `failed`), `seed`, `config` (the resolved configuration), `versions`,",
-              "`git_commit`, `wall_time_s`, `started`, `finished`, `tables` (row counts and content hashes).", ""]
+              "`status` (`running` from the start, then `complete` or `failed` with `error` and `traceback`),",
+              "`seed`, `label` (the name sweeps and reports use: the scenario's `label`, else the policy's name),",
+              "`policy`, `overrides` (the settings given), `config` (the resolved configuration), `versions`,",
+              "`git_commit`, `wall_time_s`, `started`, `finished`, `tables` (row counts and content hashes).",
+              "",
+              "Sweep directories and their tables: [sweeps.md](sweeps.md).", ""]
     return "\n".join(lines)
 
 
