@@ -100,7 +100,8 @@ def multirun_arguments(argv: list[str], overrides: list[str], configs: list[Dict
     given = {a.partition("=")[0] for a in argv if a.startswith("hydra.")}
     extra = []
     if "hydra.sweep.dir" not in given:
-        root = Path(str(configs[0].output.sweeps))
+        # Absolute: jobs on Ray or SLURM workers do not share this process's working directory.
+        root = Path(str(configs[0].output.sweeps)).resolve()
         extra.append(f"hydra.sweep.dir={_quoted(str(root / sweep_name(overrides, configs)))}")
     swept = swept_keys(overrides)
     if "hydra.sweep.subdir" not in given:
@@ -270,10 +271,12 @@ def collect(sweep_dir: str | os.PathLike) -> Sweep:
         rows.append(row)
     if plan:
         found = {_plan_key(r.get("overrides") or []) for r in rows}
+        swept = set(swept_keys(plan["overrides"]))
         for overrides in plan["jobs"]:
             if _plan_key(overrides) not in found:
-                rows.append({"job": ",".join(o for o in overrides if not is_presentation(o)), "status": "missing",
-                             "error": "planned but never started", "overrides": list(overrides)})
+                name = ",".join(sorted(o for o in overrides if _key(o) in swept)) or "run"  # as Hydra names it
+                rows.append({"job": name, "status": "missing", "error": "planned but never started",
+                             "overrides": list(overrides)})
     columns = ["job", "label", "seed", "status", "error", "overrides", "wall_time_s", "started", "finished",
                "git_commit", "path"]
     jobs = pd.DataFrame(rows, columns=columns)
@@ -405,5 +408,5 @@ class SweepCallback(Callback):
 
 def remove_tree_if_only_hydra(run_dir: Path) -> None:
     """Remove a job directory that holds nothing but Hydra's own bookkeeping."""
-    if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= {".hydra", "__main__.log", "sim.log", "jobs.log"}:
+    if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= {".hydra", "sim.log"}:
         shutil.rmtree(run_dir, ignore_errors=True)

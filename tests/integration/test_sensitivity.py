@@ -14,6 +14,7 @@ import sim
 from sim.config import ConfigError
 
 PRESET = "experiment=sensitivity_ci"
+pytestmark = pytest.mark.xdist_group("sensitivity")
 
 
 @pytest.fixture(scope="module")

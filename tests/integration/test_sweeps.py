@@ -60,8 +60,12 @@ def resumed_sweep(tmp_path_factory):
         proc.wait(timeout=60)
     before = complete_jobs(sweep_dir)
     mtimes = {job: (sweep_dir / job / "manifest.json").stat().st_mtime_ns for job in before}
+    from sim.sweep import collect
+
+    killed = collect(sweep_dir).jobs
     second = subprocess.run(sweep_command(sweep_dir), capture_output=True, text=True, timeout=600)
-    return {"dir": sweep_dir, "before": before, "mtimes": mtimes, "second": second, "first_log": log.read_text()}
+    return {"dir": sweep_dir, "before": before, "mtimes": mtimes, "second": second, "first_log": log.read_text(),
+            "killed": killed}
 
 
 def test_a_killed_sweep_resumes_without_redoing_finished_jobs(resumed_sweep):
@@ -80,6 +84,11 @@ def test_a_killed_sweep_resumes_without_redoing_finished_jobs(resumed_sweep):
     for job in redone:
         assert re.search(rf"\[\d+/6\] {re.escape(job)}: wellbeing [+-]\d\.\d{{3}} SD", second.stdout), second.stdout
     assert "6 of 6 jobs complete" in second.stdout
+    # Collected right after the kill: the finished jobs are complete, the others running (killed) or missing.
+    killed = resumed_sweep["killed"].set_index("job")["status"]
+    assert sorted(killed.index) == sorted(after)
+    assert set(killed[killed == "complete"].index) == set(before)
+    assert set(killed[killed != "complete"]) <= {"running", "missing"}
 
 
 def test_the_sweep_tables_hold_every_job(resumed_sweep):

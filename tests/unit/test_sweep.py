@@ -3,6 +3,8 @@ different when either changes."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sim.config import compose
 from sim.sweep import is_presentation, multirun_arguments, sweep_name, swept_keys
 
@@ -23,6 +25,8 @@ def test_job_directories_are_named_by_the_swept_settings_only():
     configs = [compose(["n_users=300", "output.sweeps=/data/sweeps"])]
     args = multirun_arguments(["-m", *overrides], overrides, configs)
     assert args[0].startswith("hydra.sweep.dir='/data/sweeps/policy-engagement-civic_seed-range-0-3_n-users-300_")
+    relative = multirun_arguments(["-m", *overrides], overrides, [compose(["n_users=300"])])
+    assert relative[0].startswith(f"hydra.sweep.dir='{Path.cwd() / 'results' / 'sweeps'}/")
     assert args[1] == "hydra.job.config.override_dirname.exclude_keys=[n_users,output.dir]"
     assert multirun_arguments(["-m", "hydra.sweep.dir=/mine", *overrides], overrides, configs) == [args[1]]
     assert multirun_arguments(["-m", "n_users=300"], ["n_users=300"], configs)[1] == "hydra.sweep.subdir=run"
