@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.config import ConfigError
+from sim.config import ConfigError, compose
 
 PRESET = "experiment=sensitivity_ci"
 pytestmark = pytest.mark.xdist_group("sensitivity")
@@ -57,8 +57,9 @@ def test_morris_then_sobol_on_the_paired_difference(analysis):
 def test_the_nominal_pair_is_the_plain_run_with_the_same_seed(analysis, tmp_path):
     samples = pd.read_parquet(analysis["dir"] / "samples.parquet")
     nominal = samples[samples["stage"] == "nominal"].iloc[0]
-    for policy, side in (("engagement", "baseline"), ("civic", "alternative")):
-        run = sim.run([PRESET, f"policy={policy}", f"output.dir={tmp_path}", f"output.name={policy}"])
+    compare = compose([PRESET]).experiment.compare
+    for side in ("baseline", "alternative"):
+        run = sim.run([PRESET, *compare[side], f"output.dir={tmp_path}", f"output.name={side}"])
         d = run.daily[run.daily["group"] == "all"]
         assert d["wellbeing"].mean() == pytest.approx(nominal[f"{side}_wellbeing"], abs=1e-12)  # 2 days, window 2
 
@@ -79,7 +80,7 @@ def test_rerunning_resumes_from_the_samples_on_disk(analysis):
                                                                               "numeric setting"]),
     ("experiment.sobol.base_samples=6", ["base_samples=6", "power of 2"]),
     ("experiment.outcomes=[happiness]", ["experiment.outcomes=happiness", "wellbeing"]),
-    ("experiment.compare.alternative=[\"policy=engagement\"]", ["must differ"]),
+    ("experiment.compare.alternative=${experiment.compare.baseline}", ["must differ"]),
     ("experiment.parameters.upward_mood.range=[-1,0.3]", ["upward_mood.range", "not allowed"]),
 ])
 def test_bad_settings_are_one_line_before_anything_runs(override, words, tmp_path):
