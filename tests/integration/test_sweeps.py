@@ -289,3 +289,39 @@ def test_one_failing_job_does_not_stop_the_others_and_a_rerun_finishes_it(tmp_pa
     assert pd.read_parquet(kept / "daily.parquet").equals(changed)
     redone = complete_jobs(sweep_dir)[job(ALTERNATIVE)]
     assert redone["tables"] == json.loads((kept / "manifest.json").read_text())["tables"]
+
+
+def _descendants(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            out += [int(child), *_descendants(int(child))]
+    return out
+
+
+def test_a_worker_killed_outright_still_leaves_the_finished_jobs_collected(tmp_path):
+    """A job process that dies (out of memory, a segfault) breaks the joblib launcher; the finished jobs
+    are collected all the same and the sweep exits 1."""
+    sweep_dir = tmp_path / "s"
+    proc = subprocess.Popen(sweep_command(sweep_dir, seeds="range(0,2)"), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not complete_jobs(sweep_dir) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = [p for p in _descendants(proc.pid)
+                   if b"LokyProcess" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        assert workers, "no joblib worker found"
+        os.kill(workers[0], signal.SIGKILL)
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 1
+    assert "the launcher stopped before the end of the sweep" in err
+    done = complete_jobs(sweep_dir)
+    summary = json.loads((sweep_dir / "sweep.json").read_text())
+    assert 1 <= summary["counts"]["complete"] == len(done) < 4 and summary["status"] == "incomplete"
+    assert {p["job"] for p in summary["problems"]} == {job(p, s) for p in LABELS for s in (0, 1)} - set(done)
+    daily = pd.read_parquet(sweep_dir / "sweep_daily.parquet")
+    assert set(daily["job"]) == set(done)
