@@ -14,7 +14,7 @@ item the user continues with probability
              - fatigue*items_so_far)
 
 where recent_engagement is a moving average of p(like) over the items seen (infinite scroll rewards
-engaging feeds), sleep debt weakens self-control (Hagger et al. 2010), and a stopping cue ends the
+engaging feeds), sleep debt weakens self-control (an assumption), and a stopping cue ends the
 session with an extra probability once it is shown. A re-shown item is liked at
 ``reshown_like_factor`` times its first-time rate.
 """

@@ -6,8 +6,8 @@ Awake users open the app with probability 1 - exp(-h * awake_fraction), where th
         * (1 + notification_boost * min(notifications, cap))
 
 (use propensity carries the vulnerable group's heavier use, Fassi et al. 2025; the diurnal profile
-follows the evening peak of social-media activity, Golder & Macy 2011; habit strength after Bayer et
-al. 2022; notifications as triggers, Heitmayer & Lahlou 2021). Users who went to bed this hour use the
+has an evening peak (shape assumed; Golder & Macy 2011 on diurnal rhythms); habit strength after Bayer et
+al. 2022; notifications as triggers, though most phone use is habitual, Heitmayer & Lahlou 2021). Users who went to bed this hour use the
 phone in bed with probability logistic(in_bed_use_logit + in_bed_use_habit * habit
 + in_bed_use_notification * notifications) (bedtime procrastination, Kroese et al. 2014; Exelmans &
 Van den Bulck 2016). A sleeper with delivered notifications wakes and checks the phone with probability

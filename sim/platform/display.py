@@ -4,7 +4,8 @@
 per-viewer ``counts_visible``, which acts in two places: the like-count (popularity) term of the
 response model (``behaviour/response.py``; Sherman et al. 2016) and the status signal of social
 comparison (``behaviour/comparison.py``), which shrinks to ``hidden_counts_status_factor`` of its size
-when counts are hidden (Wallace & Buil 2021).
+when counts are hidden (an assumption; Wallace & Buil 2021 found that hiding likes changes their
+affective impact).
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Notifications arise from likes on one's posts (one per hour with new likes, as platforms aggregate
 "X and others liked your post") and from new posts by close ties (``behaviour/posting.py``). They wait
 in ``notif_pending`` until the platform delivers them into ``notif_delivered``, which raises the
-session hazard, phone use in bed and night wake-ups (``behaviour/sessions.py``; Heitmayer & Lahlou
-2021). ``platform.notifications.mode``:
+session hazard, phone use in bed and night wake-ups (``behaviour/sessions.py``; notifications start a
+minority of phone interactions, Heitmayer & Lahlou 2021). ``platform.notifications.mode``:
 
 * ``instant``: delivered in the hour they arise;
 * ``batched``: delivered every ``batch_hours`` hours (a digest);
