@@ -71,7 +71,8 @@ def _heading(text: str) -> None:
     solara.HTML(tag="div", unsafe_innerHTML=f"<b>{html.escape(text)}</b>", style="font-size: 15px;")
 
 
-TABLE_STYLE = "<style>.feedsim-table td, .feedsim-table th {padding: 1px 10px; text-align: right}</style>"
+TABLE_STYLE = ("<style>.feedsim-table td, .feedsim-table th {padding: 1px 10px; text-align: right}"
+               ".feedsim-table td:first-child, .feedsim-table th:first-child {text-align: left}</style>")
 
 
 def _table(frame: pd.DataFrame, digits: int, classes: list[str], signed: tuple[str, ...] = ()) -> None:
