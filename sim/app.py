@@ -201,7 +201,7 @@ def FollowNetwork(model):
     graph = model.a.model.graph if not model.error else None  # the same graph on both sides
     uid = _current_user(model) if not model.error else 0
     size = min(network_size.value, model.n_users - 1) if not model.error else 0
-    sample = solara.use_memo(lambda: graph and network_sample.sample(graph, uid, size), [id(graph), uid, size])
+    sample = solara.use_memo(lambda: graph and network_sample.sample(graph, uid, size), [model, uid, size])
     if model.error:
         return
     _heading(f"Follow network: user {uid} (ringed), accounts it follows or is followed by, and random others")
