@@ -1,14 +1,20 @@
-# The two commands of the README. Both set up .venv (Python 3.12+) first; re-running is cheap.
+# The README's commands. Each sets up .venv (Python 3.12+) first; re-running is cheap.
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
+# Every target installs the same extras, so switching between them never reinstalls.
+EXTRAS := dev,viz
 
-.PHONY: run test setup
+.PHONY: run test explore setup
 run:
-	@scripts/bootstrap.sh dev
+	@scripts/bootstrap.sh $(EXTRAS)
 	.venv/bin/python -m sim.compare
 
 test:
-	@scripts/bootstrap.sh dev
+	@scripts/bootstrap.sh $(EXTRAS)
 	.venv/bin/python -m pytest -n 2 --dist loadgroup
 
+explore:
+	@scripts/bootstrap.sh $(EXTRAS)
+	.venv/bin/feedsim-explore
+
 setup:
-	@scripts/bootstrap.sh dev
+	@scripts/bootstrap.sh $(EXTRAS)

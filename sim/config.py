@@ -3,7 +3,7 @@
 The dataclasses below are the schema; the YAML files in ``conf/`` give the values and cite the sources
 of the behavioural constants (see also ``docs/model.md``). The tree mirrors the code tree:
 ``population`` <-> ``sim/population.py``, ``network`` <-> ``sim/network.py``, ``behaviour.*`` <->
-``sim/behaviour/*.py``, ``policy`` <-> ``sim/ranking/policies.py``, ``platform`` <-> ``sim/platform.py``,
+``sim/behaviour/*.py``, ``policy`` <-> ``sim/ranking/policies.py``, ``platform`` <-> ``sim/platform/``,
 ``metrics`` <-> ``sim/metrics.py``.
 
 ``validate(cfg)`` performs the range and cross-field checks that a type system cannot express and raises
@@ -250,6 +250,9 @@ class PolicyConfig:
     estimation_noise: float = MISSING
     weights: dict[str, float] = MISSING
     protected_factor: float = MISSING
+    # a plug-in rule, "module:function" (sim/ranking/plugins.py); "" = the built-in linear rule;
+    # None = required but not given (policy=custom)
+    score: Any = ""
 
 
 @dataclass
@@ -272,6 +275,57 @@ class BridgingModelConfig:
 
 
 @dataclass
+class PauseNudgeConfig:
+    enabled: bool = MISSING
+    after_minutes: float = MISSING
+    compliance: float = MISSING
+
+
+@dataclass
+class TimeLimitConfig:
+    mode: str = MISSING
+    minutes: float = MISSING
+    applies_to: str = MISSING
+    reminder_compliance: float = MISSING
+
+
+@dataclass
+class TeenAccountsConfig:
+    enabled: bool = MISSING
+    quiet_start: int = MISSING
+    quiet_end: int = MISSING
+    hide_counts: bool = MISSING
+    no_out_of_network_idealised: bool = MISSING
+
+
+@dataclass
+class ModerationConfig:
+    enabled: bool = MISSING
+    recall: float = MISSING
+    precision: float = MISSING
+    latency_hours: int = MISSING
+    strikes: int = MISSING
+    suspension_days: float = MISSING
+
+
+@dataclass
+class DeactivationConfig:
+    enabled: bool = MISSING
+    share: float = MISSING
+    start_day: int = MISSING
+    end_day: int = MISSING
+    groups: list[str] = MISSING
+
+
+@dataclass
+class MediaLiteracyConfig:
+    enabled: bool = MISSING
+    share: float = MISSING
+    comparison_factor: float = MISSING
+    outrage_factor: float = MISSING
+
+
+@dataclass
 class PlatformConfig:
     name: str = MISSING
     bridging_model: BridgingModelConfig = field(default_factory=BridgingModelConfig)
@@ -280,6 +334,12 @@ class PlatformConfig:
     feed_end: str = MISSING
     stopping_cue_items: int = MISSING
     stopping_cue_stop: float = MISSING
+    pause_nudge: PauseNudgeConfig = field(default_factory=PauseNudgeConfig)
+    time_limit: TimeLimitConfig = field(default_factory=TimeLimitConfig)
+    teen_accounts: TeenAccountsConfig = field(default_factory=TeenAccountsConfig)
+    moderation: ModerationConfig = field(default_factory=ModerationConfig)
+    deactivation: DeactivationConfig = field(default_factory=DeactivationConfig)
+    media_literacy: MediaLiteracyConfig = field(default_factory=MediaLiteracyConfig)
 
 
 @dataclass
@@ -301,6 +361,7 @@ class OutputConfig:
 
 @dataclass
 class SimConfig:
+    label: str = MISSING
     seed: int = MISSING
     n_users: int = MISSING
     days: int = MISSING
@@ -318,21 +379,22 @@ class SimConfig:
 
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
-GROUPS = ("population", "network", "behaviour", "policy", "platform")
+GROUPS = ("population", "network", "behaviour", "policy", "platform", "scenario")
 
 
 def job_label(cfg: DictConfig | dict) -> str:
-    """The name a run is reported under in sweeps and reports: the scenario's ``label`` when the
-    configuration sets one, else the ranking policy's name. The one place that decides it."""
+    """The name a run is reported under in sweeps and reports: its ``label`` (set by the scenario preset,
+    or on the command line), or the ranking policy's name for a record without one. The one place that
+    decides it."""
     label = cfg.get("label")
     return str(label) if label else str(cfg["policy"]["name"])
 
 
-def run_dir_name(name: str, policy: str, seed: Any) -> str:
-    """``output.name`` if set, else <date>_<time>_<policy>_s<seed>."""
+def run_dir_name(name: str, label: str, policy: str, seed: Any) -> str:
+    """``output.name`` if set, else <date>_<time>_<label>_<policy>_s<seed>."""
     if name:
         return str(name)
-    return f"{dt.datetime.now():%Y-%m-%d_%H-%M-%S}_{policy}_s{seed}"
+    return f"{dt.datetime.now():%Y-%m-%d_%H-%M-%S}_{label}_{policy}_s{seed}"
 
 
 def register_configs() -> None:
@@ -387,7 +449,7 @@ def explain(e: Exception, overrides: list[str]) -> ConfigError:
     while cause.__cause__ is not None and not isinstance(cause, (ValidationError, ConfigKeyError)):
         cause = cause.__cause__
     if isinstance(e, MissingConfigException) or "Could not find" in str(e):
-        for group in GROUPS + ("scenario", "experiment"):
+        for group in GROUPS + ("experiment",):
             for o in overrides:
                 key, _, value = o.partition("=")
                 if key.lstrip("+") == group:
@@ -482,9 +544,6 @@ def expand_sweep(overrides: list[str]) -> list[list[str]]:
 # validation
 
 POOL_KEYS = ("virality", "bridging", "recent")
-COUNT_MODES = ("visible", "hidden", "hidden_for_minors")
-NOTIFICATION_MODES = ("instant", "batched", "quiet_hours", "off")
-FEED_ENDS = ("infinite", "stopping_cue")
 
 
 def _fmt(value: Any) -> str:
@@ -522,11 +581,11 @@ class _Checker:
             if self.finite(p) < 0:
                 fail(p, self.get(p), "must be 0 or greater")
 
-    def probability(self, *paths: str) -> None:
+    def probability(self, *paths: str, allowed: str = "must be a probability in [0, 1]") -> None:
         for p in paths:
             v = self.finite(p)
             if not 0.0 <= v <= 1.0:
-                fail(p, self.get(p), "must be a probability in [0, 1]")
+                fail(p, self.get(p), allowed)
 
     def hour(self, *paths: str, integer: bool = True) -> None:
         for p in paths:
@@ -579,8 +638,18 @@ def _check_all_finite(node, prefix: str = "") -> None:
             fail(path, v, "must be a finite number")
 
 
+def _check_nothing_missing(cfg: DictConfig) -> None:
+    if cfg.policy.get("score", "") is None:
+        raise ConfigError("policy.score is not set: name your ranking rule as module:function, "
+                          "e.g. policy=custom policy.score=myrules:friends_first (docs/plugins.md)")
+    missing = sorted(k for k in OmegaConf.missing_keys(cfg) if not k.startswith("hydra"))
+    if missing:
+        raise ConfigError(f"{missing[0]} is not set: give it a value, e.g. {missing[0]}=...")
+
+
 def validate(cfg: DictConfig) -> None:
     """Check every setting of a composed config. Raises ConfigError on the first bad one."""
+    _check_nothing_missing(cfg)
     _check_all_finite({k: v for k, v in OmegaConf.to_container(cfg, resolve=True).items() if k != "hydra"})
     c = _Checker(cfg)
     for p in ("seed",):
@@ -755,7 +824,18 @@ def validate(cfg: DictConfig) -> None:
                  "unknown feature; known: " + ", ".join(FEATURES))
         c.finite(f"{p}.weights.{name}")
 
+    score = c.get(f"{p}.score")
+    if score not in ("", None):
+        from sim.ranking.plugins import resolve
+        from sim.ranking.policies import weight_vector
+
+        resolve(score, weight_vector(c.get(f"{p}.weights")))
+
     # platform
+    from sim.platform.display import COUNT_MODES
+    from sim.platform.limits import FEED_ENDS, LIMIT_GROUPS, LIMIT_MODES
+    from sim.platform.notifications import MODES as NOTIFICATION_MODES
+
     pl = "platform"
     c.choice(f"{pl}.counts", COUNT_MODES)
     c.choice(f"{pl}.notifications.mode", NOTIFICATION_MODES)
@@ -774,6 +854,52 @@ def validate(cfg: DictConfig) -> None:
     if c.get(f"{pl}.feed_end") == "stopping_cue" and c.get(f"{pl}.stopping_cue_items") >= c.get("policy.k"):
         fail(f"{pl}.stopping_cue_items", c.get(f"{pl}.stopping_cue_items"),
              f"must be below the feed length policy.k ({c.get('policy.k')}), or the cue is never shown")
+    pn = f"{pl}.pause_nudge"
+    c.positive(f"{pn}.after_minutes")
+    c.probability(f"{pn}.compliance")
+    tl = f"{pl}.time_limit"
+    c.choice(f"{tl}.mode", LIMIT_MODES)
+    c.choice(f"{tl}.applies_to", LIMIT_GROUPS)
+    c.positive(f"{tl}.minutes")
+    if c.get(f"{tl}.minutes") >= 24 * 60:
+        fail(f"{tl}.minutes", c.get(f"{tl}.minutes"), "must be below 1440 (the minutes in a day)")
+    c.probability(f"{tl}.reminder_compliance")
+    ta = f"{pl}.teen_accounts"
+    c.hour(f"{ta}.quiet_start", f"{ta}.quiet_end")
+    if c.get(f"{ta}.enabled") and c.get(f"{ta}.quiet_start") == c.get(f"{ta}.quiet_end"):
+        fail(f"{ta}.quiet_end", c.get(f"{ta}.quiet_end"),
+             f"must differ from {ta}.quiet_start (an empty quiet window)")
+    mo = f"{pl}.moderation"
+    c.probability(f"{mo}.recall", f"{mo}.precision")
+    if c.get(f"{mo}.enabled") and c.get(f"{mo}.precision") == 0:
+        fail(f"{mo}.precision", 0, "must be above 0 (a moderator that removes only innocent posts)")
+    lat = c.get(f"{mo}.latency_hours")
+    if not isinstance(lat, int) or lat < 0:
+        fail(f"{mo}.latency_hours", lat, "must be 0 (before anyone sees a post) or a positive number of hours")
+    if lat > c.get("policy.max_age_hours"):
+        fail(f"{mo}.latency_hours", lat, f"must be at most policy.max_age_hours ({c.get('policy.max_age_hours')}); "
+             "later, the post has left every feed")
+    if c.get(f"{mo}.strikes") < 1:
+        fail(f"{mo}.strikes", c.get(f"{mo}.strikes"), "must be a positive integer")
+    c.non_negative(f"{mo}.suspension_days")
+    de = f"{pl}.deactivation"
+    c.probability(f"{de}.share")
+    start, end, days = c.get(f"{de}.start_day"), c.get(f"{de}.end_day"), c.get("days")
+    if c.get(f"{de}.enabled"):
+        if not 0 <= start < days:
+            fail(f"{de}.start_day", start, f"must be a day of the run, 0 to {days - 1} (days={days})")
+        if not start < end <= days:
+            fail(f"{de}.end_day", end, f"must be after {de}.start_day ({start}) and at most days ({days})")
+    groups = c.get(f"{de}.groups")
+    for i, g in enumerate(groups):
+        if g not in AGE_GROUPS:
+            fail(f"{de}.groups[{i}]", g, "unknown age group; known: " + ", ".join(AGE_GROUPS))
+    if c.get(f"{de}.enabled") and not groups:
+        fail(f"{de}.groups", "[]", "must name at least one age group: " + ", ".join(AGE_GROUPS))
+    ml = f"{pl}.media_literacy"
+    c.probability(f"{ml}.share")
+    c.probability(f"{ml}.comparison_factor", f"{ml}.outrage_factor",
+                  allowed="must be in [0, 1]: training scales the trait down (1 = no effect)")
     bm = f"{pl}.bridging_model"
     c.positive(f"{bm}.prior_obs")
     c.probability(f"{bm}.learning_rate", f"{bm}.factor_learning_rate_min", f"{bm}.mean_rate")

@@ -20,8 +20,8 @@ import numpy as np
 from sim.config import AGE_GROUPS
 from sim.state import (
     CD_BED_MINUTES, CD_BRIDGING, CD_HOSTILE, CD_IDEALISED, CD_ITEMS, CD_LIKES_GIVEN, CD_LIKES_RECEIVED,
-    CD_MINUTES, CD_MOOD_N, CD_MOOD_SUM, CD_NIGHT_MINUTES, CD_OUTRAGE_POSTS, CD_POSTS, CD_SESSIONS,
-    CD_SUPPORTIVE, CD_UPWARD, CD_WOKE, TOT_EXPERIENCES, TOT_LATE_ONSETS, TOT_LIKES_RECEIVED, TOT_MINUTES,
+    CD_LIMIT_HITS, CD_MINUTES, CD_MOOD_N, CD_MOOD_SUM, CD_NIGHT_MINUTES, CD_NUDGES, CD_OUTRAGE_POSTS, CD_POSTS,
+    CD_POSTS_REMOVED, CD_SESSIONS, CD_SUPPORTIVE, CD_UPWARD, CD_WOKE, TOT_EXPERIENCES, TOT_LATE_ONSETS, TOT_LIKES_RECEIVED, TOT_MINUTES,
     TOT_NEGATIVE, TOT_NIGHT_MINUTES, TOT_NIGHTS, TOT_POSTS, TOT_SLEEP_H, TOT_UPWARD, UserState,
 )
 
@@ -67,6 +67,13 @@ DAILY = {
     "likes_given": ("likes/user/day", "mean number of likes given"),
     "upward_comparisons": ("items/user/day", "mean number of idealised items seen from authors of higher "
                            "perceived status"),
+    # platform interventions (sim/platform/)
+    "active_share": ("share", "share of users whose account is active at the end of the day (not in the "
+                     "off period of a deactivation experiment)"),
+    "pause_nudges": ("nudges/user/day", "mean number of 'take a break' prompts shown (platform.pause_nudge)"),
+    "time_limit_hits": ("share", "share of users who reached their daily time limit (platform.time_limit)"),
+    "posts_removed": ("posts/user/day", "mean number of the group's posts removed by moderation "
+                      "(platform.moderation)"),
 }
 
 USERS = {
@@ -95,6 +102,8 @@ USERS = {
     "upward_comparisons_per_day": ("items/day", "idealised items seen from higher-status authors"),
     "symptoms_start": ("trait SD", "symptoms at day 0 (no-platform state)"),
     "sleep_need_h": ("hours", "the user's sleep length on free days without the platform"),
+    "media_literacy": ("bool", "received media-literacy training (platform.media_literacy)"),
+    "strikes": ("removals", "posts removed by moderation in the run (platform.moderation)"),
 }
 
 
@@ -166,10 +175,10 @@ def late_onset(users: UserState, late_onset_hour: float) -> np.ndarray:
     return (users.last_onset_hod >= late_onset_hour) & (users.last_onset_hod < 12.0)
 
 
-def end_of_day(day: int, users: UserState, masks: dict[str, np.ndarray], base: Baseline,
+def end_of_day(day: int, users: UserState, masks: dict[str, np.ndarray], base: Baseline, active: np.ndarray,
                cfg) -> tuple[list[dict], np.ndarray]:
     """The day's rows of the daily table and each user's wellbeing index; also books the day's nights
-    into the users' totals."""
+    into the users' totals. ``active`` marks accounts that are not deactivated."""
     cd = users.calendar_day
     mt = cfg.metrics
     weights = cfg.behaviour.wellbeing.composite_weights
@@ -217,6 +226,10 @@ def end_of_day(day: int, users: UserState, masks: dict[str, np.ndarray], base: B
             "items_seen": _mean(items),
             "likes_given": _mean(cd[m, CD_LIKES_GIVEN]),
             "upward_comparisons": _mean(cd[m, CD_UPWARD]),
+            "active_share": _mean(active[m] == 1),
+            "pause_nudges": _mean(cd[m, CD_NUDGES]),
+            "time_limit_hits": _mean(cd[m, CD_LIMIT_HITS] > 0),
+            "posts_removed": _mean(cd[m, CD_POSTS_REMOVED]),
         })
     return rows, wb
 
@@ -249,6 +262,8 @@ def users_table(users: UserState, days: int, wellbeing_start: np.ndarray, wellbe
         "upward_comparisons_per_day": tot[:, TOT_UPWARD] / days,
         "symptoms_start": symptoms_start,
         "sleep_need_h": users.sleep_need_h.astype(np.float64),
+        "media_literacy": users.media_literacy.astype(bool),
+        "strikes": users.strikes.astype(np.int64),
     }
 
 
@@ -283,6 +298,7 @@ POSTS = {
     "impressions": ("views", "times the post was seen in a feed"),
     "quality": ("0-1", "informational quality"),
     "hostile_replies": ("replies", "hostile replies received"),
+    "removed": ("bool", "removed by moderation (platform.moderation)"),
 }
 
 

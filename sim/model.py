@@ -26,10 +26,11 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import metrics, network, platform, population
+from sim import metrics, network, population
 from sim.behaviour import comparison, opinion, posting, response, sessions, sleep, wellbeing
 from sim.config import AGE_GROUPS
-from sim.ranking import bridging, kernels, policies
+from sim.platform import Platform, in_window
+from sim.ranking import bridging, kernels, plugins, policies
 from sim.ranking.seen import start_day
 from sim.rng import Streams
 from sim.state import PostStore
@@ -104,15 +105,13 @@ class FeedModel(mesa.Model):
         self.policy_p = policies.policy_params(cfg)
         self.weights = policies.weight_vector(cfg.policy.weights)
         self.pool_key = policies.POOL_KEY_IDS[cfg.policy.pool_key]
-        self.rank = kernels.rank_feeds if score_fn is None else kernels.rank_feeds_with(score_fn)
-        self.notifications = platform.Notifications(cfg)
-        self.counts_visible = platform.counts_visible(cfg, u)
-        self.protected = platform.protected_viewers(u)
-        self.active = np.ones(u.n, np.uint8)
+        self.ranker = plugins.ranker(cfg, score_fn)
+        self.platform = Platform(cfg, u, self.streams)
         self.wants_post = np.zeros(u.n, np.uint8)
         k = self.keys
         self.rank_keys = kernels.Keys(k["followee_offset"], k["oon_offset"], k["ranking_noise"])
-        self.scroll_keys = response.ScrollKeys(k["dwell"], k["like"], k["continue"], k["hostile_reply"])
+        self.scroll_keys = response.ScrollKeys(k["dwell"], k["like"], k["continue"], k["hostile_reply"], k["nudge"],
+                                               k["limit_reminder"])
         self.graph_arrays = kernels.GraphArrays(self.graph.indptr, self.graph.indices, self.graph.mutual)
 
     def _sleep_call(self, kernel, hour: int, alarms: np.ndarray, *tail) -> None:
@@ -172,7 +171,12 @@ class FeedModel(mesa.Model):
     def _post_arrays(self):
         p = self.posts
         return kernels.PostArrays(p.post_id, p.author, p.created_hour, p.prev_by_author, p.style, p.quality,
-                                  p.likes, p.bridging)
+                                  p.likes, p.bridging, p.removed)
+
+    def _user_arrays(self):
+        u, pl = self.users, self.platform
+        return kernels.UserArrays(u.last_post_id, u.seen, u.ideology, u.status, pl.protected, pl.counts_visible,
+                                  pl.oon_idealised_blocked, pl.active)
 
     def _feed_posts(self):
         p = self.posts
@@ -185,65 +189,68 @@ class FeedModel(mesa.Model):
         if hod == 0:
             start_day(u.seen, today)
         alarms = sleep.alarm_substeps(cfg, day % 7, AGE_GROUPS)
+        pl = self.platform
+        pl.start_hour(self, hour)
 
         self._sleep_call(sleep.advance_sleep, hour, alarms, True)
-        self.notifications.deliver(hour, u)
+        pl.notifications.deliver(hour, u, pl.active)
         sessions.draw_sessions(k["session_open"], k["in_bed_use"], k["night_wake"], hour, self.session_p,
                                self.hazard_by_age, float(self.activity[hod]), u.age_group, u.use_propensity,
                                u.habit, u.sleep_state, u.pending_substep, u.awake_min, u.notif_delivered,
-                               self.active, u.session_kind, u.bed_minutes, u.arousal_min)
+                               pl.may_open, u.session_kind, u.bed_minutes, u.arousal_min, u.streak_min)
         session_users = np.flatnonzero(u.session_kind > 0)
         self._feeds(session_users, hour, hod, today)
         self._sleep_call(sleep.settle_sleep, hour, alarms, u.bed_minutes, u.arousal_min)
         self._post(hour)
         self._feedback(hour)
+        pl.end_hour(self, hour)
 
         self._wellbeing_hour()
         self._daily_updates()
-        self.notifications.collect(u)
+        pl.notifications.collect(u)
 
         if hod == 23:
-            rows, self.wellbeing_now = metrics.end_of_day(day, u, self.masks, self.baseline, cfg)
+            rows, self.wellbeing_now = metrics.end_of_day(day, u, self.masks, self.baseline, pl.active, cfg)
             self.daily_rows.extend(rows)
             u.calendar_day[:] = 0
+            pl.new_day(u)
             self.datacollector.collect(self)
         self.hour += 1
 
     def _feeds(self, session_users: np.ndarray, hour: int, hod: int, today: int) -> None:
-        u, p = self.users, self.posts
+        u, p, pl = self.users, self.posts, self.platform
         n_s, kk = session_users.shape[0], self.policy_p.k
         if self.policy_p.oon_candidates > 0:
             pool = kernels.build_pool(self.keys["oon_offset"], hour, self.pool_key, float(self.cfg.policy.pool_share),
                                       self.policy_p.oon_candidates, self.policy_p.max_age_hours, p.post_id,
-                                      p.created_hour, p.likes, p.impressions, p.bridging)
+                                      p.created_hour, p.likes, p.impressions, p.bridging, p.removed, p.author,
+                                      pl.active)
         else:
             pool = np.zeros(0, np.int64)
-        feed = np.empty((n_s, kk), np.int64)
-        feed_len = np.zeros(n_s, np.int64)
-        feed_tie = np.zeros((n_s, kk), np.float64)
-        feed_seen = np.zeros((n_s, kk), np.bool_)
-        self.rank(session_users, hour, self.policy_p, self.response_p, self.rank_keys, self.weights,
-                  self.graph_arrays, self._post_arrays(), u.last_post_id, u.seen, pool, u.ideology, u.status,
-                  self.protected, self.counts_visible, feed, feed_len, feed_tie, feed_seen)
+        feeds = kernels.empty_feeds(n_s, kk)
+        self.ranker(session_users, hour, self.policy_p, self.response_p, self.rank_keys, self.weights,
+                    self.graph_arrays, self._post_arrays(), self._user_arrays(), pool, *feeds)
+        if (feeds.bad_score >= 0).any():
+            plugins.raise_bad_score(self.cfg, feeds, session_users, hour)
         n_viewed = np.zeros(n_s, np.int64)
         liked = np.zeros((n_s, kk), np.bool_)
         replied = np.zeros((n_s, kk), np.bool_)
-        is_night = platform.in_window(hod, int(self.cfg.metrics.night_start_hour),
-                                      int(self.cfg.metrics.night_end_hour))
+        is_night = in_window(hod, int(self.cfg.metrics.night_start_hour), int(self.cfg.metrics.night_end_hour))
         response.scroll_feeds(session_users, hour, is_night, today, self.response_p, self.comparison_p,
-                              self.scroll_p, self.scroll_keys, feed, feed_len, feed_tie, feed_seen,
-                              self._feed_posts(), u.ideology, u.status, u.comparison, u.outrage_susceptibility,
-                              u.habit, u.sleep_debt_h, u.awake_min, u.session_kind, self.counts_visible, u.mood,
-                              u.seen, u.user_day, u.calendar_day, u.totals, u.bed_minutes, u.arousal_min,
+                              self.scroll_p, pl.limits, self.scroll_keys, feeds.slot, feeds.length, feeds.tie,
+                              feeds.seen, self._feed_posts(), u.ideology,
+                              u.status, u.comparison, u.outrage_susceptibility, u.habit, u.sleep_debt_h, u.awake_min,
+                              u.session_kind, pl.counts_visible, pl.limit_minutes, u.limit_state, u.streak_min,
+                              u.mood, u.seen, u.user_day, u.calendar_day, u.totals, u.bed_minutes, u.arousal_min,
                               u.night_lost_min, n_viewed, liked, replied)
-        response.record_impressions(self.bridging_p, session_users, feed, n_viewed, liked, replied, u.ideology,
+        response.record_impressions(self.bridging_p, session_users, feeds.slot, n_viewed, liked, replied, u.ideology,
                                     self._feed_posts(), u.likes_this_hour, u.hostile_replies_this_hour,
                                     u.calendar_day, u.totals, self.bridging_mean, u.mf_intercept, u.mf_factor)
-        self.last_feed = (session_users, feed, feed_len, n_viewed)
+        self.last_feed = (session_users, feeds.slot, feeds.length, n_viewed)
 
     def _post(self, hour: int) -> None:
         u, k = self.users, self.keys
-        posting.tick(u.awake_min, self.active, u.post_clock_h, u.delay_since_post_h, self.wants_post)
+        posting.tick(u.awake_min, self.platform.may_post, u.post_clock_h, u.delay_since_post_h, self.wants_post)
         posters = np.flatnonzero(self.wants_post)
         if hour + 1 >= self.hour_first_post.shape[0]:
             self.hour_first_post = np.concatenate([self.hour_first_post, np.zeros(24 * 28, np.int64)])
@@ -261,7 +268,7 @@ class FeedModel(mesa.Model):
                                  p.impressions, p.likes_left, p.likes_right, p.impressions_left,
                                  p.impressions_right, p.hostile_replies, p.mf_intercept, p.mf_factor,
                                  p.side_likes_a, p.side_likes_b, p.side_impressions_a, p.side_impressions_b,
-                                 p.bridging)
+                                 p.bridging, p.removed)
         self.hour_first_post[hour + 1] = self.posts.next_id
 
     def _feedback(self, hour: int) -> None:
@@ -346,5 +353,6 @@ class FeedModel(mesa.Model):
         df["style"] = np.array(STYLES, dtype=object)[t["style"]]
         for name in ("likes", "impressions", "quality", "hostile_replies"):
             df[name] = t[name]
+        df["removed"] = t["removed"].astype(bool)
         return df
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from sim.config import CONF_DIR
 
 FILES = ("config.yaml", "population/default.yaml", "network/default.yaml", "behaviour/default.yaml",
-         "policy/engagement.yaml", "policy/civic.yaml", "policy/chronological.yaml", "platform/default.yaml")
+         "policy/engagement.yaml", "policy/civic.yaml", "policy/chronological.yaml", "policy/stated_preference.yaml",
+         "policy/bridging.yaml", "policy/random.yaml", "policy/custom.yaml", "platform/default.yaml")
 SKIP_SECTIONS = ("hydra", "defaults")
 
 

@@ -45,6 +45,8 @@ STREAMS = (
     "like",
     "continue",
     "hostile_reply",
+    "nudge",
+    "limit_reminder",
 )
 
 

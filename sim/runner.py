@@ -73,12 +73,14 @@ def execute(cfg: DictConfig, run_dir: Path, score_fn=None, overrides: list[str] 
         "started": started,
         "command": " ".join(sys.argv),
     }
+    if score_fn is not None:  # a rule passed to sim.run as a function: record where it came from
+        manifest["score_fn"] = f"{getattr(score_fn, '__module__', '?')}.{getattr(score_fn, '__qualname__', '?')}"
     results.write_manifest(run_dir, manifest)
     show_progress = bool(cfg.progress) if show_progress is None else show_progress
     try:
         set_threads(int(cfg.threads) if threads is None else threads)
         model = FeedModel(cfg, score_fn=score_fn)
-        with tqdm(total=int(cfg.days), desc=f"{cfg.policy.name} s{cfg.seed}", unit="day",
+        with tqdm(total=int(cfg.days), desc=f"{job_label(cfg)} s{cfg.seed}", unit="day",
                   disable=not show_progress, leave=False, file=sys.stderr) as bar:
             model.run_days(int(cfg.days), bar)
         tables = {"daily": model.daily_table(), "users": model.users_table(), "posts": model.posts_table()}
@@ -111,5 +113,5 @@ def run(overrides: list[str] | None = None, score_fn=None) -> results.RunResult:
     from sim.config import compose, run_dir_name
 
     cfg = compose(list(overrides or []))
-    run_dir = unique_dir(Path(cfg.output.dir) / run_dir_name(cfg.output.name, cfg.policy.name, cfg.seed))
+    run_dir = unique_dir(Path(cfg.output.dir) / run_dir_name(cfg.output.name, cfg.label, cfg.policy.name, cfg.seed))
     return execute(cfg, run_dir, score_fn=score_fn, overrides=list(overrides or []))

@@ -48,7 +48,12 @@ USER_FIELDS: dict[str, type] = {
     "mood": f32, "self_esteem": f32, "symptoms": f32, "loneliness": f32, "polarization": f32,
     # the platform's bridging model (matrix factorisation over likes)
     "mf_intercept": f32, "mf_factor": f32,
+    # platform interventions (sim/platform/): media-literacy training (a trait change), minutes of
+    # continuous use (pause nudge), today's time-limit state, moderation strikes and suspension
+    "media_literacy": u8, "streak_min": f32, "limit_state": i8, "strikes": i32, "suspended_until_h": i64,
 }
+# Time-limit states (sim/platform/limits.py)
+UNDER_LIMIT, LIMIT_LOCKED, LIMIT_DISMISSED = 0, 1, 2
 
 # Counters, one row per user (row-major, so one user's counters are adjacent in memory).
 # Over the user's own day (wake-up to wake-up), read by the slow daily updates:
@@ -59,10 +64,10 @@ USER_DAY = ("experiences", "negative", "positive", "upward_self_esteem", "feedba
 # Over the calendar day, read by metrics.py at midnight:
 CALENDAR_DAY = ("minutes", "night_minutes", "bed_minutes", "sessions", "posts", "outrage_posts",
                 "likes_received", "likes_given", "items", "hostile", "idealised", "supportive",
-                "bridging", "upward", "mood_sum", "mood_n", "woke")
+                "bridging", "upward", "mood_sum", "mood_n", "woke", "nudges", "limit_hits", "posts_removed")
 (CD_MINUTES, CD_NIGHT_MINUTES, CD_BED_MINUTES, CD_SESSIONS, CD_POSTS, CD_OUTRAGE_POSTS, CD_LIKES_RECEIVED,
  CD_LIKES_GIVEN, CD_ITEMS, CD_HOSTILE, CD_IDEALISED, CD_SUPPORTIVE, CD_BRIDGING, CD_UPWARD, CD_MOOD_SUM,
- CD_MOOD_N, CD_WOKE) = range(len(CALENDAR_DAY))
+ CD_MOOD_N, CD_WOKE, CD_NUDGES, CD_LIMIT_HITS, CD_POSTS_REMOVED) = range(len(CALENDAR_DAY))
 # Over the whole run, for the users table:
 TOTALS = ("minutes", "night_minutes", "posts", "likes_received", "negative", "experiences", "sleep_h",
           "nights", "late_onsets", "upward")
@@ -79,6 +84,7 @@ class UserState:
             setattr(self, name, np.zeros(n, dtype=dtype))
         self.last_post_id[:] = -1
         self.pending_substep[:] = -1
+        self.suspended_until_h[:] = np.iinfo(np.int64).min
         # learned value of each post style, in log(1 + likes) units
         self.style_value = np.zeros((n, N_STYLES), dtype=f32)
         # one Bloom filter of posts seen per remembered day (sim/ranking/seen.py)
@@ -101,9 +107,11 @@ POST_FIELDS: dict[str, type] = {
     # the platform's view: impressions and likes by its inferred side of the viewer, and the score
     "side_likes_a": i32, "side_likes_b": i32, "side_impressions_a": i32, "side_impressions_b": i32,
     "bridging": f32,
+    # moderation (sim/platform/moderation.py): 1 once removed; a removed post is never shown again
+    "removed": u8,
 }
 ARCHIVED_POST_FIELDS = ("post_id", "author", "created_hour", "style", "quality", "likes", "impressions",
-                        "hostile_replies")
+                        "hostile_replies", "removed")
 
 
 class PostStore:

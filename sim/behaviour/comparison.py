@@ -11,8 +11,8 @@ where both counts only act fully when the platform shows them; with hidden count
     impact = comparison_orientation * tanh(gap / status_scale)
 
 Upward comparison (impact > 0) lowers mood by upward_mood * impact and self-esteem by
-upward_self_esteem * impact (contrast; McComb, Vanman & Tobin 2023 meta-analysis: g = -0.24 on state
-wellbeing). Downward comparison (impact < 0) gives a small boost, downward_mood * |impact|. Comparison
+upward_self_esteem * impact (contrast; McComb, Vanman & Tobin 2023 meta-analysis: g = -0.24 across
+self-evaluations and emotions, -0.19 for subjective wellbeing). Downward comparison (impact < 0) gives a small boost, downward_mood * |impact|. Comparison
 orientation is zero for a sizeable share of users, so effects are heterogeneous (Beyens et al. 2020).
 """
 

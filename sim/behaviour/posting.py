@@ -55,8 +55,11 @@ def policy_delay(w, habit_delay, cost, expected_likes, floor):
 
 
 @njit(parallel=True, cache=True)
-def tick(awake_min, active, clock, delay_since, wants):
-    """Run every posting clock for the awake part of this hour; flag users whose clock expired."""
+def tick(awake_min, may_post, clock, delay_since, wants):
+    """Run every posting clock for the awake part of this hour; flag users whose clock expired and who
+    may post (an active account, not suspended). A clock that expires while the user may not post
+    stops at zero: they post once as soon as they may again, then wait a fresh delay. The time they
+    were kept from posting does not count towards the delay their habit learns from."""
     for u in prange(clock.shape[0]):
         h = awake_min[u] / 60.0
         wants[u] = 0
@@ -64,8 +67,12 @@ def tick(awake_min, active, clock, delay_since, wants):
             continue
         clock[u] -= h
         delay_since[u] += h
-        if clock[u] <= 0 and active[u] == 1:
-            wants[u] = 1
+        if clock[u] <= 0:
+            if may_post[u] == 1:
+                wants[u] = 1
+            else:
+                delay_since[u] += clock[u]
+                clock[u] = 0.0
 
 
 @njit(cache=True)
@@ -75,7 +82,7 @@ def create_posts(key_clock, key_style, key_quality, hour, p, posters, slots, fir
                  totals, post_id, author, created_hour, style, quality, prev_by_author, likes, impressions,
                  likes_left, likes_right, impressions_left, impressions_right, hostile_replies,
                  mf_intercept, mf_factor, side_likes_a, side_likes_b, side_impressions_a, side_impressions_b,
-                 bridging):
+                 bridging, removed):
     """Create one post for each user in ``posters`` (ascending ids) in the reserved ring slots."""
     probs = np.empty(N_STYLES, np.float64)
     for k in range(posters.shape[0]):
@@ -128,6 +135,7 @@ def create_posts(key_clock, key_style, key_quality, hour, p, posters, slots, fir
         side_impressions_a[slot] = 0
         side_impressions_b[slot] = 0
         bridging[slot] = 0.0
+        removed[slot] = 0
         last_post_id[u] = pid
 
         calendar_day[u, CD_POSTS] += 1

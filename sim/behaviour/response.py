@@ -14,7 +14,7 @@ item the user continues with probability
              - fatigue*items_so_far)
 
 where recent_engagement is a moving average of p(like) over the items seen (infinite scroll rewards
-engaging feeds), sleep debt weakens self-control (Hagger et al. 2010), and a stopping cue ends the
+engaging feeds), sleep debt weakens self-control (an assumption), and a stopping cue ends the
 session with an extra probability once it is shown. A re-shown item is liked at
 ``reshown_like_factor`` times its first-time rate.
 """
@@ -30,14 +30,16 @@ from sim.behaviour.comparison import impact as comparison_impact
 from sim.behaviour.comparison import mood_change as comparison_mood_change
 from sim.behaviour.comparison import self_esteem_change as comparison_self_esteem_change
 from sim.behaviour.comparison import status_gap
+from sim.platform.limits import crosses_limit, nudge_due
 from sim.ranking.bridging import observe as bridging_observe
 from sim.ranking.bridging import score as bridging_score
 from sim.ranking.seen import mark_seen
 from sim.rng import normal, uniform
 from sim.state import (
-    BED_SESSION, CD_BRIDGING, CD_HOSTILE, CD_IDEALISED, CD_ITEMS, CD_LIKES_GIVEN, CD_LIKES_RECEIVED,
-    CD_BED_MINUTES, CD_MINUTES, CD_NIGHT_MINUTES, CD_SESSIONS, CD_SUPPORTIVE, CD_UPWARD, DAY_SESSION,
-    IDEALISED, NIGHT_SESSION, OUTRAGE, PERSONAL, TOT_EXPERIENCES, TOT_LIKES_RECEIVED, TOT_MINUTES,
+    BED_SESSION, CD_BED_MINUTES, CD_BRIDGING, CD_HOSTILE, CD_IDEALISED, CD_ITEMS, CD_LIKES_GIVEN,
+    CD_LIKES_RECEIVED, CD_LIMIT_HITS, CD_MINUTES, CD_NIGHT_MINUTES, CD_NUDGES, CD_SESSIONS, CD_SUPPORTIVE,
+    CD_UPWARD, DAY_SESSION, IDEALISED, LIMIT_DISMISSED, LIMIT_LOCKED, NIGHT_SESSION, OUTRAGE, PERSONAL,
+    TOT_EXPERIENCES, TOT_LIKES_RECEIVED, TOT_MINUTES,
     TOT_NEGATIVE, TOT_NIGHT_MINUTES, TOT_UPWARD, UD_CIVIL_CROSSCUT, UD_EXPERIENCES, UD_MEANINGFUL,
     UD_MINUTES, UD_NEGATIVE, UD_OUTGROUP_HOSTILE, UD_POSITIVE, UD_UPWARD_SE,
 )
@@ -124,20 +126,16 @@ class ScrollParams(NamedTuple):
     fall_back_asleep_min: float
     bridging_min_rate: float
     bridging_min_impressions: int
-    stop_cue_items: int  # 0 = infinite scroll
-    stop_cue_prob: float
 
 
 def scroll_params(cfg) -> ScrollParams:
-    w, sl, pl, mt = cfg.behaviour.wellbeing, cfg.behaviour.sleep, cfg.platform, cfg.metrics
+    w, sl, mt = cfg.behaviour.wellbeing, cfg.behaviour.sleep, cfg.metrics
     return ScrollParams(
         session_mood_cap=float(w.session_mood_cap), hostile_mood=float(w.hostile_mood), supportive_mood=float(w.supportive_mood),
         like_given_mood=float(w.like_given_mood), outgroup_distance=float(cfg.behaviour.opinion.outgroup_distance),
         arousal_min_per_hostile=float(sl.arousal_latency_min_per_hostile),
         fall_back_asleep_min=float(sl.fall_back_asleep_min),
         bridging_min_rate=float(mt.bridging_min_rate), bridging_min_impressions=int(mt.bridging_min_impressions),
-        stop_cue_items=int(pl.stopping_cue_items) if pl.feed_end == "stopping_cue" else 0,
-        stop_cue_prob=float(pl.stopping_cue_stop),
     )
 
 
@@ -146,6 +144,8 @@ class ScrollKeys(NamedTuple):
     like: np.uint64
     cont: np.uint64
     reply: np.uint64
+    nudge: np.uint64
+    reminder: np.uint64
 
 
 class FeedPosts(NamedTuple):
@@ -179,11 +179,13 @@ def is_bridging(sp, posts, slot):
 
 
 @njit(parallel=True, cache=True)
-def scroll_feeds(session_users, hour, is_night, today, rp, cp, sp, keys, feed, feed_len, feed_tie,
-                 feed_seen, posts, ideology, status, comparison, susceptibility, habit, sleep_debt_h,
-                 awake_min, session_kind, counts_visible, mood, seen, user_day, calendar_day, totals,
+def scroll_feeds(session_users, hour, is_night, today, rp, cp, sp, lp, keys, feed, feed_len, feed_tie, feed_seen,
+                 posts, ideology, status,
+                 comparison, susceptibility, habit, sleep_debt_h, awake_min, session_kind, counts_visible,
+                 limit_minutes, limit_state, streak_min, mood, seen, user_day, calendar_day, totals,
                  bed_minutes, arousal_min, night_lost_min, n_viewed, liked, replied):
-    """Let every session's user scroll its ranked feed; apply the effects of each item seen."""
+    """Let every session's user scroll its ranked feed; apply the effects of each item seen. Before each
+    item the platform's stopping features (``platform/limits.py``) may end the session."""
     for s in prange(session_users.shape[0]):
         u = session_users[s]
         kind = session_kind[u]
@@ -193,6 +195,9 @@ def scroll_feeds(session_users, hour, is_night, today, rp, cp, sp, keys, feed, f
         ud = user_day[u]
         cd = calendar_day[u]
         tot = totals[u]
+        minutes_today = cd[CD_MINUTES]
+        streak = streak_min[u]
+        took_break = False
         minutes = 0.0
         engagement = 0.0
         shock = 0.0
@@ -217,6 +222,17 @@ def scroll_feeds(session_users, hour, is_night, today, rp, cp, sp, keys, feed, f
                 rp.dwell_sd_log * normal(keys.dwell, hour, u, i) - 0.5 * rp.dwell_sd_log ** 2)
             if minutes + dwell_min > avail:
                 break
+            if crosses_limit(limit_minutes[u], limit_state[u], minutes_today + minutes, dwell_min):
+                cd[CD_LIMIT_HITS] += 1
+                if lp.limit_hard or uniform(keys.reminder, hour, u, i) < lp.reminder_compliance:
+                    limit_state[u] = LIMIT_LOCKED
+                    break
+                limit_state[u] = LIMIT_DISMISSED
+            if nudge_due(lp.nudge_after_min, streak + minutes, dwell_min):
+                cd[CD_NUDGES] += 1
+                if uniform(keys.nudge, hour, u, i) < lp.nudge_compliance:
+                    took_break = True
+                    break
             minutes += dwell_min
             viewed += 1
             lk = uniform(keys.like, hour, u, i) < pl
@@ -265,13 +281,14 @@ def scroll_feeds(session_users, hour, is_night, today, rp, cp, sp, keys, feed, f
 
             engagement = pl if i == 0 else (1.0 - rp.engagement_memory) * engagement + rp.engagement_memory * pl
             if i + 1 < feed_len[s]:
-                if (sp.stop_cue_items > 0 and i + 1 == sp.stop_cue_items
-                        and uniform(keys.cont, hour, u, 1000 + i) < sp.stop_cue_prob):
+                if (lp.stop_cue_items > 0 and i + 1 == lp.stop_cue_items
+                        and uniform(keys.cont, hour, u, 1000 + i) < lp.stop_cue_prob):
                     break
                 if uniform(keys.cont, hour, u, i) >= continue_probability(rp, engagement, habit[u],
                                                                           sleep_debt_h[u], i + 1):
                     break
         n_viewed[s] = viewed
+        streak_min[u] = 0.0 if took_break else streak + minutes
         mood[u] += sp.session_mood_cap * np.tanh(shock / sp.session_mood_cap)
         cd[CD_MINUTES] += minutes
         cd[CD_SESSIONS] += 1

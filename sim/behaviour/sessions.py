@@ -6,8 +6,8 @@ Awake users open the app with probability 1 - exp(-h * awake_fraction), where th
         * (1 + notification_boost * min(notifications, cap))
 
 (use propensity carries the vulnerable group's heavier use, Fassi et al. 2025; the diurnal profile
-follows the evening peak of social-media activity, Golder & Macy 2011; habit strength after Bayer et
-al. 2022; notifications as triggers, Heitmayer & Lahlou 2021). Users who went to bed this hour use the
+has an evening peak (shape assumed; Golder & Macy 2011 on diurnal rhythms); habit strength after Bayer et
+al. 2022; notifications as triggers, though most phone use is habitual, Heitmayer & Lahlou 2021). Users who went to bed this hour use the
 phone in bed with probability logistic(in_bed_use_logit + in_bed_use_habit * habit
 + in_bed_use_notification * notifications) (bedtime procrastination, Kroese et al. 2014; Exelmans &
 Van den Bulck 2016). A sleeper with delivered notifications wakes and checks the phone with probability
@@ -55,15 +55,18 @@ def base_hazard(cfg) -> np.ndarray:
 
 @njit(parallel=True, cache=True)
 def draw_sessions(key_open, key_bed, key_night, hour, p, hazard_by_age, activity, age, use_propensity,
-                  habit, state, pending, awake_min, notif, active, session_kind, bed_minutes, arousal_min):
-    """Set session_kind[u] for this hour. ``active[u] == 0`` (deactivated) never opens the app."""
+                  habit, state, pending, awake_min, notif, may_open, session_kind, bed_minutes, arousal_min,
+                  streak_min):
+    """Set session_kind[u] for this hour. ``may_open[u] == 0`` (a deactivated account, or one locked by
+    its daily time limit) never opens the app. An hour without a session ends a streak of continuous
+    use (``streak_min``, read by the pause nudge)."""
     n = state.shape[0]
     for u in prange(n):
         kind = NO_SESSION
         bed_minutes[u] = 0.0
         arousal_min[u] = 0.0
         nt = min(notif[u], p.notification_cap)
-        if active[u] == 1:
+        if may_open[u] == 1:
             if pending[u] >= 0:
                 z = p.bed_logit + p.bed_habit * habit[u] + p.bed_notification * nt
                 if uniform(key_bed, hour, u, 0) < 1.0 / (1.0 + np.exp(-z)):
@@ -77,6 +80,8 @@ def draw_sessions(key_open, key_bed, key_night, hour, p, hazard_by_age, activity
                 if uniform(key_open, hour, u, 0) < 1.0 - np.exp(-h * awake_min[u] / 60.0):
                     kind = DAY_SESSION
         session_kind[u] = kind
+        if kind == NO_SESSION:
+            streak_min[u] = 0.0
 
 
 @njit(parallel=True, cache=True)

@@ -23,8 +23,9 @@ Once a day, at wake-up:
                       - meaningful * log(1 + meaningful interactions) - L)
 
 negative_share and positive_share are the shares of the day's experiences (items seen, feedback,
-replies) that were negative or positive (Primack et al. 2018); meaningful interactions are liked personal posts of close ties (Hall 2019;
-Verduyn et al. 2017 on passive vs active use); displacement of offline time follows Hall et al. 2019.
+replies) that were negative or positive (Primack et al. 2018); meaningful interactions are liked personal
+posts of close ties (Verduyn et al. 2017 on passive vs active use); displacement of offline time beyond
+a free allowance is an assumption (Twenge, Spitzberg & Campbell 2019 find it at cohort level only).
 The traits are the no-platform baseline, so a state's drift from its trait is the platform's effect.
 """
 

@@ -40,8 +40,9 @@ def _seen(seen_filters: np.ndarray, u: int, post_id: int) -> bool:
 
 def pool(key, hour, pool_key, pool_share, min_size, max_age_hours, posts_all):
     """The hour's out-of-network pool (slots), as kernels.build_pool, by plain sorting."""
-    post_id, created, likes, impressions, bridging = posts_all
-    live = [s for s in range(len(post_id)) if post_id[s] >= 0 and hour - created[s] <= max_age_hours]
+    post_id, created, likes, impressions, bridging, removed, author, author_active = posts_all
+    live = [s for s in range(len(post_id)) if post_id[s] >= 0 and hour - created[s] <= max_age_hours
+            and not removed[s] and author_active[author[s]]]
 
     def rank_key(s):
         if pool_key == 0:
@@ -54,9 +55,10 @@ def pool(key, hour, pool_key, pool_share, min_size, max_age_hours, posts_all):
     return np.array(sorted(top, key=lambda s: uniform(key, hour, post_id[s], 3)), np.int64)
 
 
-def candidates(u, hour, p, keys, g, posts, last_post_id, seen, pool):
+def candidates(u, hour, p, keys, g, posts, users, pool):
     """(slots, ties, seen flags) of viewer u's candidates, in gathering order."""
     cap = len(posts.post_id)
+    seen = users.seen
     slots, ties, seen_flags = [], [], []
     m_in = p.m - p.oon_candidates
     followees = g.indices[g.indptr[u]:g.indptr[u + 1]]
@@ -66,14 +68,16 @@ def candidates(u, hour, p, keys, g, posts, last_post_id, seen, pool):
         start = int(uniform(keys.followee_offset, hour, u, 0) * deg)
         for i in np.roll(np.arange(deg), -start):
             f = followees[i]
-            pid = last_post_id[f]
+            if not users.active[f]:  # a deactivated account's posts are not shown
+                continue
+            pid = users.last_post_id[f]
             taken = 0
             while pid >= 0 and taken < p.per_followee_cap and len(slots) < m_in:
                 slot = pid % cap
                 if posts.post_id[slot] != pid or hour - posts.created_hour[slot] > p.max_age_hours:
                     break
                 s = _seen(seen, u, pid)
-                if p.show_seen or not s:
+                if not posts.removed[slot] and (p.show_seen or not s):
                     slots.append(slot)
                     ties.append(1.0 if mutual[i] else 0.5)
                     seen_flags.append(s)
@@ -84,12 +88,13 @@ def candidates(u, hour, p, keys, g, posts, last_post_id, seen, pool):
     if p.oon_candidates > 0 and len(pool):
         start = int(uniform(keys.oon_offset, hour, u, 0) * len(pool))
         followee_set = set(followees.tolist())
+        no_idealised = bool(users.oon_idealised_blocked[u])
         added = 0
         for slot in np.roll(pool, -start):
             if added >= p.oon_candidates or len(slots) >= p.m:
                 break
             a = posts.author[slot]
-            if a == u or a in followee_set:
+            if a == u or a in followee_set or (no_idealised and posts.style[slot] == IDEALISED):
                 continue
             s = _seen(seen, u, posts.post_id[slot])
             if p.show_seen or not s:
@@ -100,8 +105,8 @@ def candidates(u, hour, p, keys, g, posts, last_post_id, seen, pool):
     return np.array(slots, np.int64), np.array(ties, np.float64), np.array(seen_flags, bool)
 
 
-def feature_matrix(u, hour, slots, ties, seen_flags, p, rp, keys, posts, ideology, author_status, protected,
-                   counts_visible):
+def feature_matrix(u, hour, slots, ties, seen_flags, p, rp, keys, posts, users):
+    ideology, counts_visible = users.ideology, users.counts_visible
     n = len(slots)
     x = np.zeros((n, fx.N_FEATURES))
     if n == 0:
@@ -137,8 +142,8 @@ def feature_matrix(u, hour, slots, ties, seen_flags, p, rp, keys, posts, ideolog
     x[:, fx.F_BRIDGING] = fx.BRIDGING_SCALE * posts.bridging[slots].astype(np.float64)
     x[:, fx.F_LOG_LIKES] = log_likes
     x[:, fx.F_AGE_HOURS] = hour - posts.created_hour[slots]
-    x[:, fx.F_VIEWER_PROTECTED] = protected[u]
-    x[:, fx.F_AUTHOR_STATUS] = author_status[authors]
+    x[:, fx.F_VIEWER_PROTECTED] = users.protected[u]
+    x[:, fx.F_AUTHOR_STATUS] = users.status[authors]
     x[:, fx.F_SEEN] = seen_flags.astype(float)
     x[:, fx.F_NOISE] = [uniform(keys.ranking_noise, hour, u, ~np.int64(pid)) for pid in pids]
     return x
@@ -171,14 +176,12 @@ def top_k(scores: np.ndarray, authors: np.ndarray, k: int, author_cap: int) -> n
     return np.array(chosen, np.int64)
 
 
-def rank_feeds(session_users, hour, p, rp, keys, weights, g, posts, last_post_id, seen, pool, ideology,
-               author_status, protected, counts_visible, score=None):
+def rank_feeds(session_users, hour, p, rp, keys, weights, g, posts, users, pool, score=None):
     """List of (slots in rank order) per session. ``score(x_row, weights)`` replaces the linear rule."""
     feeds = []
     for u in session_users:
-        slots, ties, seen_flags = candidates(u, hour, p, keys, g, posts, last_post_id, seen, pool)
-        x = feature_matrix(u, hour, slots, ties, seen_flags, p, rp, keys, posts, ideology, author_status,
-                           protected, counts_visible)
+        slots, ties, seen_flags = candidates(u, hour, p, keys, g, posts, users, pool)
+        x = feature_matrix(u, hour, slots, ties, seen_flags, p, rp, keys, posts, users)
         if score is None:
             s = linear_scores(x, weights, p.protected_factor)
         else:

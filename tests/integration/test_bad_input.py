@@ -12,7 +12,8 @@ from sim.config import ConfigError, compose
 
 BAD = [
     # (override, words the message must contain)
-    ("policy=foo", ["policy", "'foo'", "chronological, civic, engagement"]),
+    ("policy=foo", ["policy", "'foo'", "bridging, chronological, civic, custom, engagement, random, stated_preference"]),
+    ("scenario=utopia", ["scenario", "'utopia'", "chronological, civic_platform, deactivation_study"]),
     ("population=martians", ["population", "'martians'", "default"]),
     ("population.age_shares.teen=0.2", ["population.age_shares.teen", "0.2", "unknown age group", "adolescent"]),
     ("population.vulnerable_share.elderly=0.1", ["vulnerable_share.elderly", "unknown age group"]),
@@ -47,7 +48,41 @@ BAD = [
     ("policy.per_followee_cap=0", ["per_followee_cap=0", "positive integer"]),
     ("policy.pool_share=1.5", ["pool_share=1.5", "[0, 1]"]),
     ("n_users=100", ["network.mean_out_degree=150", "below n_users (100)", "network.mean_out_degree=20"]),
+    # platform interventions
+    ("platform.time_limit.mode=strict", ["time_limit.mode='strict'", "none, soft, hard"]),
+    ("platform.time_limit.applies_to=teens", ["applies_to='teens'", "all, minors"]),
+    ("platform.time_limit.minutes=2000", ["time_limit.minutes=2000", "below 1440"]),
+    ("platform.pause_nudge.after_minutes=0", ["after_minutes=0", "greater than 0"]),
+    ("platform.pause_nudge.compliance=1.2", ["compliance=1.2", "[0, 1]"]),
+    ("platform.moderation.recall=-0.1", ["recall=-0.1", "[0, 1]"]),
+    ("platform.moderation.latency_hours=72", ["latency_hours=72", "policy.max_age_hours (48)"]),
+    ("platform.moderation.strikes=0", ["strikes=0", "positive integer"]),
+    ("platform.media_literacy.comparison_factor=1.5", ["comparison_factor=1.5", "scales the trait down"]),
+    ("platform.deactivation.groups=[teens]", ["deactivation.groups[0]='teens'", "unknown age group"]),
+    ("label=1", []),  # a number is a valid label (kept as text): must not raise
 ]
+BAD = [b for b in BAD if b[1]]
+CROSS = [
+    # (overrides, words)
+    (["platform.deactivation.enabled=true", "days=20", "platform.deactivation.end_day=42"],
+     ["deactivation.end_day=42", "at most days (20)"]),
+    (["platform.deactivation.enabled=true", "platform.deactivation.end_day=5"],
+     ["deactivation.end_day=5", "after platform.deactivation.start_day (7)"]),
+    (["platform.deactivation.enabled=true", "days=20", "platform.deactivation.start_day=25"],
+     ["deactivation.start_day=25", "0 to 19"]),
+    (["platform.deactivation.enabled=true", "platform.deactivation.groups=[]"], ["deactivation.groups", "at least one"]),
+    (["platform.moderation.enabled=true", "platform.moderation.precision=0"], ["precision=0", "above 0"]),
+    (["platform.teen_accounts.enabled=true", "platform.teen_accounts.quiet_end=22"], ["quiet_end=22", "differ"]),
+    (["policy=custom"], ["policy.score is not set", "module:function"]),
+]
+
+
+@pytest.mark.parametrize("overrides,words", CROSS, ids=[" ".join(c[0]) for c in CROSS])
+def test_cross_field_checks_of_the_levers(overrides, words):
+    with pytest.raises(ConfigError) as err:
+        compose(overrides)
+    for w in words:
+        assert w in str(err.value), str(err.value)
 
 
 @pytest.mark.parametrize("override,words", BAD, ids=[b[0] for b in BAD])
@@ -60,7 +95,7 @@ def test_composing_a_bad_setting_raises_a_clear_one_line_error(override, words):
         assert w in msg, msg
 
 
-CLI_CASES = ["policy=foo", "n_users=0", "population.age_shares.adult=0.6", "network.reciprocity=1.5",
+CLI_CASES = ["policy=foo", "scenario=utopia", "platform.moderation.latency_hours=72", "n_users=0", "population.age_shares.adult=0.6", "network.reciprocity=1.5",
              "platform.notifications.quiet_start=25", "policy.k=300", "population.age_shares.teen=0.2",
              "n_users=abc", "days=-1"]
 

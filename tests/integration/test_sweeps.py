@@ -2,9 +2,8 @@
 without redoing finished jobs; its sweep tables; its report; the same sweep on a local Ray instance
 giving identical tables; and a failing job that does not stop the others.
 
-The labels are ranking policies until scenario presets exist. To sweep scenarios instead, set
-AXIS = "scenario", LABELS = ("status_quo", "civic_platform") (the baseline first) and a third scenario
-in THIRD; nothing else names a policy."""
+The labels are scenario presets (AXIS, LABELS with the baseline first, and a third one in THIRD);
+nothing else names a scenario."""
 
 from __future__ import annotations
 
@@ -20,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-AXIS = "policy"
-LABELS = ("engagement", "civic")  # the baseline first
+AXIS = "scenario"
+LABELS = ("status_quo", "civic_platform")  # the baseline first
 BASELINE, ALTERNATIVE = LABELS
 THIRD = "chronological"
 LABEL_AXIS = f"{AXIS}={','.join(LABELS)}"

@@ -19,27 +19,29 @@ def model():
     return m
 
 
-def pools(model, hour, pool_key=0, share=0.3, min_size=60, max_age=48):
-    posts = model.posts
-    columns = (posts.post_id, posts.created_hour, posts.likes, posts.impressions, posts.bridging)
+def pools(model, hour, pool_key=0, share=0.3, min_size=60, max_age=48, users=None, posts=None):
+    store = model.posts
+    removed = (posts or model._post_arrays()).removed
+    active = (users or model._user_arrays()).active
+    columns = (store.post_id, store.created_hour, store.likes, store.impressions, store.bridging, removed,
+               store.author, active)
     fast = kernels.build_pool(np.uint64(9), hour, pool_key, share, min_size, max_age, *columns)
     slow = reference.pool(np.uint64(9), hour, pool_key, share, min_size, max_age, columns)
     return fast, slow
 
 
-def rank_both(model, p, weights, sessions, hour=None):
+def rank_both(model, p, weights, sessions, hour=None, users=None, posts=None, score=None):
+    """Feeds from the kernel (the built-in one, or around ``score``) and from the NumPy reference."""
     hour = model.hour if hour is None else hour
-    u = model.users
-    fast_pool, slow_pool = pools(model, hour, max_age=p.max_age_hours)
-    common = (hour, p, model.response_p, model.rank_keys, weights, model.graph_arrays, model._post_arrays(),
-              u.last_post_id, u.seen)
-    viewer = (u.ideology, u.status, model.protected, model.counts_visible)
-    n = len(sessions)
-    feed, feed_len = np.empty((n, p.k), np.int64), np.zeros(n, np.int64)
-    kernels.rank_feeds(sessions, *common, fast_pool, *viewer, feed, feed_len, np.zeros((n, p.k)),
-                       np.zeros((n, p.k), np.bool_))
-    fast = [feed[i, :feed_len[i]] for i in range(n)]
-    slow = reference.rank_feeds(sessions, *common, slow_pool, *viewer)
+    users = users or model._user_arrays()
+    posts = posts or model._post_arrays()
+    fast_pool, slow_pool = pools(model, hour, max_age=p.max_age_hours, users=users, posts=posts)
+    common = (hour, p, model.response_p, model.rank_keys, weights, model.graph_arrays, posts, users)
+    feeds = kernels.empty_feeds(len(sessions), p.k)
+    rank = kernels.rank_feeds if score is None else score
+    rank(sessions, *common, fast_pool, *feeds)
+    fast = [feeds.slot[i, :feeds.length[i]] for i in range(len(sessions))]
+    slow = reference.rank_feeds(sessions, *common, slow_pool, score=getattr(score, "rule", None))
     return fast, slow
 
 
@@ -63,17 +65,45 @@ def test_kernel_equals_reference_for_the_built_in_rules(model):
             assert np.array_equal(f, s)
 
 
+def random_policy(rng):
+    k = int(rng.integers(1, 40))
+    m = int(rng.integers(k, 250))
+    return kernels.PolicyParams(
+        k=k, m=m, oon_candidates=int(rng.integers(0, m + 1)), per_followee_cap=int(rng.integers(1, 5)),
+        author_cap=int(rng.integers(0, 3)), max_age_hours=int(rng.integers(6, 60)),
+        show_seen=bool(rng.random() < 0.5), estimation_noise=float(rng.random()),
+        protected_factor=float(rng.uniform(1, 3)))
+
+
+def platform_state(model, rng):
+    """Random removed posts, deactivated accounts and teen accounts blocking out-of-network idealised posts."""
+    posts = model._post_arrays()._replace(removed=(rng.random(model.posts.capacity) < 0.2).astype(np.uint8))
+    users = model._user_arrays()._replace(
+        active=(rng.random(model.users.n) > 0.15).astype(np.uint8),
+        oon_idealised_blocked=(rng.random(model.users.n) < 0.5).astype(np.uint8))
+    return posts, users
+
+
+def test_kernel_equals_reference_with_removed_posts_deactivated_authors_and_teen_accounts(model):
+    rng = np.random.default_rng(11)
+    sessions = np.arange(0, 400, 2, dtype=np.int64)
+    for trial in range(6):
+        posts, users = platform_state(model, rng)
+        p = random_policy(rng)._replace(oon_candidates=40, m=200, show_seen=True)
+        weights = rng.normal(0, 1, fx.N_FEATURES)
+        fast, slow = rank_both(model, p, weights, sessions, users=users, posts=posts)
+        assert sum(len(f) for f in fast) > 100
+        for f, s in zip(fast, slow):
+            assert np.array_equal(f, s), f"trial {trial}"
+            assert not posts.removed[f].any()
+            assert users.active[model.posts.author[f]].all()
+
+
 def test_kernel_equals_reference_on_random_rules_and_settings(model):
     rng = np.random.default_rng(3)
     sessions = np.arange(1, 400, 2, dtype=np.int64)
     for trial in range(12):
-        k = int(rng.integers(1, 40))
-        m = int(rng.integers(k, 250))
-        p = kernels.PolicyParams(
-            k=k, m=m, oon_candidates=int(rng.integers(0, m + 1)), per_followee_cap=int(rng.integers(1, 5)),
-            author_cap=int(rng.integers(0, 3)), max_age_hours=int(rng.integers(6, 60)),
-            show_seen=bool(rng.random() < 0.5), estimation_noise=float(rng.random()),
-            protected_factor=float(rng.uniform(1, 3)))
+        p = random_policy(rng)
         weights = rng.normal(0, 1, fx.N_FEATURES) * (rng.random(fx.N_FEATURES) < 0.6)
         fast, slow = rank_both(model, p, weights, sessions)
         for f, s in zip(fast, slow):
@@ -147,20 +177,20 @@ def test_a_hand_built_world_gets_the_feeds_written_out_by_hand():
     prev[2] = 0  # author 1's previous post
     last_post_id = np.array([-1, 2, 1, 3], np.int64)
     posts = kernels.PostArrays(post_id, author, created, prev, style, np.full(cap, 0.5, np.float32), likes,
-                               np.zeros(cap, np.float32))
+                               np.zeros(cap, np.float32), np.zeros(cap, np.uint8))
     seen = np.zeros((4, 3, SEEN_WORDS), np.uint64)
     ideology = np.array([0.5, 0.4, 0.6, -0.8], np.float32)
     status = np.log1p(np.array([10, 50, 40, 5000], np.float32))
     zero, one = np.zeros(4, np.uint8), np.ones(4, np.uint8)
+    users = kernels.UserArrays(last_post_id, seen, ideology, status, zero, one, zero, one)
     rp = response.params(compose([]))
     keys = kernels.Keys(np.uint64(1), np.uint64(2), np.uint64(3))
     hour = 13
 
-    def feed(p, weights, pool):
-        out, n = np.empty((1, p.k), np.int64), np.zeros(1, np.int64)
-        kernels.rank_feeds(np.array([0], np.int64), hour, p, rp, keys, weights, g, posts, last_post_id, seen,
-                           pool, ideology, status, zero, one, out, n, np.zeros((1, p.k)), np.zeros((1, p.k), np.bool_))
-        return out[0, :n[0]].tolist()
+    def feed(p, weights, pool, posts=posts, users=users):
+        feeds = kernels.empty_feeds(1, p.k)
+        kernels.rank_feeds(np.array([0], np.int64), hour, p, rp, keys, weights, g, posts, users, pool, *feeds)
+        return feeds.slot[0, :feeds.length[0]].tolist()
 
     base = dict(k=10, m=20, per_followee_cap=3, author_cap=0, max_age_hours=48, show_seen=False,
                 estimation_noise=0.0, protected_factor=1.0)
@@ -179,3 +209,16 @@ def test_a_hand_built_world_gets_the_feeds_written_out_by_hand():
     w_ties[fx.F_TIE] = 1.0
     w_ties[fx.F_AGE_HOURS] = -0.01
     assert feed(with_pool, w_ties, np.array([3], np.int64)) == [2, 0, 1, 3]  # mutual tie, then follow, then none
+
+    # moderation removed post 2; account 2 is deactivated; a teen account gets no outside idealised post
+    removed = posts.removed.copy()
+    removed[2] = 1
+    assert feed(chrono, w_age, np.zeros(0, np.int64), posts=posts._replace(removed=removed)) == [1, 0]
+    inactive = users._replace(active=np.array([1, 1, 0, 1], np.uint8))
+    assert feed(chrono, w_age, np.zeros(0, np.int64), users=inactive) == [2, 0]
+    style_outside = style.copy()
+    style_outside[3] = IDEALISED
+    outsider_idealised = posts._replace(style=style_outside)
+    assert feed(with_pool, w_pop, np.array([3], np.int64), posts=outsider_idealised) == [3, 2, 0, 1]
+    teen = users._replace(oon_idealised_blocked=np.array([1, 0, 0, 0], np.uint8))
+    assert feed(with_pool, w_pop, np.array([3], np.int64), posts=outsider_idealised, users=teen) == [2, 0, 1]

@@ -14,14 +14,15 @@ def cfg(compose_small):
     return compose_small()
 
 
-def draw(cfg, n=20000, habit=0.5, notif=0.0, state=AWAKE, pending=-1, active=1, hour=19):
+def draw(cfg, n=20000, habit=0.5, notif=0.0, state=AWAKE, pending=-1, active=1, hour=19, streak=None):
     p = sessions.params(cfg)
     kind = np.zeros(n, np.int8)
+    streak = np.full(n, 15.0, np.float32) if streak is None else streak
     sessions.draw_sessions(np.uint64(1), np.uint64(2), np.uint64(3), hour, p, sessions.base_hazard(cfg), 1.0,
                            np.full(n, 2, np.int8), np.ones(n, np.float32), np.full(n, habit, np.float32),
                            np.full(n, state, np.int8), np.full(n, pending, np.int32), np.full(n, 60.0, np.float32),
                            np.full(n, notif, np.float32), np.full(n, active, np.uint8), kind,
-                           np.zeros(n, np.float32), np.zeros(n, np.float32))
+                           np.zeros(n, np.float32), np.zeros(n, np.float32), streak)
     return kind
 
 
@@ -46,3 +47,10 @@ def test_going_to_bed_with_a_strong_habit_means_more_phone_in_bed(cfg):
 
 def test_deactivated_users_never_open_the_app(cfg):
     assert (draw(cfg, active=0, notif=3) > 0).sum() == 0
+
+
+def test_an_hour_without_a_session_ends_a_streak_of_continuous_use(cfg):
+    streak = np.full(20000, 15.0, np.float32)
+    kind = draw(cfg, habit=0.5, streak=streak)
+    assert 0 < (kind == DAY_SESSION).mean() < 1
+    assert np.all(streak[kind == 0] == 0) and np.all(streak[kind == DAY_SESSION] == 15.0)

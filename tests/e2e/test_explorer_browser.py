@@ -1,0 +1,179 @@
+"""The explorer in a real browser: start ``feedsim-explore`` on a free port, drive headless Chromium
+(Debian's package, through Playwright, no browser download), change the ranking rule, run a few days
+and check from the page itself that the plots and the difference B - A update.
+
+Leaves a screenshot in results/test-artifacts/; with FEEDSIM_UPDATE_SCREENSHOT=1 it also refreshes the
+README's docs/explorer.png. Skipped when Chromium or Playwright is missing, except in CI (CI=true or
+FEEDSIM_BROWSER_TEST=required), where it must run.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "results" / "test-artifacts"
+DOCS_SCREENSHOT = ROOT / "docs" / "explorer.png"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# generous: CI machines are shared, and the first page load compiles nothing but loads every kernel
+PAGE_TIMEOUT_MS = 180_000
+ALTERNATIVE = "ranking rule: chronological"
+DAYS = 3
+
+
+def _missing() -> str | None:
+    if importlib.util.find_spec("playwright") is None:
+        return "playwright is not installed (it comes with the 'dev' extra)"
+    if importlib.util.find_spec("solara") is None:
+        return "the explorer's 'viz' extra is not installed"
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (Debian: apt-get install chromium)"
+    return None
+
+
+def _required() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true") or os.environ.get("FEEDSIM_BROWSER_TEST") == "required"
+
+
+@pytest.fixture(scope="module")
+def explorer_url(tmp_path_factory):
+    reason = _missing()
+    if reason:
+        if _required():
+            pytest.fail(f"the browser test must run here, but {reason}")
+        pytest.skip(reason)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log_path = tmp_path_factory.mktemp("explorer") / "server.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "sim.explorer.cli", "--host", "127.0.0.1", "--port", str(port),
+                                   "--no-open"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"the explorer exited with code {server.returncode}:\n{log_path.read_text()[-3000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the explorer did not listen on port {port}:\n{log_path.read_text()[-3000:]}")
+                time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture
+def page(explorer_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
+        failed = []
+        page.on("requestfailed", lambda request: failed.append(request.url))
+        page.on("response", lambda response: response.status >= 400 and failed.append(f"{response.status} {response.url}"))
+        page.goto(explorer_url)
+        yield page
+        browser.close()
+    assert not failed, f"the page could not load: {failed}"
+
+
+def _choose(page, label: str, option: str) -> None:
+    page.get_by_label(label, exact=True).click(force=True)
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def _type(page, label: str, text: str) -> None:
+    field = page.get_by_label(label, exact=True)
+    field.fill(text)
+    field.press("Enter")
+
+
+def _difference_table(page) -> dict[str, list[float]]:
+    """The B - A table as the page shows it: outcome -> values for all users, adolescents, vulnerable."""
+    rows = page.locator(".feedsim-difference-table tbody tr")
+    table = {}
+    for i in range(rows.count()):
+        cells = rows.nth(i).locator("td").all_inner_texts()
+        table[cells[0]] = [float(c) for c in cells[1:]]
+    return table
+
+
+def test_change_the_rule_run_days_and_watch_the_plots_and_the_difference_update(page):
+    page.get_by_text("Difference B − A").first.wait_for()
+
+    # a bad setting is reported on the page, and nothing runs
+    _type(page, "Seed", "seven")
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_text("seed='seven' is not allowed: must be a non-negative integer").wait_for()
+
+    _type(page, "Seed", "7")
+    _type(page, "Days to run", str(DAYS))
+    _choose(page, "Scenario B", ALTERNATIVE)
+    page.get_by_role("button", name="Reset").click()
+    settings_b = page.locator(".feedsim-settings-b")
+    settings_b.filter(has_text="ranking chronological").wait_for()
+    assert "ranking engagement" in page.locator(".feedsim-settings-a").inner_text()
+    page.get_by_text(f"0 of {DAYS} days simulated").first.wait_for()
+    outcomes, difference = page.locator(".feedsim-outcomes"), page.locator(".feedsim-difference")
+    before = outcomes.screenshot(), difference.screenshot()
+    assert page.locator(".feedsim-difference-table").count() == 0  # no day simulated yet
+
+    page.get_by_role("button", name="▶").click()  # runs until the last day, then stops by itself
+    page.get_by_text(f"{DAYS} of {DAYS} days simulated").first.wait_for()
+    page.get_by_text(f"B − A on the last day simulated (day {DAYS - 1})").wait_for()
+    after = outcomes.screenshot(), difference.screenshot()
+    assert after[0] != before[0], "the outcome plots did not change"
+    assert after[1] != before[1], "the difference plot did not change"
+
+    table = _difference_table(page)
+    assert len(table) == 8 and all(len(v) == 3 for v in table.values())
+    assert any(abs(v) > 0 for values in table.values() for v in values), table
+    hostile = next(v for k, v in table.items() if k.startswith("Hostile exposure"))
+    assert all(v != 0 for v in hostile), "chronological and engagement feeds showed the same hostile share"
+    _save_screenshot(page)
+
+    # one user's day and the network sample draw for the same model
+    page.get_by_role("tab", name="Page 1").click()
+    page.locator(".feedsim-user-day").wait_for()
+    assert re.search(r"user \d+: (adolescent|young adult|adult)", page.locator(".feedsim-user-table").locator("..").inner_text())
+    page.get_by_role("tab", name="Page 2").click()
+    page.locator(".feedsim-network").wait_for()
+    page.get_by_text("Only these").wait_for()
+
+
+def _save_screenshot(page) -> None:
+    """The top of the outcomes page. The page scrolls inside its own containers (so a full-page
+    screenshot shows no more): scroll them back and make the window tall enough."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "explorer.png"
+    page.set_viewport_size({"width": 1440, "height": 1250})
+    page.evaluate("for (const e of document.querySelectorAll('*')) { if (e.scrollTop) e.scrollTop = 0; }")
+    page.wait_for_timeout(500)  # let the layout settle after the resize
+    page.screenshot(path=str(shot))
+    if os.environ.get("FEEDSIM_UPDATE_SCREENSHOT") == "1":
+        from PIL import Image
+
+        # a palette PNG keeps the README's image small
+        Image.open(shot).convert("RGB").quantize(colors=128).save(DOCS_SCREENSHOT, optimize=True)

@@ -1,0 +1,165 @@
+"""Plug-in ranking rules (sim/ranking/plugins.py): resolved from the researcher's file, checked on test
+candidates, compiled into the ranking kernel, or run in pure Python with a warning."""
+
+from __future__ import annotations
+
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+
+from sim.config import ConfigError, compose
+from sim.ranking import features as fx
+from sim.ranking import kernels, plugins, reference
+
+RULES = '''
+import math
+import numpy as np
+from sim.ranking.features import F_AGE_HOURS, F_NOISE, F_P_LIKE, F_TIE, N_FEATURES
+
+def friends_first(x, w):
+    return 2.0 * x[F_TIE] + x[F_P_LIKE] - 0.01 * x[F_AGE_HOURS]
+
+def weighted_sum(x, w):
+    s = 0.0
+    for i in range(w.shape[0]):
+        s += w[i] * x[i]
+    return s
+
+def with_a_dict(x, w):  # Numba cannot compile a dict of strings built like this
+    parts = {"tie": x[F_TIE], "fresh": -0.01 * x[F_AGE_HOURS]}
+    return float(sum(parts.values()))
+
+def nan_sometimes(x, w):
+    if x[F_NOISE] < 1e-3:
+        return math.nan
+    return x[F_P_LIKE]
+
+def always_nan(x, w):
+    return math.nan
+
+def vector(x, w):
+    return x * 2.0
+
+def one_argument(x):
+    return 1.0
+
+def raises(x, w):
+    raise ValueError("not implemented yet")
+'''
+
+
+@pytest.fixture
+def rules_file(tmp_path, monkeypatch):
+    path = tmp_path / "myrules.py"
+    path.write_text(textwrap.dedent(RULES))
+    monkeypatch.chdir(tmp_path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def model():
+    from sim.model import FeedModel
+
+    m = FeedModel(compose(["n_users=400", "days=3", "offline_days=1", "progress=false", "network.mean_out_degree=40"]))
+    m.run_days(2)
+    return m
+
+
+def rank_with(model, ranker, p, weights, sessions):
+    u = model._user_arrays()
+    pool = kernels.build_pool(np.uint64(9), model.hour, 0, 0.3, 60, p.max_age_hours, model.posts.post_id,
+                              model.posts.created_hour, model.posts.likes, model.posts.impressions,
+                              model.posts.bridging, model.posts.removed, model.posts.author, u.active)
+    feeds = kernels.empty_feeds(len(sessions), p.k)
+    ranker(sessions, model.hour, p, model.response_p, model.rank_keys, weights, model.graph_arrays,
+           model._post_arrays(), u, pool, *feeds)
+    fast = [feeds.slot[i, :feeds.length[i]] for i in range(len(sessions))]
+    return fast, pool, feeds
+
+
+@pytest.mark.parametrize("name", ["friends_first", "with_a_dict"])
+def test_a_plugin_ranks_exactly_as_the_reference_does_with_it(rules_file, model, name):
+    from sim.ranking.policies import policy_params, weight_vector
+
+    cfg = compose([f"policy.score=myrules:{name}"])
+    p, w = policy_params(cfg), weight_vector(cfg.policy.weights)
+    rule = plugins.resolve(cfg.policy.score, w)
+    assert rule.compiled == (name == "friends_first")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ranker = plugins.ranker(cfg)
+    assert any(issubclass(c.category, plugins.PluginWarning) for c in caught) == (not rule.compiled)
+    sessions = np.arange(0, 400, 3, dtype=np.int64)
+    fast, pool, _ = rank_with(model, ranker, p, w, sessions)
+    slow = reference.rank_feeds(sessions, model.hour, p, model.response_p, model.rank_keys, w, model.graph_arrays,
+                                model._post_arrays(), model._user_arrays(), pool, score=rule.function.py_func
+                                if rule.compiled else rule.function)
+    assert sum(len(f) for f in fast) > 300
+    for f, s in zip(fast, slow):
+        assert np.array_equal(f, s)
+
+
+def test_a_plugin_that_reimplements_the_linear_rule_gives_the_built_in_run(rules_file, tmp_path):
+    """Same kernel, same features: a plug-in summing w*x reproduces the engagement rule bit for bit."""
+    import sim
+
+    common = ["n_users=300", "days=2", "offline_days=2", "progress=false", "network.mean_out_degree=40",
+              f"output.dir={tmp_path / 'runs'}"]
+    built_in = sim.run(common + ["output.name=built_in"])
+    plugin = sim.run(common + ["output.name=plugin", "policy.score=myrules:weighted_sum"])
+    assert plugin.manifest["tables"] == built_in.manifest["tables"]
+
+
+BAD = [
+    ("nosuchfile:f", ["cannot import 'nosuchfile'", "put nosuchfile.py in the working directory"]),
+    ("missing.py:f", ["missing.py does not exist"]),
+    ("myrules:nope", ["has no function 'nope'", "friends_first", "weighted_sum"]),
+    ("myrules", ["module:function"]),
+    ("myrules:one_argument", ["two arguments", "one_argument takes (x)"]),
+    ("myrules:always_nan", ["returned nan for a test candidate", "p_like="]),
+    ("myrules:vector", ["returned ndarray of shape (17,)", "one number per candidate"]),
+    ("myrules:raises", ["raised ValueError: not implemented yet"]),
+]
+
+
+@pytest.mark.parametrize("spec,words", BAD, ids=[b[0] for b in BAD])
+def test_a_bad_rule_gets_a_message_that_says_what_to_fix(rules_file, spec, words):
+    with pytest.raises(ConfigError) as err:
+        compose(["policy=custom", f"policy.score={spec}"])
+    msg = str(err.value)
+    assert "\n" not in msg and msg.startswith(f"policy.score='{spec}' is not allowed: ")
+    for w in words:
+        assert w in msg, msg
+
+
+def test_a_module_that_fails_to_import_is_reported(tmp_path, monkeypatch):
+    (tmp_path / "broken.py").write_text("import numpy as np\nundefined_name + 1\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="importing broken.py raised NameError"):
+        compose(["policy.score=broken:f"])
+
+
+def test_custom_policy_requires_a_rule():
+    with pytest.raises(ConfigError, match="policy.score is not set"):
+        compose(["policy=custom"])
+
+
+def test_a_rule_can_be_named_by_path_or_hydra_target(rules_file, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path.parent)
+    cfg = compose([f"policy.score={rules_file}:friends_first"])
+    assert plugins.resolve(cfg.policy.score, np.zeros(fx.N_FEATURES)).compiled
+    monkeypatch.chdir(tmp_path)
+    rule = plugins.resolve({"_target_": "myrules.friends_first"}, np.zeros(fx.N_FEATURES))
+    assert rule.compiled and rule.function(np.ones(fx.N_FEATURES), np.zeros(fx.N_FEATURES)) == pytest.approx(2.99)
+
+
+def test_a_non_finite_score_during_a_run_stops_it_with_the_viewer_named(rules_file, tmp_path):
+    import sim
+
+    assert min(x[fx.F_NOISE] for x, _ in plugins._test_inputs(np.zeros(fx.N_FEATURES))) > 1e-3
+    with pytest.raises(plugins.PluginError, match=r"returned a score that is not a finite number for viewer \d+"):
+        sim.run(["n_users=300", "days=2", "offline_days=1", "progress=false", "network.mean_out_degree=40",
+                 "policy.score=myrules:nan_sometimes", f"output.dir={tmp_path / 'runs'}", "output.name=nan"])
+    assert sim.results.read_manifest(tmp_path / "runs" / "nan")["status"] == "failed"
