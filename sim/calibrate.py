@@ -280,18 +280,27 @@ def _replace_in_flow(line: str, key: str, text: str) -> str:
     return re.sub(rf"(\b{key}:\s*)([^,}}\s]+)", lambda m: m.group(1) + text, line, count=1)
 
 
-def write_result(found: dict[str, float], facts: dict[str, float], passes: int) -> None:
-    for path, value in found.items():
-        set_in_yaml(path, value)
-    record = {
-        "date": dt.date.today().isoformat(),
-        "procedure": f"python -m sim.calibrate ({passes} pass(es); ci scale; see sim/calibrate.py)",
-        "parameters": {k: float(f"{v:.4g}") for k, v in sorted(found.items())},
-        "moments": {k: (round(v, 4) if math.isfinite(v) else None) for k, v in sorted(facts.items())},
-    }
+def write_result(found: dict[str, dict[str, float]], moments: dict[str, dict[str, float]], passes: int) -> None:
+    """Set the found values in conf/ and record them, per block, in conf/calibration.yaml; the record of a
+    block not run this time is kept as it was (with its own date)."""
+    for values in found.values():
+        for path, value in values.items():
+            set_in_yaml(path, value)
+    file = CONF_DIR / "calibration.yaml"
+    previous = (yaml.safe_load(file.read_text()) or {}).get("blocks", {}) if file.is_file() else {}
+    for name in found:
+        previous[name] = {
+            "date": dt.date.today().isoformat(),
+            "procedure": f"python -m sim.calibrate --blocks {name} ({passes} pass(es); ci scale; see sim/calibrate.py)",
+            "parameters": {k: float(f"{v:.4g}") for k, v in sorted(found[name].items())},
+            "moments": {k: (round(v, 4) if math.isfinite(v) else None) for k, v in sorted(moments[name].items())},
+        }
+    order = [b.name for b in blocks()]
+    record = {"blocks": {name: previous[name] for name in sorted(previous, key=order.index)}}
     header = ("# Written by python -m sim.calibrate: the calibrated behavioural constants (already set in the\n"
-              "# YAML files of conf/) and the value of each calibration moment at them. Do not edit by hand.\n")
-    (CONF_DIR / "calibration.yaml").write_text(header + yaml.safe_dump(record, sort_keys=False))
+              "# YAML files of conf/) and, per block, the value of each calibration moment at them when that block\n"
+              "# was last calibrated. Do not edit by hand.\n")
+    file.write_text(header + yaml.safe_dump(record, sort_keys=False))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -307,18 +316,17 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"error: --blocks {unknown[0]!r} is not allowed: choose from " + ", ".join(available), file=sys.stderr)
         return 2
-    found: dict[str, float] = {}
-    moments: dict[str, float] = {}
+    found: dict[str, dict[str, float]] = {}
+    moments: dict[str, dict[str, float]] = {}
     for _ in range(args.passes):
         for name in chosen:
             block = available[name]
             print(f"block {name}: " + ", ".join(p.name for p in block.parameters), flush=True)
             values = calibrate_block(block, args.jobs)
-            for p, v in zip(block.parameters, values):
-                for path, factor in p.settings.items():
-                    found[path] = v * factor
+            found[name] = {path: v * factor for p, v in zip(block.parameters, values)
+                           for path, factor in p.settings.items()}
             if not args.dry_run:
-                for path, value in found.items():
+                for path, value in found[name].items():
                     set_in_yaml(path, value)
     if args.dry_run:
         print("found (not written):", found)
@@ -326,8 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="calibrate-final-") as tmp:
         for name in chosen:
             block = available[name]
-            _, got = evaluate(block, [current(p.settings) for p in block.parameters], Path(tmp), args.jobs)
-            moments.update(got)
+            _, moments[name] = evaluate(block, [current(p.settings) for p in block.parameters], Path(tmp),
+                                        args.jobs)
     write_result(found, moments, args.passes)
     print("written to conf/ and conf/calibration.yaml")
     return 0
