@@ -58,11 +58,16 @@ def odds_ratios(y: np.ndarray, columns: dict[str, np.ndarray]) -> dict[str, floa
 
 
 def odds_ratio_2x2(exposed: np.ndarray, outcome: np.ndarray) -> float:
-    """Odds ratio of the outcome for exposed vs unexposed (both boolean arrays of the same units)."""
+    """Odds ratio of the outcome for exposed vs unexposed (both boolean arrays of the same units). A table
+    with an empty cell gets 0.5 added to every cell (Haldane-Anscombe), so that one seed with, say, no
+    disturbed sleeper among light users gives a large finite ratio instead of infinity, which the mean
+    over seeds would otherwise drop."""
     e, o = np.asarray(exposed, bool), np.asarray(outcome, bool)
-    a, b = (e & o).sum(), (e & ~o).sum()
-    c, d = (~e & o).sum(), (~e & ~o).sum()
-    return float((a * d) / (b * c)) if b * c > 0 else math.inf
+    cells = np.array([(e & o).sum(), (e & ~o).sum(), (~e & o).sum(), (~e & ~o).sum()], float)
+    if (cells == 0).any():
+        cells += 0.5
+    a, b, c, d = cells
+    return float((a * d) / (b * c))
 
 
 def interval(values: list[float], level: float = 0.95) -> tuple[float, float, float]:
