@@ -462,7 +462,7 @@ def explain(e: Exception, overrides: list[str]) -> ConfigError:
         if "could not be converted to" in msg:
             kind = msg.rsplit("converted to", 1)[1].strip().lower()
             return ConfigError(f"{key}={value!r} is not allowed: must be a{'n' if kind[:1] in 'aeiou' else ''} {kind}")
-        return ConfigError(f"{key}={value!r} is not allowed: {msg}")
+        return ConfigError(f"{key}={value!r} is not allowed: {_allowed_for(key, msg)}")
     text = str(e)
     if any(w in text for w in ("no viable alternative", "mismatched input", "token recognition error",
                                "extraneous input")):
@@ -490,6 +490,19 @@ def explain(e: Exception, overrides: list[str]) -> ConfigError:
         return ConfigError(f"{key} is not a setting{hint}")
     first = text.strip().splitlines()[0] if text.strip() else type(e).__name__
     return ConfigError(first)
+
+
+def _allowed_for(key: str, msg: str) -> str:
+    """What OmegaConf's type errors mean for the user."""
+    if "is not a valid bool" in msg:
+        return "must be true or false"
+    if msg.startswith("Cannot assign") and " to Dict[" in msg:
+        return f"must be a mapping, e.g. {key}='{{name: value, ...}}' (or one entry: {key}.name=value)"
+    if "is not a ListConfig" in msg or (msg.startswith("Cannot assign") and " to List[" in msg):
+        return f"must be a list, e.g. {key}='[a, b]'"
+    if "Cannot convert" in msg and "to string" in msg:
+        return "must be a string"
+    return msg
 
 
 def _keyed_dict(path: str) -> tuple[str | None, tuple[str, ...]]:
