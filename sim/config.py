@@ -368,6 +368,7 @@ class SimConfig:
     offline_days: int = MISSING
     threads: int = MISSING
     progress: bool = MISSING
+    check_finite: str = MISSING
     output: OutputConfig = field(default_factory=OutputConfig)
     population: PopulationConfig = field(default_factory=PopulationConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
@@ -679,6 +680,9 @@ def validate(cfg: DictConfig) -> None:
         fail("offline_days", c.get("offline_days"), "must be 0 or a positive integer")
     if c.get("threads") < 0:
         fail("threads", c.get("threads"), "must be 0 (all cores) or a positive number of threads")
+    from sim.guards import MODES as CHECK_MODES
+
+    c.choice("check_finite", CHECK_MODES)
 
     # population
     c.shares("population.age_shares", AGE_GROUPS, "age group")

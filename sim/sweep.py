@@ -43,7 +43,7 @@ SWEEP_PLAN = "sweep_plan.json"
 SWEEP_MANIFEST = "sweep.json"
 SWEEP_TABLES = ("daily", "users", "jobs")
 # Settings that change where and how a run is written or shown, never its tables.
-PRESENTATION_KEYS = ("output", "progress", "threads")
+PRESENTATION_KEYS = ("output", "progress", "threads", "check_finite")
 JOB_STATUSES = ("complete", "failed", "invalid", "running", "missing")
 
 
