@@ -75,6 +75,10 @@ def execute(cfg: DictConfig, run_dir: Path, score_fn=None, overrides: list[str] 
     }
     if score_fn is not None:  # a rule passed to sim.run as a function: record where it came from
         manifest["score_fn"] = f"{getattr(score_fn, '__module__', '?')}.{getattr(score_fn, '__qualname__', '?')}"
+    elif cfg.policy.get("score"):  # a plug-in rule named in the config: its file and the file's hash
+        from sim.ranking.plugins import provenance
+
+        manifest["plugin"] = provenance(cfg.policy.score)
     results.write_manifest(run_dir, manifest)
     show_progress = bool(cfg.progress) if show_progress is None else show_progress
     try:

@@ -155,6 +155,8 @@ def job_threads(cfg: DictConfig, hydra_cfg: DictConfig) -> int:
         return int(cfg.threads)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     launcher = hydra_cfg.launcher
+    if str(launcher.get("_target_", "")).endswith("BasicLauncher"):  # one job after the other, here
+        return cores
     if "n_jobs" in launcher:  # joblib: n_jobs workers share this machine
         n = int(launcher.n_jobs)
         workers = n if n > 0 else max(1, (os.cpu_count() or 1) + 1 + n)

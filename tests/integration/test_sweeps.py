@@ -1,6 +1,6 @@
 """Sweeps end to end: a sweep of 2 labels x 3 seeds on a small population, killed midway and resumed
-without redoing finished jobs; its sweep tables; its report; the same sweep on a local Ray instance
-giving identical tables; and a failing job that does not stop the others.
+without redoing finished jobs; its sweep tables; its report; the same sweep with Hydra's basic launcher
+and on a local Ray instance giving identical tables; and a failing job that does not stop the others.
 
 The labels are scenario presets (AXIS, LABELS with the baseline first, and a third one in THIRD);
 nothing else names a scenario."""
@@ -201,6 +201,17 @@ def test_the_report_refuses_bad_input_with_one_line_and_writes_nothing(resumed_s
         assert not out.exists() and not list(tmp_path.glob(".report-out*"))
 
 
+def test_a_sweep_directory_holds_no_pickle(resumed_sweep):
+    """A sweep killed and resumed (and reported on, if that test ran first): its tables and manifests are
+    Parquet and JSON; besides them only Hydra's YAML, logs and the report's own files."""
+    from tests.conftest import assert_no_pickle
+
+    files = assert_no_pickle(resumed_sweep["dir"])
+    suffixes = {p.suffix for p in files}
+    assert {".parquet", ".json"} <= suffixes
+    assert not any(p.name.endswith(".tmp") for p in files)
+
+
 def test_a_sweep_on_a_local_ray_instance_gives_the_same_tables(resumed_sweep, tmp_path):
     import ray  # noqa: F401  (installed with the dev extras: feedsim[ray])
 
@@ -217,6 +228,21 @@ def test_a_sweep_on_a_local_ray_instance_gives_the_same_tables(resumed_sweep, tm
         assert on_ray[name]["tables"] == on_joblib[name]["tables"], name
     plan = json.loads((ray_dir / "sweep_plan.json").read_text())
     assert plan["launcher"] == "RayLauncher"
+
+
+def test_the_basic_launcher_gives_the_same_tables_as_joblib(resumed_sweep, tmp_path):
+    """Hydra's basic launcher runs the jobs one after the other in this process, each with all cores' Numba
+    threads; joblib runs them in parallel worker processes that share the cores: the tables are identical."""
+    basic = tmp_path / "basic"
+    proc = subprocess.run(sweep_command(basic, "hydra/launcher=basic", seeds="range(0,2)"),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert json.loads((basic / "sweep_plan.json").read_text())["launcher"] == "BasicLauncher"
+    on_joblib = complete_jobs(resumed_sweep["dir"])
+    jobs = complete_jobs(basic)
+    assert sorted(jobs) == sorted(job(p, s) for p in LABELS for s in (0, 1))
+    for name, manifest in jobs.items():
+        assert manifest["tables"] == on_joblib[name]["tables"], name
 
 
 def test_the_submitit_launcher_runs_the_same_jobs(resumed_sweep, tmp_path):
@@ -324,3 +350,75 @@ def test_a_worker_killed_outright_still_leaves_the_finished_jobs_collected(tmp_p
     assert {p["job"] for p in summary["problems"]} == {job(p, s) for p in LABELS for s in (0, 1)} - set(done)
     daily = pd.read_parquet(sweep_dir / "sweep_daily.parquet")
     assert set(daily["job"]) == set(done)
+
+
+FAULTY_DISK = '''
+"""python -m sim with a disk that fails for some jobs (basic launcher: the jobs run in this process)."""
+import errno
+import sys
+
+from sim import results
+
+original_table, original_bytes = results.write_table, results._atomic_write_bytes
+
+
+def write_table(run_dir, name, df):
+    if "{full}" in str(run_dir) and name == "users":  # the disk fills up halfway through a table
+        (run_dir / "users.parquet.tmp").write_bytes(b"PAR1 half a table")
+        raise OSError(errno.ENOSPC, "No space left on device", str(run_dir / "users.parquet.tmp"))
+    if "{read_only}" in str(run_dir):
+        raise OSError(errno.EROFS, "Read-only file system", str(run_dir / f"{{name}}.parquet.tmp"))
+    return original_table(run_dir, name, df)
+
+
+def atomic_write_bytes(path, data):
+    if "{read_only}" in str(path) and b'"status": "running"' not in data:  # only the first manifest got out
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+    return original_bytes(path, data)
+
+
+results.write_table, results._atomic_write_bytes = write_table, atomic_write_bytes
+from sim.__main__ import main
+
+sys.argv = ["python -m sim", *sys.argv[1:]]
+main()
+'''
+
+
+def test_a_failing_disk_loses_no_finished_job_leaves_no_table_and_a_rerun_completes(tmp_path):
+    """One job's disk fills up while it writes a table; another job's target turns read-only after its run
+    started, so even its failure cannot be recorded. Finished jobs are kept, no table that looks complete is
+    left, the failures are listed, and the same command run again (disk repaired) completes the sweep."""
+    sweep_dir = tmp_path / "s"
+    full, read_only, fine = job(BASELINE), job(ALTERNATIVE), job(THIRD)
+    script = tmp_path / "faulty_disk.py"
+    script.write_text(FAULTY_DISK.format(full=full, read_only=read_only))
+    args = sweep_command(sweep_dir, "hydra/launcher=basic", axis=f"{AXIS}={BASELINE},{ALTERNATIVE},{THIRD}",
+                         seeds="0")[3:]  # after "python -m sim"
+    first = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, timeout=600)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert re.search(rf"{re.escape(full)}: FAILED OSError: \[Errno 28\] No space left on device", first.stdout)
+    assert re.search(rf"{re.escape(read_only)}: FAILED OSError: \[Errno 30\] Read-only file system", first.stdout)
+    assert f"could not mark {sweep_dir / read_only} failed" in first.stderr
+    assert "1 of 3 jobs complete" in first.stdout
+    assert sorted(complete_jobs(sweep_dir)) == [fine]
+    for name in (full, read_only):  # nothing that looks like a table, finished or not
+        assert not list((sweep_dir / name).glob("*.parquet*")), name
+    status = manifests(sweep_dir)
+    assert status[full]["status"] == "failed" and "No space left" in status[full]["error"]
+    assert status[read_only]["status"] == "running"  # the failure could not be written: read as unfinished
+    jobs = pd.read_parquet(sweep_dir / "sweep_jobs.parquet").set_index("job")["status"].to_dict()
+    assert jobs == {full: "failed", read_only: "running", fine: "complete"}
+    from sim.results import ResultsError, load
+
+    for name in (full, read_only):
+        with pytest.raises(ResultsError, match="is not a complete run: status is"):
+            load(sweep_dir / name)
+
+    fine_mtime = (sweep_dir / fine / "manifest.json").stat().st_mtime_ns
+    second = subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert f"{fine}: already complete, skipped" in second.stdout and "3 of 3 jobs complete" in second.stdout
+    assert (sweep_dir / fine / "manifest.json").stat().st_mtime_ns == fine_mtime
+    assert sorted(complete_jobs(sweep_dir)) == sorted([full, read_only, fine])
+    assert not list(sweep_dir.glob("*/*.tmp"))
