@@ -180,7 +180,9 @@ class ComparisonConfig:
 @dataclass
 class WellbeingConfig:
     mood_half_life_h: float = MISSING
+    mood_noise_sd: float = MISSING
     session_mood_cap: float = MISSING
+    session_event_threshold: float = MISSING
     hostile_mood: float = MISSING
     negativity_bias: float = MISSING
     supportive_mood: float = MISSING
@@ -790,6 +792,7 @@ def validate(cfg: DictConfig) -> None:
 
     w = "behaviour.wellbeing"
     c.positive(f"{w}.mood_half_life_h", f"{w}.symptoms_time_constant_days", f"{w}.session_mood_cap")
+    c.non_negative(f"{w}.mood_noise_sd", f"{w}.session_event_threshold")
     for key in ("hostile_mood", "negativity_bias", "feedback_event_threshold", "symptoms_positive_share", "supportive_mood", "like_given_mood", "feedback_mood",
                 "hostile_reply_mood", "sleep_deficit_mood", "self_esteem_feedback",
                 "symptoms_negative_share", "symptoms_sleep_debt", "symptoms_loneliness",
