@@ -905,6 +905,9 @@ def validate(cfg: DictConfig) -> None:
     de = f"{pl}.deactivation"
     c.probability(f"{de}.share")
     start, end, days = c.get(f"{de}.start_day"), c.get(f"{de}.end_day"), c.get("days")
+    for key, day in ((f"{de}.start_day", start), (f"{de}.end_day", end)):  # a day, even while switched off
+        if day < 0:
+            fail(key, day, "must be a day number, 0 or more")
     if c.get(f"{de}.enabled"):
         if not 0 <= start < days:
             fail(f"{de}.start_day", start, f"must be a day of the run, 0 to {days - 1} (days={days})")

@@ -27,8 +27,8 @@ def poison_mood(monkeypatch, hour: int, user: int, value: float = np.nan, times:
     run is poisoned the same way. ``times``: only the first so many models are poisoned."""
     original, calls = wellbeing.hourly, {}
 
-    def hourly(p, awake_min, hostile_replies, mood, *rest):
-        original(p, awake_min, hostile_replies, mood, *rest)
+    def hourly(p, key, hour_counter, awake_min, hostile_replies, mood, *rest):
+        original(p, key, hour_counter, awake_min, hostile_replies, mood, *rest)
         n = calls.setdefault(id(mood), [len(calls), 0])
         if n[1] - 24 * OFFLINE == hour and (times is None or n[0] < times):
             mood[user] = value
@@ -118,8 +118,8 @@ import sys
 import numpy as np
 from sim.behaviour import wellbeing
 original, calls = wellbeing.hourly, {{}}
-def hourly(p, awake_min, hostile_replies, mood, *rest):
-    original(p, awake_min, hostile_replies, mood, *rest)
+def hourly(p, key, hour_counter, awake_min, hostile_replies, mood, *rest):
+    original(p, key, hour_counter, awake_min, hostile_replies, mood, *rest)
     n = calls.setdefault(id(mood), [0])
     if n[0] == 24 * {OFFLINE} + 30:
         mood[17] = np.nan
