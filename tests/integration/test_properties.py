@@ -37,7 +37,7 @@ from sim.runner import execute
 from sim.state import (CD_ITEMS, CD_LIKES_GIVEN, CD_LIKES_RECEIVED, CD_MINUTES, CD_NIGHT_MINUTES, CD_POSTS,
                        CD_SESSIONS, CD_WOKE)
 
-EXAMPLES = int(os.environ.get("FEEDSIM_PROPERTY_EXAMPLES", "24"))
+EXAMPLES = int(os.environ.get("FEEDSIM_PROPERTY_EXAMPLES", "20"))
 SHARE_COLUMNS = [c for c in metrics.DAILY if c.endswith("_share")] + ["time_limit_hits"]
 COUNT_COLUMNS = ["minutes_on_platform", "night_minutes", "bed_minutes", "sessions", "posts", "likes", "likes_given",
                  "items_seen", "upward_comparisons", "pause_nudges", "posts_removed"]

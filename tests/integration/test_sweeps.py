@@ -201,6 +201,48 @@ def test_the_report_refuses_bad_input_with_one_line_and_writes_nothing(resumed_s
         assert not out.exists() and not list(tmp_path.glob(".report-out*"))
 
 
+EVIL_LABEL = '<script>alert("label")</script> *bold* | [x](javascript:y)'
+EVIL_COMMAND = '<img src=x onerror=alert(1)> & rest'
+
+
+def test_the_report_escapes_labels_and_every_recorded_string(resumed_sweep, tmp_path):
+    """Labels (free text, label=...) and what the sweep recorded (its command, a failed job's error) reach the
+    report only escaped: no markup from them in the HTML, no raw HTML or table-breaking pipe in the Markdown."""
+    import shutil
+
+    from sim.report.__main__ import main
+
+    sweep_dir = tmp_path / "evil"
+    shutil.copytree(resumed_sweep["dir"], sweep_dir, ignore=shutil.ignore_patterns("report", "superseded"))
+    for name in [job(ALTERNATIVE, s) for s in SEEDS]:
+        path = sweep_dir / name / "manifest.json"
+        m = json.loads(path.read_text())
+        m["label"] = m["config"]["label"] = EVIL_LABEL
+        path.write_text(json.dumps(m))
+    broken = sweep_dir / job(BASELINE, 2) / "manifest.json"
+    m = json.loads(broken.read_text())
+    broken.write_text(json.dumps({**m, "status": "failed", "error": f"OSError: {EVIL_COMMAND}"}))
+    plan = json.loads((sweep_dir / "sweep_plan.json").read_text())
+    (sweep_dir / "sweep_plan.json").write_text(json.dumps({**plan, "command": EVIL_COMMAND}))
+    out = tmp_path / "report"
+    assert main([str(sweep_dir), "--baseline", BASELINE, "--out", str(out)]) == 0
+    page, md_text = (out / "report.html").read_text(), (out / "report.md").read_text()
+    assert "&lt;script&gt;alert(&#34;label&#34;)&lt;/script&gt;" in page and "<script" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt; &amp; rest" in page and "<img src=x" not in page
+    assert page.count("&lt;script&gt;") >= 3  # summary, effects and trade-off tables at least
+    assert "<script" not in md_text and "<img src=x" not in md_text
+    assert md(EVIL_LABEL) in md_text and "\\| \\[x\\](javascript:y)" in md_text
+    tables, current = [], []  # a label in a table row stays one cell: every row has the header's cells
+    for line in md_text.splitlines() + [""]:
+        if line.startswith("|"):
+            current.append(len(re.findall(r"(?<!\\)\|", line)))
+        elif current:
+            tables.append(current)
+            current = []
+    assert len(tables) >= 3 and all(len(set(t)) == 1 for t in tables), tables
+    assert sum(md(EVIL_LABEL) in line for line in md_text.splitlines() if line.startswith("|")) >= 3
+
+
 def test_a_sweep_directory_holds_no_pickle(resumed_sweep):
     """A sweep killed and resumed (and reported on, if that test ran first): its tables and manifests are
     Parquet and JSON; besides them only Hydra's YAML, logs and the report's own files."""
@@ -326,9 +368,13 @@ def _descendants(pid: int) -> list[int]:
 
 def test_a_worker_killed_outright_still_leaves_the_finished_jobs_collected(tmp_path):
     """A job process that dies (out of memory, a segfault) breaks the joblib launcher; the finished jobs
-    are collected all the same and the sweep exits 1."""
+    are collected all the same and the sweep exits 1. No unfinished job can be read as a result, and the
+    same command run again completes the sweep without redoing the finished jobs."""
+    from sim.results import ResultsError, load
+
     sweep_dir = tmp_path / "s"
-    proc = subprocess.Popen(sweep_command(sweep_dir, seeds="range(0,2)"), stdout=subprocess.PIPE,
+    command = sweep_command(sweep_dir, seeds="range(0,2)")
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 300
@@ -350,6 +396,22 @@ def test_a_worker_killed_outright_still_leaves_the_finished_jobs_collected(tmp_p
     assert {p["job"] for p in summary["problems"]} == {job(p, s) for p in LABELS for s in (0, 1)} - set(done)
     daily = pd.read_parquet(sweep_dir / "sweep_daily.parquet")
     assert set(daily["job"]) == set(done)
+    unfinished = [d for d in sweep_dir.iterdir() if d.is_dir() and d.name not in done and "=" in d.name]
+    for d in unfinished:  # the killed job (and any not started): whatever it wrote, it is not a result
+        with pytest.raises(ResultsError, match="is not a complete run"):
+            load(d)
+
+    mtimes = {name: (sweep_dir / name / "manifest.json").stat().st_mtime_ns for name in done}
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "4 of 4 jobs complete" in again.stdout
+    assert sorted(complete_jobs(sweep_dir)) == sorted(job(p, s) for p in LABELS for s in (0, 1))
+    for name, mtime in mtimes.items():
+        assert f"{name}: already complete, skipped" in again.stdout
+        assert (sweep_dir / name / "manifest.json").stat().st_mtime_ns == mtime
+    assert not list(sweep_dir.glob("*/*.tmp"))  # an interrupted write is cleaned up when its job is redone
+    for name in complete_jobs(sweep_dir):
+        load(sweep_dir / name, verify=True)
 
 
 FAULTY_DISK = '''
