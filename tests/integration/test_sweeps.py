@@ -201,6 +201,15 @@ def test_the_report_refuses_bad_input_with_one_line_and_writes_nothing(resumed_s
         assert not out.exists() and not list(tmp_path.glob(".report-out*"))
 
 
+def test_a_job_of_the_sweep_reproduces_under_sim_verify(resumed_sweep):
+    """A job run by a joblib worker (threads shared with other jobs) is rerun here, alone, from its manifest."""
+    from sim.verify import report, verify
+
+    v = verify(resumed_sweep["dir"] / job(ALTERNATIVE, 1))
+    assert v.reproduced, report(v)
+    assert [t.name for t in v.tables] == ["daily", "users", "posts"] and all(t.rerun_rows > 0 for t in v.tables)
+
+
 EVIL_LABEL = '<script>alert("label")</script> *bold* | [x](javascript:y)'
 EVIL_COMMAND = '<img src=x onerror=alert(1)> & rest'
 
