@@ -53,6 +53,7 @@ class FeedModel(mesa.Model):
         self.style_prior = population.style_prior(cfg, self.users)
 
         self.hour = 0
+        self.phase_timer = None  # a sim.profiling.PhaseTimer to time the phases of step()
         self.daily_rows: list[dict] = []
         self._agent_views: dict[int, object] = {}
         self._setup_parameters(cfg, score_fn)
@@ -185,29 +186,41 @@ class FeedModel(mesa.Model):
     def step(self) -> None:
         cfg, u, k = self.cfg, self.users, self.keys
         hour, hod, day = self.hour, self.hour % 24, self.hour // 24
+        timer = self.phase_timer
+        if timer is not None:
+            timer.start()
         today = day % u.seen.shape[1]
         if hod == 0:
             start_day(u.seen, today)
         alarms = sleep.alarm_substeps(cfg, day % 7, AGE_GROUPS)
         pl = self.platform
         pl.start_hour(self, hour)
+        self._lap("clock_platform")
 
         self._sleep_call(sleep.advance_sleep, hour, alarms, True)
+        self._lap("sleep")
         pl.notifications.deliver(hour, u, pl.active)
+        self._lap("notifications")
         sessions.draw_sessions(k["session_open"], k["in_bed_use"], k["night_wake"], hour, self.session_p,
                                self.hazard_by_age, float(self.activity[hod]), u.age_group, u.use_propensity,
                                u.habit, u.sleep_state, u.pending_substep, u.awake_min, u.notif_delivered,
                                pl.may_open, u.session_kind, u.bed_minutes, u.arousal_min, u.streak_min)
         session_users = np.flatnonzero(u.session_kind > 0)
+        self._lap("sessions")
         self._feeds(session_users, hour, hod, today)
         self._sleep_call(sleep.settle_sleep, hour, alarms, u.bed_minutes, u.arousal_min)
+        self._lap("settle_sleep")
         self._post(hour)
+        self._lap("posting")
         self._feedback(hour)
+        self._lap("feedback")
         pl.end_hour(self, hour)
+        self._lap("platform_end")
 
         self._wellbeing_hour()
         self._daily_updates()
         pl.notifications.collect(u)
+        self._lap("wellbeing")
 
         if hod == 23:
             rows, self.wellbeing_now = metrics.end_of_day(day, u, self.masks, self.baseline, pl.active, cfg)
@@ -215,7 +228,14 @@ class FeedModel(mesa.Model):
             u.calendar_day[:] = 0
             pl.new_day(u)
             self.datacollector.collect(self)
+            self._lap("metrics")
         self.hour += 1
+        if timer is not None:
+            timer.end_hour()
+
+    def _lap(self, phase: str) -> None:
+        if self.phase_timer is not None:
+            self.phase_timer.lap(phase)
 
     def _feeds(self, session_users: np.ndarray, hour: int, hod: int, today: int) -> None:
         u, p, pl = self.users, self.posts, self.platform
@@ -227,11 +247,13 @@ class FeedModel(mesa.Model):
                                       pl.active)
         else:
             pool = np.zeros(0, np.int64)
+        self._lap("pool")
         feeds = kernels.empty_feeds(n_s, kk)
         self.ranker(session_users, hour, self.policy_p, self.response_p, self.rank_keys, self.weights,
                     self.graph_arrays, self._post_arrays(), self._user_arrays(), pool, *feeds)
         if (feeds.bad_score >= 0).any():
             plugins.raise_bad_score(self.cfg, feeds, session_users, hour)
+        self._lap("ranking")
         n_viewed = np.zeros(n_s, np.int64)
         liked = np.zeros((n_s, kk), np.bool_)
         replied = np.zeros((n_s, kk), np.bool_)
@@ -243,10 +265,12 @@ class FeedModel(mesa.Model):
                               u.session_kind, pl.counts_visible, pl.limit_minutes, u.limit_state, u.streak_min,
                               u.mood, u.seen, u.user_day, u.calendar_day, u.totals, u.bed_minutes, u.arousal_min,
                               u.night_lost_min, n_viewed, liked, replied)
+        self._lap("scrolling")
         response.record_impressions(self.bridging_p, session_users, feeds.slot, n_viewed, liked, replied, u.ideology,
                                     self._feed_posts(), u.likes_this_hour, u.hostile_replies_this_hour,
                                     u.calendar_day, u.totals, self.bridging_mean, u.mf_intercept, u.mf_factor)
         self.last_feed = (session_users, feeds.slot, feeds.length, n_viewed)
+        self._lap("impressions")
 
     def _post(self, hour: int) -> None:
         u, k = self.users, self.keys
