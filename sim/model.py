@@ -107,6 +107,7 @@ class FeedModel(mesa.Model):
         self.weights = policies.weight_vector(cfg.policy.weights)
         self.pool_key = policies.POOL_KEY_IDS[cfg.policy.pool_key]
         self.ranker = plugins.ranker(cfg, score_fn)
+        self.feed_buffers = kernels.FeedBuffers(self.policy_p.k)
         self.platform = Platform(cfg, u, self.streams)
         self.wants_post = np.zeros(u.n, np.uint8)
         k = self.keys
@@ -172,7 +173,7 @@ class FeedModel(mesa.Model):
     def _post_arrays(self):
         p = self.posts
         return kernels.PostArrays(p.post_id, p.author, p.created_hour, p.prev_by_author, p.style, p.quality,
-                                  p.likes, p.bridging, p.removed)
+                                  p.likes, p.bridging, p.removed, p.log_likes)
 
     def _user_arrays(self):
         u, pl = self.users, self.platform
@@ -239,7 +240,7 @@ class FeedModel(mesa.Model):
 
     def _feeds(self, session_users: np.ndarray, hour: int, hod: int, today: int) -> None:
         u, p, pl = self.users, self.posts, self.platform
-        n_s, kk = session_users.shape[0], self.policy_p.k
+        n_s = session_users.shape[0]
         if self.policy_p.oon_candidates > 0:
             pool = kernels.build_pool(self.keys["oon_offset"], hour, self.pool_key, float(self.cfg.policy.pool_share),
                                       self.policy_p.oon_candidates, self.policy_p.max_age_hours, p.post_id,
@@ -248,15 +249,12 @@ class FeedModel(mesa.Model):
         else:
             pool = np.zeros(0, np.int64)
         self._lap("pool")
-        feeds = kernels.empty_feeds(n_s, kk)
+        feeds, n_viewed, liked, replied = self.feed_buffers.take(n_s)
         self.ranker(session_users, hour, self.policy_p, self.response_p, self.rank_keys, self.weights,
                     self.graph_arrays, self._post_arrays(), self._user_arrays(), pool, *feeds)
         if (feeds.bad_score >= 0).any():
             plugins.raise_bad_score(self.cfg, feeds, session_users, hour)
         self._lap("ranking")
-        n_viewed = np.zeros(n_s, np.int64)
-        liked = np.zeros((n_s, kk), np.bool_)
-        replied = np.zeros((n_s, kk), np.bool_)
         is_night = in_window(hod, int(self.cfg.metrics.night_start_hour), int(self.cfg.metrics.night_end_hour))
         response.scroll_feeds(session_users, hour, is_night, today, self.response_p, self.comparison_p,
                               self.scroll_p, pl.limits, self.scroll_keys, feeds.slot, feeds.length, feeds.tie,
@@ -292,7 +290,7 @@ class FeedModel(mesa.Model):
                                  p.impressions, p.likes_left, p.likes_right, p.impressions_left,
                                  p.impressions_right, p.hostile_replies, p.mf_intercept, p.mf_factor,
                                  p.side_likes_a, p.side_likes_b, p.side_impressions_a, p.side_impressions_b,
-                                 p.bridging, p.removed)
+                                 p.bridging, p.removed, p.log_likes)
         self.hour_first_post[hour + 1] = self.posts.next_id
 
     def _feedback(self, hour: int) -> None:

@@ -82,7 +82,7 @@ def create_posts(key_clock, key_style, key_quality, hour, p, posters, slots, fir
                  totals, post_id, author, created_hour, style, quality, prev_by_author, likes, impressions,
                  likes_left, likes_right, impressions_left, impressions_right, hostile_replies,
                  mf_intercept, mf_factor, side_likes_a, side_likes_b, side_impressions_a, side_impressions_b,
-                 bridging, removed):
+                 bridging, removed, log_likes):
     """Create one post for each user in ``posters`` (ascending ids) in the reserved ring slots."""
     probs = np.empty(N_STYLES, np.float64)
     for k in range(posters.shape[0]):
@@ -136,6 +136,7 @@ def create_posts(key_clock, key_style, key_quality, hour, p, posters, slots, fir
         side_impressions_b[slot] = 0
         bridging[slot] = 0.0
         removed[slot] = 0
+        log_likes[slot] = 0.0
         last_post_id[u] = pid
 
         calendar_day[u, CD_POSTS] += 1

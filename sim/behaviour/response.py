@@ -167,6 +167,7 @@ class FeedPosts(NamedTuple):
     side_impressions_a: np.ndarray
     side_impressions_b: np.ndarray
     bridging: np.ndarray
+    log_likes: np.ndarray
 
 
 @njit(inline="always")
@@ -212,7 +213,7 @@ def scroll_feeds(session_users, hour, is_night, today, rp, cp, sp, lp, keys, fee
             outrage = 1.0 if st == OUTRAGE else 0.0
             idealised = 1.0 if st == IDEALISED else 0.0
             supportive = 1.0 if st == PERSONAL else 0.0
-            log_likes = np.log1p(posts.likes[slot])
+            log_likes = posts.log_likes[slot]
             z = like_logit(rp, tie, 1.0 - distance, outrage, idealised, supportive, posts.quality[slot],
                            log_likes * counts_visible[u], susceptibility[u])
             pl = logistic(z)
@@ -326,6 +327,7 @@ def record_impressions(bp, session_users, feed, n_viewed, liked, replied, ideolo
             if liked[s, i]:
                 y = 1.0
                 posts.likes[slot] += 1
+                posts.log_likes[slot] = np.log1p(posts.likes[slot])
                 if left:
                     posts.likes_left[slot] += 1
                 else:
