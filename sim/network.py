@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.rng import Streams, uniform
+from sim.sorting import sort_inplace
 from sim.state import FollowGraph, UserState
 
 
@@ -64,7 +65,7 @@ def _coarse_table(start, cum):
     return cstart, coarse
 
 
-@njit(inline="always")
+@njit
 def _search_right(a, lo, hi, x):
     """First index i in [lo, hi) with a[i] > x (hi if none), as np.searchsorted(a[lo:hi], x, 'right') + lo."""
     while lo < hi:
@@ -144,12 +145,13 @@ def _sorted_rows(out_degree, targets):
     lo = 0
     for u in range(n):
         hi = lo + out_degree[u]
-        row = np.sort(targets[lo:hi])
+        sort_inplace(targets, lo, hi)
         start = indptr[u]
         m = 0
-        for v in row:
+        for i in range(lo, hi):
+            v = targets[i]
             if v >= 0:
-                targets[start + m] = v  # start + m <= lo + position in row: never ahead of unread entries
+                targets[start + m] = v  # start + m <= i: never ahead of the entries still to be read
                 m += 1
         indptr[u + 1] = start + m
         lo = hi

@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from sim.config import STYLES
 from sim.rng import exponential, normal, uniform
@@ -49,18 +49,18 @@ def quality_means(cfg) -> np.ndarray:
     return np.array([cfg.behaviour.posting.quality_logit_mean[s] for s in STYLES], np.float64)
 
 
-@njit(inline="always")
+@njit
 def policy_delay(w, habit_delay, cost, expected_likes, floor):
     return w * habit_delay + (1.0 - w) * cost / max(expected_likes, floor)
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def tick(awake_min, may_post, clock, delay_since, wants):
     """Run every posting clock for the awake part of this hour; flag users whose clock expired and who
     may post (an active account, not suspended). A clock that expires while the user may not post
     stops at zero: they post once as soon as they may again, then wait a fresh delay. The time they
     were kept from posting does not count towards the delay their habit learns from."""
-    for u in prange(clock.shape[0]):
+    for u in range(clock.shape[0]):
         h = awake_min[u] / 60.0
         wants[u] = 0
         if h <= 0:

@@ -31,7 +31,8 @@ from numba import njit, prange
 from sim.behaviour.response import ResponseParams, expected_dwell_s, like_logit, logistic
 from sim.ranking import features as fx
 from sim.ranking.seen import has_seen
-from sim.rng import normal, uniform
+from sim.rng import hash3, normal, uniform
+from sim.sorting import kth_largest, radix_argsort
 from sim.state import IDEALISED, INFORMATIONAL, OUTRAGE, PERSONAL
 
 
@@ -138,7 +139,7 @@ _HASH_MUL = np.uint64(0x9E3779B97F4A7C15)
 _HASH_SHIFT = np.uint64(32)
 
 
-@njit(inline="always")
+@njit
 def set_size(degree):
     size = 16
     while size < 2 * degree:
@@ -146,12 +147,12 @@ def set_size(degree):
     return size
 
 
-@njit(inline="always")
+@njit
 def _set_home(v, mask):
     return np.int64((np.uint64(v) * _HASH_MUL) >> _HASH_SHIFT) & mask
 
 
-@njit(inline="always")
+@njit
 def set_add(table, mask, v):
     h = _set_home(v, mask)
     while table[h] >= 0:
@@ -161,7 +162,7 @@ def set_add(table, mask, v):
     table[h] = v
 
 
-@njit(inline="always")
+@njit
 def set_has(table, mask, v):
     h = _set_home(v, mask)
     while table[h] >= 0:
@@ -171,7 +172,7 @@ def set_has(table, mask, v):
     return False
 
 
-@njit(inline="always")
+@njit
 def ring_slot(pid, cap):
     """The ring-buffer slot of post ``pid`` (a mask when the capacity is a power of two)."""
     if cap & (cap - 1) == 0:
@@ -286,7 +287,7 @@ def fill_features(x, u, slot, tie, seen_flag, hour, p, rp, keys, posts, users, n
         x[fx.F_NOISE] = uniform(keys.ranking_noise, hour, u, ~pid)
 
 
-@njit(inline="always")
+@njit
 def linear_score(x, w, protected_factor):
     """Built-in rules: a weighted sum of features; for protected viewers (minors, vulnerable) a negative
     weight on outrage or idealisation is multiplied by protected_factor."""
@@ -300,7 +301,7 @@ def linear_score(x, w, protected_factor):
     return s
 
 
-@njit(inline="always")
+@njit
 def viewer_weights(w, protected, protected_factor, w_viewer):
     """The weights ``linear_score`` applies for a viewer who is (or is not) protected."""
     for i in range(w.shape[0]):
@@ -310,7 +311,7 @@ def viewer_weights(w, protected, protected_factor, w_viewer):
         w_viewer[i] = wi
 
 
-@njit(inline="always")
+@njit
 def sparse_score(x, w_viewer, nz, n_nz):
     """``linear_score`` over the non-zero weights only: the terms left out are 0 * finite feature = 0,
     which cannot change the sum (at most the sign of a zero sum, which ranks the same)."""
@@ -321,7 +322,7 @@ def sparse_score(x, w_viewer, nz, n_nz):
     return s
 
 
-@njit(inline="always")
+@njit
 def select_top_k(scores, n, cand_slot, author, k, author_cap, chosen):
     """Indices of the top-k candidates (descending score, stable on ties) into ``chosen``; returns
     how many were chosen. With author_cap > 0 an author appears at most author_cap times."""
@@ -391,7 +392,41 @@ def top_k_insert(score, i, a, k, author_cap, best_score, best_i, best_author, ta
     return min(taken, k)
 
 
-@njit(inline="always")
+@njit
+def top_k_select(scores, n, k, work, chosen):
+    """The top k of scores[:n] without an author cap, in rank order (descending score, ties in index
+    order: what a stable sort gives) into ``chosen``; returns how many. Selects the k-th largest score
+    first, so only the chosen are sorted."""
+    taken = 0
+    if n <= k:
+        for i in range(n):
+            chosen[i] = i
+        taken = n
+    else:
+        t = kth_largest(scores, n, k, work)
+        for i in range(n):
+            if scores[i] > t:
+                chosen[taken] = i
+                taken += 1
+        for i in range(n):
+            if taken == k:
+                break
+            if scores[i] == t:
+                chosen[taken] = i
+                taken += 1
+    # insertion sort by descending score; stable, and the input is in index order within equal scores
+    for i in range(1, taken):
+        c = chosen[i]
+        v = scores[c]
+        j = i
+        while j > 0 and scores[chosen[j - 1]] < v:
+            chosen[j] = chosen[j - 1]
+            j -= 1
+        chosen[j] = c
+    return taken
+
+
+@njit
 def write_feed(s, taken, chosen, cand_slot, cand_tie, cand_seen, feed_slot, feed_len, feed_tie, feed_seen):
     for i in range(taken):
         j = chosen[i]
@@ -403,13 +438,6 @@ def write_feed(s, taken, chosen, cand_slot, cand_tie, cand_seen, feed_slot, feed
     feed_len[s] = taken
 
 
-def needed_features(weights: np.ndarray, plugin: bool) -> np.ndarray:
-    """1 for each feature the rule reads: every one for a plug-in rule, the non-zero weights otherwise."""
-    if plugin:
-        return np.ones(fx.N_FEATURES, np.uint8)
-    return (np.asarray(weights) != 0).astype(np.uint8)
-
-
 # Sessions per chunk: each chunk of the parallel loop allocates its scratch buffers once.
 CHUNK = 64
 
@@ -419,54 +447,75 @@ CHUNK = 64
 # before the loop (numba issues #5872 and #7135). Callers pass ``*feeds``.
 
 
-@njit(inline="always")
-def rank_chunk(c, session_users, hour, p, rp, keys, weights, g, posts, users, pool, score, sparse, need, feed_slot,
-               feed_len, feed_tie, feed_seen, bad_score):
-    """Gather, score and select the feeds of the sessions of chunk c with ``score(x, w, protected_factor)``,
-    or with the sparse linear rule when ``sparse``. A non-finite score ranks last and is reported in
-    ``bad_score`` (-1 when every score was finite)."""
-    n_s = session_users.shape[0]
-    cand_slot = np.empty(p.m, np.int64)
-    cand_tie = np.empty(p.m, np.float64)
-    cand_seen = np.empty(p.m, np.bool_)
-    x = np.zeros(fx.N_FEATURES, np.float64)
-    best_score = np.empty(p.k + 1, np.float64)
-    best_i = np.empty(p.k + 1, np.int64)
-    best_author = np.empty(p.k + 1, np.int64)
-    w_viewer = np.empty(fx.N_FEATURES, np.float64)
-    nz = np.empty(fx.N_FEATURES, np.int64)
-    lo, hi = c * CHUNK, min((c + 1) * CHUNK, n_s)
-    max_degree = 0
-    for s in range(lo, hi):
-        u = session_users[s]
-        max_degree = max(max_degree, g.indptr[u + 1] - g.indptr[u])
-    followee_set = np.full(set_size(max_degree), -1, np.int64)
-    n_nz = 0
-    for i in range(fx.N_FEATURES):
-        if weights[i] != 0:
-            nz[n_nz] = i
-            n_nz += 1
-    for s in range(lo, hi):
-        u = session_users[s]
-        bad_score[s] = -1
-        n = gather_candidates(u, hour, p, keys, g, posts, users, pool, cand_slot, cand_tie, cand_seen, followee_set)
-        if sparse:
-            viewer_weights(weights, users.protected[u] > 0, p.protected_factor, w_viewer)
-        taken = 0
-        for i in range(n):
-            slot = cand_slot[i]
-            fill_features(x, u, slot, cand_tie[i], cand_seen[i], hour, p, rp, keys, posts, users, need)
+def chunk_ranker(score, sparse):
+    """The function that ranks the sessions of one chunk with ``score(x, w, protected_factor)``, or, when
+    ``sparse``, with the built-in linear rule over the non-zero weights only.
+
+    It is an ordinary jitted function called from a minimal parallel loop: Numba then types and compiles
+    it once, instead of inlining all of it into the loop body, which made the parallel kernel take tens of
+    seconds to compile. ``score`` is bound here rather than passed as an argument, which would stop the
+    kernel from being cached."""
+
+    @njit
+    def rank_chunk(c, session_users, hour, p, rp, keys, weights, g, posts, users, pool, need, feed_slot, feed_len,
+                   feed_tie, feed_seen, bad_score):
+        """Gather, score and select the feeds of the sessions of chunk c. A non-finite score ranks last and
+        is reported in ``bad_score`` (-1 when every score was finite)."""
+        n_s = session_users.shape[0]
+        cand_slot = np.empty(p.m, np.int64)
+        cand_tie = np.empty(p.m, np.float64)
+        cand_seen = np.empty(p.m, np.bool_)
+        x = np.zeros(fx.N_FEATURES, np.float64)
+        cand_score = np.empty(p.m, np.float64)
+        work = np.empty(p.m, np.float64)
+        best_score = np.empty(p.k + 1, np.float64)
+        best_i = np.empty(p.k + 1, np.int64)
+        best_author = np.empty(p.k + 1, np.int64)
+        w_viewer = np.empty(fx.N_FEATURES, np.float64)
+        nz = np.empty(fx.N_FEATURES, np.int64)
+        n_nz = 0
+        for i in range(fx.N_FEATURES):
+            if weights[i] != 0:
+                nz[n_nz] = i
+                n_nz += 1
+        lo, hi = c * CHUNK, min((c + 1) * CHUNK, n_s)
+        max_degree = 0
+        for s in range(lo, hi):
+            u = session_users[s]
+            max_degree = max(max_degree, g.indptr[u + 1] - g.indptr[u])
+        followee_set = np.full(set_size(max_degree), -1, np.int64)
+        for s in range(lo, hi):
+            u = session_users[s]
+            bad_score[s] = -1
+            n = gather_candidates(u, hour, p, keys, g, posts, users, pool, cand_slot, cand_tie, cand_seen,
+                                  followee_set)
             if sparse:
-                v = sparse_score(x, w_viewer, nz, n_nz)
-            else:
-                v = score(x, weights, p.protected_factor)
-            if not np.isfinite(v):
-                if bad_score[s] < 0:
-                    bad_score[s] = i
-                v = -np.inf
-            taken = top_k_insert(v, i, posts.author[slot], p.k, p.author_cap, best_score, best_i, best_author,
-                                 taken)
-        write_feed(s, taken, best_i, cand_slot, cand_tie, cand_seen, feed_slot, feed_len, feed_tie, feed_seen)
+                viewer_weights(weights, users.protected[u] > 0, p.protected_factor, w_viewer)
+            taken = 0
+            for i in range(n):
+                slot = cand_slot[i]
+                fill_features(x, u, slot, cand_tie[i], cand_seen[i], hour, p, rp, keys, posts, users, need)
+                if sparse:
+                    v = sparse_score(x, w_viewer, nz, n_nz)
+                else:
+                    v = score(x, weights, p.protected_factor)
+                if not np.isfinite(v):
+                    if bad_score[s] < 0:
+                        bad_score[s] = i
+                    v = -np.inf
+                if p.author_cap > 0:
+                    taken = top_k_insert(v, i, posts.author[slot], p.k, p.author_cap, best_score, best_i,
+                                         best_author, taken)
+                else:
+                    cand_score[i] = v
+            if p.author_cap <= 0:
+                taken = top_k_select(cand_score, n, p.k, work, best_i)
+            write_feed(s, taken, best_i, cand_slot, cand_tie, cand_seen, feed_slot, feed_len, feed_tie, feed_seen)
+
+    return rank_chunk
+
+
+_rank_chunk_linear = chunk_ranker(linear_score, True)
 
 
 @njit(parallel=True, cache=True)
@@ -477,8 +526,8 @@ def rank_feeds(session_users, hour, p, rp, keys, weights, g, posts, users, pool,
     for i in range(fx.N_FEATURES):
         need[i] = weights[i] != 0
     for c in prange((session_users.shape[0] + CHUNK - 1) // CHUNK):
-        rank_chunk(c, session_users, hour, p, rp, keys, weights, g, posts, users, pool, linear_score, True, need,
-                   feed_slot, feed_len, feed_tie, feed_seen, bad_score)
+        _rank_chunk_linear(c, session_users, hour, p, rp, keys, weights, g, posts, users, pool, need, feed_slot,
+                           feed_len, feed_tie, feed_seen, bad_score)
 
 
 def rank_feeds_with(score_fn):
@@ -487,17 +536,19 @@ def rank_feeds_with(score_fn):
     Compiled once per process for each plug-in (a kernel that closes over a function cannot use the
     on-disk cache)."""
 
-    @njit(inline="always")
+    @njit
     def score(x, w, protected_factor):
         return score_fn(x, w)
+
+    rank_chunk = chunk_ranker(score, False)
 
     @njit(parallel=True)
     def kernel(session_users, hour, p, rp, keys, weights, g, posts, users, pool, feed_slot, feed_len, feed_tie,
                feed_seen, bad_score):
         need = np.ones(fx.N_FEATURES, np.uint8)
         for c in prange((session_users.shape[0] + CHUNK - 1) // CHUNK):
-            rank_chunk(c, session_users, hour, p, rp, keys, weights, g, posts, users, pool, score, False, need,
-                       feed_slot, feed_len, feed_tie, feed_seen, bad_score)
+            rank_chunk(c, session_users, hour, p, rp, keys, weights, g, posts, users, pool, need, feed_slot,
+                       feed_len, feed_tie, feed_seen, bad_score)
 
     return kernel
 
@@ -549,37 +600,81 @@ def build_pool(key, hour, pool_key, pool_share, min_size, max_age_hours, post_id
     the policy's pool key, in shuffled order. A share rather than a count keeps the selection equally
     strict at every population size. Removed posts and posts of deactivated accounts are not live.
 
-    pool_key: 0 = virality, 1 = bridging, 2 = recent."""
+    pool_key: 0 = virality, 1 = bridging, 2 = recent.
+
+    The pool is the ``size`` largest keys, ties broken by ascending post id, ordered by a per-(hour, post)
+    random number; equal random numbers keep key order. It is found by selecting the size-th largest key
+    rather than sorting all live posts."""
     cap = post_id.shape[0]
-    live = np.empty(cap, np.int64)
+    n = 0
+    for slot in range(cap):
+        if (post_id[slot] >= 0 and hour - created_hour[slot] <= max_age_hours and removed[slot] == 0
+                and author_active[author[slot]] == 1):
+            n += 1
+    live = np.empty(n, np.int64)
+    keyv = np.empty(n, np.float64)
     n = 0
     for slot in range(cap):
         if (post_id[slot] >= 0 and hour - created_hour[slot] <= max_age_hours and removed[slot] == 0
                 and author_active[author[slot]] == 1):
             live[n] = slot
+            if pool_key == 0:
+                keyv[n] = ((likes[slot] + VIRALITY_PRIOR_LIKES) / (impressions[slot] + VIRALITY_PRIOR_IMPRESSIONS)
+                           * np.log(2.0 + likes[slot]))
+            elif pool_key == 1:
+                keyv[n] = bridging[slot]
+            else:
+                keyv[n] = created_hour[slot]
             n += 1
-    live = live[:n]
-    keyv = np.empty(n, np.float64)
-    for i in range(n):
-        s = live[i]
-        if pool_key == 0:
-            keyv[i] = ((likes[s] + VIRALITY_PRIOR_LIKES) / (impressions[s] + VIRALITY_PRIOR_IMPRESSIONS)
-                       * np.log(2.0 + likes[s]))
-        elif pool_key == 1:
-            keyv[i] = bridging[s]
-        else:
-            keyv[i] = created_hour[s]
-    # order by key descending, post id ascending on ties, so the pool is deterministic
-    ids = np.empty(n, np.int64)
-    for i in range(n):
-        ids[i] = post_id[live[i]]
-    order = np.argsort(ids, kind="mergesort")
-    live = live[order]
-    keyv = keyv[order]
-    order = np.argsort(-keyv, kind="mergesort")
     size = min(max(int(round(pool_share * n)), min_size), n)
-    top = live[order[:size]]
-    shuffle_key = np.empty(top.shape[0], np.float64)
-    for i in range(top.shape[0]):
-        shuffle_key[i] = uniform(key, hour, post_id[top[i]], 3)
-    return top[np.argsort(shuffle_key, kind="mergesort")]
+    top = np.empty(size, np.int64)
+    top_key = np.empty(size, np.float64)
+    if size == 0:
+        return top
+    threshold = kth_largest(keyv, n, size, np.empty(n, np.float64))
+    m = 0
+    n_tied = 0
+    for i in range(n):
+        if keyv[i] > threshold:
+            top[m] = live[i]
+            top_key[m] = keyv[i]
+            m += 1
+        elif keyv[i] == threshold:
+            n_tied += 1
+    if m < size:  # posts with the threshold key, by ascending post id
+        tied_pid = np.empty(n_tied, np.uint64)
+        tied_slot = np.empty(n_tied, np.int64)
+        j = 0
+        for i in range(n):
+            if keyv[i] == threshold:
+                tied_pid[j] = post_id[live[i]]
+                tied_slot[j] = live[i]
+                j += 1
+        order = radix_argsort(tied_pid, n_tied)
+        for j in range(size - m):
+            top[m] = tied_slot[order[j]]
+            top_key[m] = threshold
+            m += 1
+    shuffle = np.empty(size, np.uint64)
+    for i in range(size):
+        shuffle[i] = hash3(key, hour, post_id[top[i]], 3) >> np.uint64(11)  # uniform(key, hour, pid, 3) * 2**53
+    order = radix_argsort(shuffle, size)
+    # equal random numbers (a 53-bit collision; practically never): key descending, then post id
+    i = 0
+    while i < size:
+        j = i + 1
+        while j < size and shuffle[order[j]] == shuffle[order[i]]:
+            j += 1
+        for a in range(i + 1, j):
+            o = order[a]
+            b = a
+            while b > i and (top_key[o] > top_key[order[b - 1]] or (
+                    top_key[o] == top_key[order[b - 1]] and post_id[top[o]] < post_id[top[order[b - 1]]])):
+                order[b] = order[b - 1]
+                b -= 1
+            order[b] = o
+        i = j
+    pool = np.empty(size, np.int64)
+    for i in range(size):
+        pool[i] = top[order[i]]
+    return pool

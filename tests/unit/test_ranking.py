@@ -225,8 +225,9 @@ def test_a_hand_built_world_gets_the_feeds_written_out_by_hand():
 
 
 def test_running_top_k_equals_sorting_all_candidates():
-    """The kernel keeps the top K in a buffer as candidates are scored; it must pick exactly what a stable
-    sort of all candidates followed by the author cap picks, ties and -inf scores included."""
+    """The kernel keeps the top K in a buffer as candidates are scored (with an author cap) or selects the
+    K-th largest score first (without); either must pick exactly what a stable sort of all candidates
+    followed by the author cap picks, ties and -inf scores included."""
     from numba import njit
 
     @njit
@@ -239,6 +240,12 @@ def test_running_top_k_equals_sorting_all_candidates():
             taken = kernels.top_k_insert(scores[i], i, authors[i], k, author_cap, best_score, best_i, best_author,
                                          taken)
         return best_i[:taken].copy()
+
+    @njit
+    def selected(scores, k):
+        chosen = np.empty(k, np.int64)
+        taken = kernels.top_k_select(scores, scores.shape[0], k, np.empty(scores.shape[0]), chosen)
+        return chosen[:taken].copy()
 
     @njit
     def sorted_all(scores, authors, k, author_cap):
@@ -257,3 +264,4 @@ def test_running_top_k_equals_sorting_all_candidates():
         k = int(rng.integers(1, 35))
         cap = int(rng.integers(0, 4))
         assert np.array_equal(running(scores, authors, k, cap), sorted_all(scores, authors, k, cap)), trial
+        assert np.array_equal(selected(scores, k), sorted_all(scores, authors, k, 0)), trial
