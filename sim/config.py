@@ -180,7 +180,9 @@ class ComparisonConfig:
 @dataclass
 class WellbeingConfig:
     mood_half_life_h: float = MISSING
+    mood_noise_sd: float = MISSING
     session_mood_cap: float = MISSING
+    session_event_threshold: float = MISSING
     hostile_mood: float = MISSING
     negativity_bias: float = MISSING
     supportive_mood: float = MISSING
@@ -356,6 +358,7 @@ class MetricsConfig:
 class OutputConfig:
     dir: str = MISSING
     name: str = MISSING
+    sweeps: str = MISSING
 
 
 @dataclass
@@ -374,10 +377,19 @@ class SimConfig:
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     platform: PlatformConfig = field(default_factory=PlatformConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    experiment: Any = None  # conf/experiment/: an analysis over many runs (sim/sensitivity.py)
 
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 GROUPS = ("population", "network", "behaviour", "policy", "platform", "scenario")
+
+
+def job_label(cfg: DictConfig | dict) -> str:
+    """The name a run is reported under in sweeps and reports: its ``label`` (set by the scenario preset,
+    or on the command line), or the ranking policy's name for a record without one. The one place that
+    decides it."""
+    label = cfg.get("label")
+    return str(label) if label else str(cfg["policy"]["name"])
 
 
 def run_dir_name(name: str, label: str, policy: str, seed: Any) -> str:
@@ -454,6 +466,18 @@ def explain(e: Exception, overrides: list[str]) -> ConfigError:
             return ConfigError(f"{key}={value!r} is not allowed: must be a{'n' if kind[:1] in 'aeiou' else ''} {kind}")
         return ConfigError(f"{key}={value!r} is not allowed: {msg}")
     text = str(e)
+    if any(w in text for w in ("no viable alternative", "mismatched input", "token recognition error",
+                               "extraneous input")):
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        parser = OverridesParser.create()
+        for o in overrides:
+            try:
+                parser.parse_overrides([o])
+            except Exception as parse_error:  # the override parser raises Hydra's and ANTLR's types
+                reason = str(parse_error).strip().splitlines()[0]
+                return ConfigError(f"{o} cannot be read ({reason}): quote values with special characters, "
+                                   "e.g. 'experiment.compare.alternative=[\"policy=civic\"]'")
     if "Key '" in text and "not in struct" in text or "Could not override" in text:
         key = text.split("'")[1]
         value = next((o.partition("=")[2] for o in overrides if o.partition("=")[0].lstrip("+~") == key), None)
@@ -751,6 +775,7 @@ def validate(cfg: DictConfig) -> None:
 
     w = "behaviour.wellbeing"
     c.positive(f"{w}.mood_half_life_h", f"{w}.symptoms_time_constant_days", f"{w}.session_mood_cap")
+    c.non_negative(f"{w}.mood_noise_sd", f"{w}.session_event_threshold")
     for key in ("hostile_mood", "negativity_bias", "feedback_event_threshold", "symptoms_positive_share", "supportive_mood", "like_given_mood", "feedback_mood",
                 "hostile_reply_mood", "sleep_deficit_mood", "self_esteem_feedback",
                 "symptoms_negative_share", "symptoms_sleep_debt", "symptoms_loneliness",

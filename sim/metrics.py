@@ -21,8 +21,9 @@ from sim.config import AGE_GROUPS
 from sim.state import (
     CD_BED_MINUTES, CD_BRIDGING, CD_HOSTILE, CD_IDEALISED, CD_ITEMS, CD_LIKES_GIVEN, CD_LIKES_RECEIVED,
     CD_LIMIT_HITS, CD_MINUTES, CD_MOOD_N, CD_MOOD_SUM, CD_NIGHT_MINUTES, CD_NUDGES, CD_OUTRAGE_POSTS, CD_POSTS,
-    CD_POSTS_REMOVED, CD_SESSIONS, CD_SUPPORTIVE, CD_UPWARD, CD_WOKE, TOT_EXPERIENCES, TOT_LATE_ONSETS, TOT_LIKES_RECEIVED, TOT_MINUTES,
-    TOT_NEGATIVE, TOT_NIGHT_MINUTES, TOT_NIGHTS, TOT_POSTS, TOT_SLEEP_H, TOT_UPWARD, UserState,
+    CD_POSTS_REMOVED, CD_SESSIONS, CD_SUPPORTIVE, CD_UPWARD, CD_WOKE, TOT_EXPERIENCES, TOT_LATE_ONSETS,
+    TOT_LIKES_RECEIVED, TOT_MINUTES, TOT_NEGATIVE, TOT_NIGHT_MINUTES, TOT_NIGHTS, TOT_POSITIVE, TOT_POSTS,
+    TOT_SLEEP_H, TOT_UPWARD, UserState,
 )
 
 GROUPS = ("all",) + AGE_GROUPS + ("vulnerable",)
@@ -92,16 +93,21 @@ USERS = {
     "symptoms_end": ("trait SD", "symptoms at the end of the run"),
     "sleep_hours_mean": ("hours", "mean length of the user's nights"),
     "late_sleep_onset_days": ("days", "nights that began at or after metrics.late_onset_hour"),
-    "negative_experience_share": ("share", "negative experiences (hostile items from the out-group or "
-                                  "not liked, feedback below expectation, hostile replies) among all "
-                                  "experiences (items seen, feedback events, replies)"),
+    "negative_experience_share": ("share", "negative experiences (sessions whose net effect on mood was "
+                                  "below -behaviour.wellbeing.session_event_threshold, feedback below "
+                                  "expectation, hostile replies) among all experiences (sessions, feedback "
+                                  "events, replies)"),
     "affective_polarization_end": ("0-1 scale", "out-group animosity at the end of the run"),
     # additional columns
+    "positive_experience_share": ("share", "positive experiences (sessions whose net effect on mood was "
+                                  "above behaviour.wellbeing.session_event_threshold, feedback above "
+                                  "expectation) among all experiences"),
     "influencer": ("bool", "one of the high-fitness accounts that post idealised content"),
     "comparison_orientation": ("trait", "tendency to compare oneself with others"),
     "upward_comparisons_per_day": ("items/day", "idealised items seen from higher-status authors"),
     "symptoms_start": ("trait SD", "symptoms at day 0 (no-platform state)"),
     "sleep_need_h": ("hours", "the user's sleep length on free days without the platform"),
+    "habit_weight": ("0-1", "weight w of habit in the user's posting policy (Turner et al. 2025 phenotype)"),
     "media_literacy": ("bool", "received media-literacy training (platform.media_literacy)"),
     "strikes": ("removals", "posts removed by moderation in the run (platform.moderation)"),
 }
@@ -234,6 +240,36 @@ def end_of_day(day: int, users: UserState, masks: dict[str, np.ndarray], base: B
     return rows, wb
 
 
+USER_DAY_SNAPSHOT = {
+    "mood": ("trait SD", "the day's mean mood while awake (as the daily `mood` column, per user)"),
+    "wellbeing": ("baseline SD", "wellbeing index at the end of the day"),
+    "minutes": ("minutes", "time on the platform this day"),
+    "night_minutes": ("minutes", "time on the platform at night (metrics.night_*) this day"),
+    "woke": ("bool", "the user woke this day (so the sleep columns describe last night)"),
+    "sleep_hours": ("hours", "length of the night that ended this day"),
+    "sleep_deficit_hours": ("hours", "sleep need minus last night's sleep, if positive"),
+    "late_onset": ("bool", "last night's sleep began at or after metrics.late_onset_hour"),
+    "upward_comparisons": ("items", "idealised items seen from higher-status authors this day"),
+}
+
+
+def user_day_snapshot(users: UserState, wellbeing: np.ndarray, late_onset_hour: float) -> dict[str, np.ndarray]:
+    """Per-user values of the day just ended (USER_DAY_SNAPSHOT), taken before the day's counters reset;
+    the panels of the validation experiments are built from them."""
+    cd = users.calendar_day
+    return {
+        "mood": day_mood(users).astype(np.float64),
+        "wellbeing": wellbeing.astype(np.float64),
+        "minutes": cd[:, CD_MINUTES].copy(),
+        "night_minutes": cd[:, CD_NIGHT_MINUTES].copy(),
+        "woke": cd[:, CD_WOKE] > 0,
+        "sleep_hours": users.last_sleep_h.astype(np.float64),
+        "sleep_deficit_hours": users.last_deficit_h.astype(np.float64),
+        "late_onset": late_onset(users, late_onset_hour),
+        "upward_comparisons": cd[:, CD_UPWARD].copy(),
+    }
+
+
 def users_table(users: UserState, days: int, wellbeing_start: np.ndarray, wellbeing_end: np.ndarray,
                 symptoms_start: np.ndarray) -> dict[str, np.ndarray]:
     tot = users.totals
@@ -257,11 +293,13 @@ def users_table(users: UserState, days: int, wellbeing_start: np.ndarray, wellbe
         "late_sleep_onset_days": tot[:, TOT_LATE_ONSETS].astype(np.int64),
         "negative_experience_share": np.where(exp > 0, tot[:, TOT_NEGATIVE] / np.maximum(exp, 1), 0.0),
         "affective_polarization_end": users.polarization.astype(np.float64),
+        "positive_experience_share": np.where(exp > 0, tot[:, TOT_POSITIVE] / np.maximum(exp, 1), 0.0),
         "influencer": users.influencer.astype(bool),
         "comparison_orientation": users.comparison.astype(np.float64),
         "upward_comparisons_per_day": tot[:, TOT_UPWARD] / days,
         "symptoms_start": symptoms_start,
         "sleep_need_h": users.sleep_need_h.astype(np.float64),
+        "habit_weight": users.habit_weight.astype(np.float64),
         "media_literacy": users.media_literacy.astype(bool),
         "strikes": users.strikes.astype(np.int64),
     }
@@ -280,8 +318,12 @@ def markdown() -> str:
     lines += ["", "## posts.parquet", "", "One row per post.", "", "| column | unit | definition |", "|---|---|---|"]
     lines += [f"| `{k}` | {u} | {d} |" for k, (u, d) in POSTS.items()]
     lines += ["", "## manifest.json", "",
-              "`status` (`complete` or `failed`), `seed`, `config` (the resolved configuration), `versions`,",
-              "`git_commit`, `wall_time_s`, `started`, `finished`, `tables` (row counts and content hashes).", ""]
+              "`status` (`running` from the start, then `complete` or `failed` with `error` and `traceback`),",
+              "`seed`, `label` (the name sweeps and reports use: the scenario's `label`, else the policy's name),",
+              "`policy`, `overrides` (the settings given), `config` (the resolved configuration), `versions`,",
+              "`git_commit`, `wall_time_s`, `started`, `finished`, `tables` (row counts and content hashes).",
+              "",
+              "Sweep directories and their tables: [sweeps.md](sweeps.md).", ""]
     return "\n".join(lines)
 
 

@@ -55,6 +55,9 @@ class FeedModel(mesa.Model):
         self.hour = 0
         self.phase_timer = None  # a sim.profiling.PhaseTimer to time the phases of step()
         self.daily_rows: list[dict] = []
+        # Per-user snapshots of each day (metrics.user_day_snapshot), kept when an analysis needs panels.
+        self.keep_user_days = False
+        self.user_days: list[dict[str, np.ndarray]] = []
         self._agent_views: dict[int, object] = {}
         self._setup_parameters(cfg, score_fn)
         self.offline_days = int(cfg.offline_days)
@@ -153,7 +156,7 @@ class FeedModel(mesa.Model):
         for h in range(-24 * self.offline_days, 0):
             day = h // 24
             self._sleep_call(sleep.advance_sleep, h, sleep.alarm_substeps(self.cfg, day % 7, AGE_GROUPS), False)
-            self._wellbeing_hour()
+            self._wellbeing_hour(h)
             self._daily_updates(self.wellbeing_p if day >= -last_week else fast, platform_use=False)
             if h % 24 == 23:
                 if day >= -last_week:
@@ -218,7 +221,7 @@ class FeedModel(mesa.Model):
         pl.end_hour(self, hour)
         self._lap("platform_end")
 
-        self._wellbeing_hour()
+        self._wellbeing_hour(hour)
         self._daily_updates()
         pl.notifications.collect(u)
         self._lap("wellbeing")
@@ -226,6 +229,9 @@ class FeedModel(mesa.Model):
         if hod == 23:
             rows, self.wellbeing_now = metrics.end_of_day(day, u, self.masks, self.baseline, pl.active, cfg)
             self.daily_rows.extend(rows)
+            if self.keep_user_days:
+                self.user_days.append(metrics.user_day_snapshot(u, self.wellbeing_now,
+                                                                float(cfg.metrics.late_onset_hour)))
             u.calendar_day[:] = 0
             pl.new_day(u)
             self.datacollector.collect(self)
@@ -307,9 +313,10 @@ class FeedModel(mesa.Model):
                                     u.habit_weight, u.alpha_reward, u.post_cost, u.expected_likes,
                                     u.habit_delay_h, u.post_clock_h, u.style_value)
 
-    def _wellbeing_hour(self) -> None:
+    def _wellbeing_hour(self, hour: int) -> None:
         u = self.users
-        wellbeing.hourly(self.wellbeing_p, u.awake_min, u.hostile_replies_this_hour, u.mood, u.mood_trait,
+        # hours before day 0 are negative; the generator takes a non-negative counter
+        wellbeing.hourly(self.wellbeing_p, self.keys["mood_noise"], hour + 24 * 10_000, u.awake_min, u.hostile_replies_this_hour, u.mood, u.mood_trait,
                          u.self_esteem, u.self_esteem_trait, u.symptoms, u.symptoms_trait, u.loneliness,
                          u.loneliness_trait, u.last_deficit_h, u.feedback_sensitivity, u.user_day,
                          u.calendar_day, u.totals)

@@ -64,7 +64,12 @@ def write_table(run_dir: Path, name: str, df: pd.DataFrame) -> None:
 
 
 def write_manifest(run_dir: Path, manifest: dict) -> None:
-    _atomic_write_bytes(run_dir / MANIFEST, (json.dumps(manifest, indent=1, default=str) + "\n").encode())
+    write_manifest_as(run_dir, MANIFEST, manifest)
+
+
+def write_manifest_as(directory: Path, name: str, manifest: dict) -> None:
+    """Write a JSON document atomically (also used for sweep-level manifests)."""
+    _atomic_write_bytes(Path(directory) / name, (json.dumps(manifest, indent=1, default=str) + "\n").encode())
 
 
 def write_run(run_dir: Path, tables: dict[str, pd.DataFrame], manifest: dict) -> dict:
@@ -90,18 +95,32 @@ def read_manifest(run_dir: Path) -> dict:
         raise ResultsError(f"{path} is not valid JSON ({e})") from None
 
 
-def load(run_dir: str | os.PathLike) -> RunResult:
-    """Read a run directory. Refuses runs whose manifest is missing or not marked complete."""
+def load(run_dir: str | os.PathLike, verify: bool = False) -> RunResult:
+    """Read a run directory. Refuses runs whose manifest is missing or not marked complete; with
+    ``verify``, also runs whose tables do not match the row counts and content hashes in the manifest
+    (a table replaced, truncated or edited after the run)."""
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)
     status = manifest.get("status")
     if status != "complete":
-        reason = manifest.get("error", "no reason recorded")
+        reason = manifest.get("error", "killed or still running" if status == "running" else "no reason recorded")
         raise ResultsError(f"{run_dir} is not a complete run: status is {status!r} ({reason})")
     tables = {}
     for name in TABLES:
         path = run_dir / f"{name}.parquet"
         if not path.is_file():
             raise ResultsError(f"{run_dir} is not a complete run: {path.name} is missing")
-        tables[name] = pd.read_parquet(path)
+        try:
+            tables[name] = pd.read_parquet(path)
+        except Exception as e:  # pyarrow raises several types for damaged files
+            raise ResultsError(f"{path} cannot be read ({type(e).__name__}: {e})") from None
+        if verify:
+            recorded = manifest.get("tables", {}).get(name, {})
+            if recorded.get("sha256") != table_hash(tables[name]) or recorded.get("rows") != len(tables[name]):
+                raise ResultsError(f"{path} does not match the hash recorded in {MANIFEST}: it changed after the run")
     return RunResult(**tables, manifest=manifest, path=run_dir)
+
+
+def verify(run_dir: str | os.PathLike) -> dict:
+    """The manifest of a complete run whose tables match the hashes it records; ResultsError otherwise."""
+    return load(run_dir, verify=True).manifest

@@ -47,6 +47,7 @@ STREAMS = (
     "hostile_reply",
     "nudge",
     "limit_reminder",
+    "mood_noise",
 )
 
 

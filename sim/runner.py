@@ -47,10 +47,14 @@ def set_threads(threads: int) -> None:
         numba.set_num_threads(min(int(threads), numba.config.NUMBA_NUM_THREADS))
 
 
-def execute(cfg: DictConfig, run_dir: Path, score_fn=None) -> results.RunResult:
-    """Simulate ``cfg`` and write the run directory. On failure the manifest says so."""
+def execute(cfg: DictConfig, run_dir: Path, score_fn=None, overrides: list[str] | None = None,
+            show_progress: bool | None = None, threads: int | None = None) -> results.RunResult:
+    """Simulate ``cfg`` and write the run directory. The manifest says ``running`` from the start (so a
+    killed run is recognisable), then ``complete`` after the tables, or ``failed`` with the error.
+    ``overrides`` are recorded so that a sweep can match its jobs to their directories."""
     from tqdm.auto import tqdm
 
+    from sim.config import job_label
     from sim.model import FeedModel
 
     run_dir = Path(run_dir)
@@ -60,8 +64,9 @@ def execute(cfg: DictConfig, run_dir: Path, score_fn=None) -> results.RunResult:
     manifest = {
         "status": "running",
         "seed": int(cfg.seed),
-        "label": cfg.label,
+        "label": job_label(cfg),
         "policy": cfg.policy.name,
+        "overrides": list(overrides or []),
         "config": OmegaConf.to_container(cfg, resolve=True),
         "versions": versions(),
         "git_commit": git_commit(),
@@ -70,11 +75,13 @@ def execute(cfg: DictConfig, run_dir: Path, score_fn=None) -> results.RunResult:
     }
     if score_fn is not None:  # a rule passed to sim.run as a function: record where it came from
         manifest["score_fn"] = f"{getattr(score_fn, '__module__', '?')}.{getattr(score_fn, '__qualname__', '?')}"
+    results.write_manifest(run_dir, manifest)
+    show_progress = bool(cfg.progress) if show_progress is None else show_progress
     try:
-        set_threads(int(cfg.threads))
+        set_threads(int(cfg.threads) if threads is None else threads)
         model = FeedModel(cfg, score_fn=score_fn)
-        with tqdm(total=int(cfg.days), desc=f"{cfg.label} s{cfg.seed}", unit="day",
-                  disable=not cfg.progress, leave=False, file=sys.stderr) as bar:
+        with tqdm(total=int(cfg.days), desc=f"{job_label(cfg)} s{cfg.seed}", unit="day",
+                  disable=not show_progress, leave=False, file=sys.stderr) as bar:
             model.run_days(int(cfg.days), bar)
         tables = {"daily": model.daily_table(), "users": model.users_table(), "posts": model.posts_table()}
         manifest.update(status="complete", wall_time_s=round(time.perf_counter() - t0, 3),
@@ -107,4 +114,4 @@ def run(overrides: list[str] | None = None, score_fn=None) -> results.RunResult:
 
     cfg = compose(list(overrides or []))
     run_dir = unique_dir(Path(cfg.output.dir) / run_dir_name(cfg.output.name, cfg.label, cfg.policy.name, cfg.seed))
-    return execute(cfg, run_dir, score_fn=score_fn)
+    return execute(cfg, run_dir, score_fn=score_fn, overrides=list(overrides or []))

@@ -70,9 +70,9 @@ CALENDAR_DAY = ("minutes", "night_minutes", "bed_minutes", "sessions", "posts", 
  CD_MOOD_N, CD_WOKE, CD_NUDGES, CD_LIMIT_HITS, CD_POSTS_REMOVED) = range(len(CALENDAR_DAY))
 # Over the whole run, for the users table:
 TOTALS = ("minutes", "night_minutes", "posts", "likes_received", "negative", "experiences", "sleep_h",
-          "nights", "late_onsets", "upward")
+          "nights", "late_onsets", "upward", "positive")
 (TOT_MINUTES, TOT_NIGHT_MINUTES, TOT_POSTS, TOT_LIKES_RECEIVED, TOT_NEGATIVE, TOT_EXPERIENCES, TOT_SLEEP_H,
- TOT_NIGHTS, TOT_LATE_ONSETS, TOT_UPWARD) = range(len(TOTALS))
+ TOT_NIGHTS, TOT_LATE_ONSETS, TOT_UPWARD, TOT_POSITIVE) = range(len(TOTALS))
 
 
 class UserState:

@@ -8,7 +8,8 @@ posts), a habit weight w and a cost C. The policy delay is
 
 and the next delay is exponential with mean P, counted only in awake hours. The draw is kept as a unit
 exponential E times P, so when P changes before the user posts again the remaining wait is rescaled
-(memorylessness). After a post, H += alpha_habit * (delay - H). When the post's likes are in
+(memorylessness). At each post the habit moves towards the delay the policy produces,
+H += alpha_habit * (P - H) (design.md says towards the realised delay; see docs/decisions.md). When the post's likes are in
 (``feedback_delay_hours`` after posting), R += alpha_reward * (likes - R). With w = 0 (pure reward
 learning) doubling R halves P: the reward-rate law of Lindstrom et al. (2021).
 
@@ -89,12 +90,15 @@ def create_posts(key_clock, key_style, key_quality, hour, p, posters, slots, fir
         u = posters[k]
         slot = slots[k]
         pid = first_id + k
-        # Posts appear at the end of the hour in which the clock expired; the delay that counts is from
-        # the moment the previous clock expired to the moment this one did (clock <= 0 here).
+        # The habit moves towards the delay the policy produces. Learning from each exponential draw
+        # instead (the realised delay) would make H a positive martingale whose logarithm drifts down, so
+        # that every habit with a large alpha collapses to zero over enough posts (docs/decisions.md).
         if last_post_id[u] >= 0:
-            habit_delay[u] += alpha_habit[u] * (delay_since[u] + clock[u] - habit_delay[u])
+            intended = policy_delay(w[u], habit_delay[u], cost[u], expected_likes[u], p.reward_floor)
+            habit_delay[u] += alpha_habit[u] * (intended - habit_delay[u])
+        # Posts appear at the end of the hour in which the clock expired; the next wait starts when this
+        # one ended (clock <= 0 here), not at the end of the hour.
         delay_since[u] = -clock[u]
-        # the new wait starts when the old one ended, not at the end of the hour
         clock[u] += exponential(key_clock, hour, u, 0) * policy_delay(
             w[u], habit_delay[u], cost[u], expected_likes[u], p.reward_floor)
 

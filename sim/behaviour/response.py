@@ -39,7 +39,7 @@ from sim.state import (
     BED_SESSION, CD_BED_MINUTES, CD_BRIDGING, CD_HOSTILE, CD_IDEALISED, CD_ITEMS, CD_LIKES_GIVEN,
     CD_LIKES_RECEIVED, CD_LIMIT_HITS, CD_MINUTES, CD_NIGHT_MINUTES, CD_NUDGES, CD_SESSIONS, CD_SUPPORTIVE,
     CD_UPWARD, DAY_SESSION, IDEALISED, LIMIT_DISMISSED, LIMIT_LOCKED, NIGHT_SESSION, OUTRAGE, PERSONAL,
-    TOT_EXPERIENCES, TOT_LIKES_RECEIVED, TOT_MINUTES,
+    TOT_EXPERIENCES, TOT_LIKES_RECEIVED, TOT_MINUTES, TOT_POSITIVE,
     TOT_NEGATIVE, TOT_NIGHT_MINUTES, TOT_UPWARD, UD_CIVIL_CROSSCUT, UD_EXPERIENCES, UD_MEANINGFUL,
     UD_MINUTES, UD_NEGATIVE, UD_OUTGROUP_HOSTILE, UD_POSITIVE, UD_UPWARD_SE,
 )
@@ -118,6 +118,7 @@ def continue_probability(p, recent_engagement, habit, sleep_debt_h, items_so_far
 
 class ScrollParams(NamedTuple):
     session_mood_cap: float
+    session_event_threshold: float
     hostile_mood: float
     supportive_mood: float
     like_given_mood: float
@@ -131,7 +132,8 @@ class ScrollParams(NamedTuple):
 def scroll_params(cfg) -> ScrollParams:
     w, sl, mt = cfg.behaviour.wellbeing, cfg.behaviour.sleep, cfg.metrics
     return ScrollParams(
-        session_mood_cap=float(w.session_mood_cap), hostile_mood=float(w.hostile_mood), supportive_mood=float(w.supportive_mood),
+        session_mood_cap=float(w.session_mood_cap),
+        session_event_threshold=float(w.session_event_threshold), hostile_mood=float(w.hostile_mood), supportive_mood=float(w.supportive_mood),
         like_given_mood=float(w.like_given_mood), outgroup_distance=float(cfg.behaviour.opinion.outgroup_distance),
         arousal_min_per_hostile=float(sl.arousal_latency_min_per_hostile),
         fall_back_asleep_min=float(sl.fall_back_asleep_min),
@@ -239,8 +241,6 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
         replied[s, i] = False
         mark_seen(seen, u, today, posts.post_id[slot])
 
-        ud[UD_EXPERIENCES] += 1
-        tot[TOT_EXPERIENCES] += 1
         cd[CD_ITEMS] += 1
         if st == OUTRAGE:
             cd[CD_HOSTILE] += 1
@@ -251,8 +251,6 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
                 if uniform(keys.reply, hour, u, i) < rp.hostile_reply_prob * susceptibility[u]:
                     replied[s, i] = True
             if outgroup or not lk:
-                ud[UD_NEGATIVE] += 1
-                tot[TOT_NEGATIVE] += 1
                 shock -= sp.hostile_mood
         elif st == IDEALISED:
             cd[CD_IDEALISED] += 1
@@ -266,7 +264,6 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
         elif st == PERSONAL:
             cd[CD_SUPPORTIVE] += 1
             if tie > 0:
-                ud[UD_POSITIVE] += 1
                 shock += sp.supportive_mood
                 if tie >= 1.0 and lk:
                     ud[UD_MEANINGFUL] += 1
@@ -288,7 +285,19 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
                 break
     n_viewed[s] = viewed
     streak_min[u] = 0.0 if took_break else streak + minutes
-    mood[u] += sp.session_mood_cap * np.tanh(shock / sp.session_mood_cap)
+    felt = sp.session_mood_cap * np.tanh(shock / sp.session_mood_cap)
+    mood[u] += felt
+    if viewed > 0:
+        # A session is one experience, negative or positive when its net effect on mood is
+        # (people report episodes, not feed items; Primack et al. 2018)
+        ud[UD_EXPERIENCES] += 1
+        tot[TOT_EXPERIENCES] += 1
+        if felt < -sp.session_event_threshold:
+            ud[UD_NEGATIVE] += 1
+            tot[TOT_NEGATIVE] += 1
+        elif felt > sp.session_event_threshold:
+            ud[UD_POSITIVE] += 1
+            tot[TOT_POSITIVE] += 1
     cd[CD_MINUTES] += minutes
     cd[CD_SESSIONS] += 1
     ud[UD_MINUTES] += minutes

@@ -1,12 +1,14 @@
 """Wellbeing state: mood (hours), self-esteem (days to weeks), symptoms (weeks), loneliness (days).
 
-Mood relaxes each hour towards a baseline set by the slower states and last night's sleep deficit,
+Mood relaxes each hour towards a baseline set by the slower states and last night's sleep deficit, and
+moves with everyday events unrelated to the platform,
 
     baseline = mood_trait + a_se*(SE - SE_trait) - a_sym*(Sym - Sym_trait)
                - a_lonely*(L - L_trait) - sleep_deficit_mood * deficit_h
-    mood <- baseline + (mood - baseline) * 2^(-1 h / mood_half_life)
+    mood <- baseline + (mood - baseline) * 2^(-1 h / mood_half_life) + mood_noise_sd * N
 
-(emotional inertia, Kuppens et al. 2010; sleep loss lowers positive affect, Tomaso et al. 2021), and
+(emotional inertia, Kuppens, Allen & Sheeber 2010; momentary affect varies much within a person,
+Kuppens, Oravecz & Tuerlinckx 2010; sleep loss lowers positive affect, Tomaso et al. 2021), and
 jumps with what happens on the platform: hostile content and hostile replies lower it, supportive
 content from ties and giving likes raise it a little, upward comparison lowers it (comparison.py).
 Feedback on one's own posts moves it by feedback_mood * sensitivity * d, with d = log(1 + likes) -
@@ -36,14 +38,17 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
+from sim.rng import normal
+
 from sim.state import (
-    CD_MOOD_N, CD_MOOD_SUM, CD_WOKE, TOT_EXPERIENCES, TOT_NEGATIVE, UD_EXPERIENCES, UD_FEEDBACK,
+    CD_MOOD_N, CD_MOOD_SUM, CD_WOKE, TOT_EXPERIENCES, TOT_NEGATIVE, TOT_POSITIVE, UD_EXPERIENCES, UD_FEEDBACK,
     UD_MEANINGFUL, UD_MINUTES, UD_MOOD_N, UD_MOOD_SUM, UD_NEGATIVE, UD_POSITIVE, UD_UPWARD_SE,
 )
 
 
 class WellbeingParams(NamedTuple):
     mood_decay: float
+    mood_noise_sd: float
     negativity_bias: float
     feedback_mood: float
     feedback_event_threshold: float
@@ -70,7 +75,7 @@ class WellbeingParams(NamedTuple):
 def params(cfg) -> WellbeingParams:
     w = cfg.behaviour.wellbeing
     return WellbeingParams(
-        mood_decay=float(0.5 ** (1.0 / w.mood_half_life_h)),
+        mood_decay=float(0.5 ** (1.0 / w.mood_half_life_h)), mood_noise_sd=float(w.mood_noise_sd),
         negativity_bias=float(w.negativity_bias), feedback_mood=float(w.feedback_mood),
         feedback_event_threshold=float(w.feedback_event_threshold),
         hostile_reply_mood=float(w.hostile_reply_mood), sleep_deficit_mood=float(w.sleep_deficit_mood),
@@ -108,13 +113,14 @@ def feedback_mood(p, first_id, end_id, post_id, author, likes, expected_likes, s
             totals[u, TOT_NEGATIVE] += 1
         elif d > p.feedback_event_threshold:
             user_day[u, UD_POSITIVE] += 1
+            totals[u, TOT_POSITIVE] += 1
 
 
 @njit(parallel=True, cache=True)
-def hourly(p, awake_min, hostile_replies, mood, mood_trait, self_esteem, self_esteem_trait, symptoms,
+def hourly(p, key, hour, awake_min, hostile_replies, mood, mood_trait, self_esteem, self_esteem_trait, symptoms,
            symptoms_trait, loneliness, loneliness_trait, last_deficit_h, sensitivity, user_day,
            calendar_day, totals):
-    """Hostile replies received, mood relaxation, and the mood record of awake hours."""
+    """Hostile replies received, mood relaxation and everyday events, and the mood record of awake hours."""
     for u in prange(mood.shape[0]):
         r = hostile_replies[u]
         if r > 0:
@@ -129,6 +135,8 @@ def hourly(p, awake_min, hostile_replies, mood, mood_trait, self_esteem, self_es
                 - p.mood_loneliness * (loneliness[u] - loneliness_trait[u])
                 - p.sleep_deficit_mood * last_deficit_h[u])
         mood[u] = base + (mood[u] - base) * p.mood_decay
+        if p.mood_noise_sd > 0:
+            mood[u] += p.mood_noise_sd * normal(key, hour, u, 0)
         if awake_min[u] > 0:
             calendar_day[u, CD_MOOD_SUM] += mood[u]
             calendar_day[u, CD_MOOD_N] += 1

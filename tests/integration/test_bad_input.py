@@ -128,3 +128,16 @@ def test_a_bad_value_inside_a_sweep_is_caught_before_any_job_runs(tmp_path):
     assert proc.returncode == 2
     assert "n_users=0" in proc.stderr
     assert not (tmp_path / "sweep").exists()
+
+
+@pytest.mark.parametrize("setting,words", [
+    ("hydra/launcher=rai", ["hydra/launcher='rai'", "joblib", "ray", "submitit_slurm"]),
+    ("hydra.launcher.n_job=2", ["hydra.launcher.n_job=2", "+hydra.launcher.n_job"]),
+])
+def test_a_bad_launcher_setting_is_one_line_before_any_job_runs(setting, words, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "sim", "-m", "policy=civic,engagement", setting,
+                           f"hydra.sweep.dir={tmp_path / 'sweep'}"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and all(w in lines[0] for w in words), proc.stderr
+    assert not (tmp_path / "sweep").exists()

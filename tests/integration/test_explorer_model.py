@@ -12,7 +12,7 @@ import pytest
 from sim.config import ConfigError
 from sim.explorer.model import HourTrace, ExplorerModel
 from sim.explorer.settings import RULE
-from sim.state import DAY_SESSION, IDEALISED, NIGHT_SESSION, NO_SESSION, OUTRAGE, TOT_MINUTES
+from sim.state import DAY_SESSION, IDEALISED, NIGHT_SESSION, NO_SESSION, OUTRAGE, TOT_MINUTES, TOTALS
 
 SMALL = {"n_users": 300, "seed": 5, "days": 2}
 
@@ -106,7 +106,7 @@ def test_trace_reads_styles_from_the_post_arrays_the_feeds_were_ranked_on():
     n = 3
     users = SimpleNamespace(awake_min=np.array([60.0, 60.0, 0.0], np.float32),
                             session_kind=np.array([DAY_SESSION, NO_SESSION, NIGHT_SESSION], np.int8),
-                            mood=np.zeros(n, np.float32), totals=np.zeros((n, 10)))
+                            mood=np.zeros(n, np.float32), totals=np.zeros((n, len(TOTALS))))
     users.totals[:, TOT_MINUTES] = [5.0, 0.0, 2.0]
     ranked_on = np.array([OUTRAGE, IDEALISED, 0, 3], np.int8)
     feed = np.array([[0, 1, 3], [2, 2, -1]])
@@ -125,7 +125,7 @@ def test_old_hours_leave_the_ring_buffer():
     n = 2
     trace = HourTrace(n, hours_kept=3)
     users = SimpleNamespace(awake_min=np.zeros(n, np.float32), session_kind=np.zeros(n, np.int8),
-                            mood=np.zeros(n, np.float32), totals=np.zeros((n, 10)))
+                            mood=np.zeros(n, np.float32), totals=np.zeros((n, len(TOTALS))))
     for hour in range(5):
         users.mood[:] = hour
         empty = (np.zeros(0, np.int64), np.zeros((0, 1), np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))

@@ -6,66 +6,11 @@ import numpy as np
 import pytest
 
 from sim.behaviour import posting
-from sim.state import N_STYLES, OUTRAGE
+from sim.experiments.posting import PostingLab
+from sim.state import N_STYLES, OUTRAGE, TOTALS
 
 
-class Posters:
-    """n always-awake users posting with given phenotypes; every post gets ``likes_for(style)`` likes,
-    known one hour after posting."""
-
-    def __init__(self, n, w, alpha_reward, delay_h, likes0, style_prior=None, seed=1):
-        self.n = n
-        self.p = posting.PostingParams(reward_floor=0.1, style_learning_rate=0.2, style_beta=1.5, quality_sd=0.5)
-        self.w = np.full(n, w, np.float32)
-        self.alpha_r = np.full(n, alpha_reward, np.float32)
-        self.alpha_h = np.zeros(n, np.float32)
-        self.R = np.full(n, likes0, np.float32)
-        self.H = np.full(n, delay_h, np.float32)
-        self.C = (self.H * self.R).astype(np.float32)
-        self.clock = np.full(n, 1.0, np.float32)
-        self.since = np.zeros(n, np.float32)
-        self.last = np.full(n, -1, np.int64)
-        self.values = np.zeros((n, N_STYLES), np.float32)
-        prior = np.full(N_STYLES, 0.25) if style_prior is None else np.asarray(style_prior)
-        self.prior = np.tile(prior.astype(np.float32), (n, 1))
-        self.qmean = np.zeros(N_STYLES)
-        self.cap = 400_000
-        z = lambda t: np.zeros(self.cap, t)  # noqa: E731
-        self.post_id, self.author, self.created, self.style = z(np.int64) - 1, z(np.int32), z(np.int32), z(np.int8)
-        self.quality, self.prev, self.likes, self.impr = z(np.float32), z(np.int64), z(np.int32), z(np.int32)
-        self.extra = ([z(np.int32) for _ in range(5)] + [z(np.float32), z(np.float32)]
-                      + [z(np.int32) for _ in range(4)] + [z(np.float32), z(np.uint8), z(np.float64)])
-        self.next_id = 0
-        self.keys = [np.uint64(seed * 10 + i) for i in range(3)]
-        self.close_indptr = np.zeros(n + 1, np.int64)
-        self.close_indices = np.zeros(0, np.int32)
-        self.notif = np.zeros(n, np.float32)
-        self.cd = np.zeros((n, 17))
-        self.tot = np.zeros((n, 10))
-
-    def run(self, hours, likes_for):
-        awake = np.full(self.n, 60.0, np.float32)
-        active = np.ones(self.n, np.uint8)
-        wants = np.zeros(self.n, np.uint8)
-        delays = []
-        for hour in range(hours):
-            posting.tick(awake, active, self.clock, self.since, wants)
-            posters = np.flatnonzero(wants)
-            first = self.next_id
-            if posters.size:
-                delays.append(self.since[posters] + self.clock[posters])
-                slots = np.arange(first, first + posters.size) % self.cap
-                posting.create_posts(*self.keys, hour, self.p, posters, slots, first, self.w, self.alpha_h, self.C,
-                                     self.R, self.H, self.clock, self.since, self.last, self.values, self.prior,
-                                     self.qmean, self.close_indptr, self.close_indices, self.notif, self.cd, self.tot,
-                                     self.post_id, self.author, self.created, self.style, self.quality, self.prev,
-                                     self.likes, self.impr, *self.extra)
-                self.likes[slots] = likes_for(self.style[slots])
-                self.next_id += posters.size
-                posting.learn_from_feedback(self.p, first, self.next_id, self.post_id, self.author, self.style,
-                                            self.likes, self.w, self.alpha_r, self.C, self.R, self.H, self.clock,
-                                            self.values)
-        return np.concatenate(delays)
+Posters = PostingLab
 
 
 def test_pure_reward_learning_halves_the_delay_when_likes_double():

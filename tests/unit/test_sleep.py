@@ -6,58 +6,15 @@ import numpy as np
 import pytest
 
 from sim.behaviour import sleep
+from sim.experiments.sleep import SleepLab
 from sim.state import ASLEEP, AWAKE
 
-SUB = 12
+SUB = 12  # sub-steps per hour in the default configuration
 
 
-class Sleepers:
-    """n identical-but-for-chronotype sleepers driven hour by hour through the sleep kernels."""
-
-    def __init__(self, cfg, n=50, shift_h=0.0, need=8.0):
-        self.cfg = cfg
-        self.p = sleep.params(cfg)
-        self.ctable = sleep.circadian_table(self.p.substeps)
-        self.n = n
-        self.age = np.full(n, 2, np.int8)
-        phase = cfg.behaviour.sleep.circadian_phase_h + shift_h
-        self.shift = np.full(n, int(round(phase * SUB)), np.int32)
-        self.need = np.full(n, need, np.float32)
-        self.S = np.full(n, 0.5)
-        f64 = lambda: np.zeros(n)  # noqa: E731
-        f32 = lambda: np.zeros(n, np.float32)  # noqa: E731
-        self.state = np.zeros(n, np.int8)
-        self.ready_at, self.awake_until, self.onset = f64(), f64(), f64()
-        self.night_sleep, self.night_lost = f32(), f32()
-        self.pending = np.full(n, -1, np.int32)
-        self.awake_min = f32()
-        self.woke = np.zeros(n, np.uint8)
-        self.last_sleep, self.last_onset, self.last_deficit, self.debt = f32(), f32(), f32(), f32()
-        self.hour = 0
-
-    def _args(self, alarms):
-        return (self.hour, self.hour % 24, alarms, self.age, self.p, self.ctable, self.shift, self.need, self.S,
-                self.state, self.ready_at, self.awake_until, self.onset, self.night_sleep, self.night_lost,
-                self.pending, self.awake_min, self.woke, self.last_sleep, self.last_onset, self.last_deficit,
-                self.debt)
-
-    def run(self, days, alarm_hour=None, bed_minutes=0.0, alarm_days=range(5)):
-        """Advance ``days``; returns per-night (sleep hours, onset hour of day) of user 0."""
-        nights = []
-        bed = np.full(self.n, bed_minutes, np.float32)
-        arousal = np.zeros(self.n, np.float32)
-        for _ in range(days * 24):
-            day = self.hour // 24
-            alarms = np.full(3, -1, np.int64)
-            if alarm_hour is not None and day % 7 in alarm_days:
-                alarms[:] = int(round(alarm_hour * SUB))
-            sleep.advance_sleep(*self._args(alarms), True)
-            woke_early = self.woke.copy()
-            sleep.settle_sleep(*self._args(alarms), bed, arousal)
-            if woke_early[0] or self.woke[0]:
-                nights.append((float(self.last_sleep[0]), float(self.last_onset[0]), day % 7))
-            self.hour += 1
-        return nights
+def Sleepers(cfg, n=50, shift_h=0.0, need=8.0):
+    assert cfg.behaviour.sleep.substeps_per_hour == SUB
+    return SleepLab(cfg, n=n, shift_h=shift_h, need=need)
 
 
 @pytest.fixture
@@ -111,7 +68,7 @@ def test_wake_and_sleep_states_alternate(cfg):
     s = Sleepers(cfg)
     states = []
     for _ in range(48):
-        sleep.advance_sleep(*s._args(np.full(3, -1, np.int64)), False)
+        sleep.advance_sleep(*s.args(np.full(3, -1, np.int64)), False)
         states.append(int(s.state[0]))
         s.hour += 1
     assert AWAKE in states and ASLEEP in states
@@ -124,15 +81,15 @@ def test_an_alarm_after_a_night_on_the_phone_books_a_sleepless_night_and_keeps_t
     s.run(7)  # a free week
     s.run(0)
     for _ in range(18):  # on to Monday 18:00 (day 7); the alarm rings at 07:00 on Tuesday
-        sleep.advance_sleep(*s._args(np.full(3, -1, np.int64)), False)
+        sleep.advance_sleep(*s.args(np.full(3, -1, np.int64)), False)
         s.hour += 1
     states, wakes = [], []
     alarms = np.full(3, 7 * SUB, np.int64)
     bed = np.full(1, 600.0, np.float32)  # ten hours on the phone in bed: past the alarm
     for _ in range(24):
-        sleep.advance_sleep(*s._args(alarms), True)
+        sleep.advance_sleep(*s.args(alarms), True)
         w1 = int(s.woke[0])
-        sleep.settle_sleep(*s._args(alarms), bed, np.zeros(1, np.float32))
+        sleep.settle_sleep(*s.args(alarms), bed, np.zeros(1, np.float32))
         if w1 or s.woke[0]:
             wakes.append((s.hour % 24, float(s.last_sleep[0])))
         states.append((s.hour % 24, int(s.state[0])))

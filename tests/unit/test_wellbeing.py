@@ -10,9 +10,12 @@ from sim.state import CALENDAR_DAY, TOTALS, UD_EXPERIENCES, UD_MEANINGFUL, UD_MI
 
 
 class People:
-    def __init__(self, cfg, n=4):
-        self.p = wb.params(cfg)
+    """n people whose wellbeing kernels run hour by hour; everyday mood variation off unless ``noise``."""
+
+    def __init__(self, cfg, n=4, noise=0.0):
+        self.p = wb.params(cfg)._replace(mood_noise_sd=noise)
         self.n = n
+        self.hour_count = 0
         z = lambda: np.zeros(n, np.float32)  # noqa: E731
         self.mood, self.mood_trait, self.se, self.se_trait = z(), z(), z(), z()
         self.sym, self.sym_trait, self.lonely, self.lonely_trait = z(), z(), z(), z()
@@ -25,7 +28,8 @@ class People:
         self.tot = np.zeros((n, len(TOTALS)))
 
     def hour(self):
-        wb.hourly(self.p, self.awake, self.replies, self.mood, self.mood_trait, self.se, self.se_trait, self.sym,
+        self.hour_count += 1
+        wb.hourly(self.p, np.uint64(5), self.hour_count, self.awake, self.replies, self.mood, self.mood_trait, self.se, self.se_trait, self.sym,
                   self.sym_trait, self.lonely, self.lonely_trait, self.deficit, self.sensitivity, self.ud, self.cd,
                   self.tot)
 
@@ -43,9 +47,9 @@ def cfg(compose_small):
 def test_mood_shocks_fade_with_the_configured_half_life(cfg):
     people = People(cfg)
     people.mood[:] = -1.0
-    for _ in range(int(cfg.behaviour.wellbeing.mood_half_life_h)):
+    for _ in range(3):
         people.hour()
-    assert people.mood[0] == pytest.approx(-0.5, rel=1e-4)
+    assert people.mood[0] == pytest.approx(-(0.5 ** (3 / cfg.behaviour.wellbeing.mood_half_life_h)), rel=1e-4)
 
 
 def test_a_short_night_lowers_the_next_day_mood(cfg):
@@ -97,3 +101,17 @@ def test_disappointing_feedback_hurts_more_than_equal_good_feedback_helps(cfg):
     wb.feedback_mood(sensitive.p, 0, 2, post_id, author, likes, expected, sensitive.sensitivity, sensitive.mood,
                      sensitive.ud, sensitive.tot)
     assert sensitive.mood[0] == pytest.approx(2 * people.mood[0], rel=1e-5)
+
+
+def test_everyday_mood_variation_has_the_stationary_spread_of_an_ar1_process(cfg):
+    """mood_t = decay * mood_(t-1) + sd * N: the spread settles at sd / sqrt(1 - decay^2) around the trait."""
+    people = People(cfg, n=20000, noise=0.4)
+    for _ in range(48):
+        people.hour()
+    decay = people.p.mood_decay
+    assert people.mood.std() == pytest.approx(0.4 / np.sqrt(1 - decay**2), rel=0.03)
+    assert abs(people.mood.mean()) < 0.02
+    quiet = People(cfg, n=100)
+    for _ in range(48):
+        quiet.hour()
+    assert np.all(quiet.mood == 0)

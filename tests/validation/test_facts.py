@@ -1,0 +1,63 @@
+"""Every published fact F1-F12 (../shared/VALIDATION.md) holds for the committed defaults, measured by its
+experiment (sim/experiments, experiments/<name>/) at the ``ci`` scale, and each experiment reproduces its
+committed numbers exactly.
+
+Power: the ``ci`` scale of each experiment is chosen so that the standard error of the mean over its seeds
+is well below the tolerance's half-width; docs/validation.md ("Power of the tests") computes the ratio for
+every target from the full-scale seed-to-seed spread. A model whose value sits outside the tolerance by a
+third of the half-width or more therefore fails these tests with high probability, while one inside does
+not fail by chance.
+
+All validation tests share one xdist group: they read and write one cache of runs (the default population
+is simulated once for the five facts measured on it).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sim.experiments import base
+
+pytestmark = [pytest.mark.xdist_group("validation"), pytest.mark.slow]
+
+_RESULTS: dict[str, dict] = {}
+
+
+def ci_result(name: str, cache) -> dict:
+    if name not in _RESULTS:
+        _RESULTS[name] = base.run(name, scale="ci", jobs=1, root=cache, progress=False)
+    return _RESULTS[name]
+
+
+@pytest.fixture(scope="session")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("experiment-runs")
+
+
+@pytest.mark.parametrize("name", base.names())
+def test_the_fact_holds_for_the_committed_defaults(name, cache):
+    result = ci_result(name, cache)
+    failures = [f"{t['id']} {t['statistic']}: {t['mean']} not in [{t['low']}, {t['high']}] (seeds: {t['values']})"
+                for t in result["targets"] if not t["pass"]]
+    assert not failures, "; ".join(failures)
+
+
+@pytest.mark.parametrize("name", base.names())
+def test_the_experiment_reproduces_its_committed_numbers(name, cache):
+    expected = base.expected_path(name, "ci")
+    assert expected.is_file(), f"run: python -m sim.experiments run {name} --scale ci --update-expected"
+    assert base.same_numbers(ci_result(name, cache), json.loads(expected.read_text()))
+
+
+def test_every_fact_of_the_validation_list_has_an_experiment():
+    facts = {base.load(name).fact for name in base.names()}
+    assert facts == {f"F{i}" for i in range(1, 13)}
+
+
+def test_the_validation_table_is_generated_from_the_committed_results():
+    from sim.experiments.__main__ import table
+
+    assert (base.ROOT / "docs" / "validation.md").read_text() == table(), \
+        "run: python -m sim.experiments table > docs/validation.md"
