@@ -304,6 +304,9 @@ def _find(results, policy, n):
 def targets(results, startup, oracle) -> list[str]:
     rows = []
     yes = lambda ok: "yes" if ok else "**no**"  # noqa: E731
+
+    def at_full(ok, n):
+        return yes(ok) if n == FULL_SIZE else "not measured at 1e6"
     big = max((r["n"] for r in results), default=0)
     eng = _find(results, "engagement", big)
     civ = _find(results, "civic", big)
@@ -311,19 +314,25 @@ def targets(results, startup, oracle) -> list[str]:
         uh = summarise(eng)["user_hours_per_s"]
         note = "" if big == FULL_SIZE else f" (at {_fmt_n(big)} users; 1e6 not run)"
         rows.append(f"| >= 1,000,000 user-hours/s at 1e6 users, engagement | {uh:,.0f}{note} "
-                    f"| {yes(uh >= TARGET_THROUGHPUT and big == FULL_SIZE)} |")
-        if civ:
-            c = summarise(civ)["user_hours_per_s"]
-            rows.append(f"| civic within 20% of engagement | {c / uh:.2f}x of engagement at {_fmt_n(big)} "
-                        f"| {yes(c >= TARGET_CIVIC_SHARE * uh)} |")
+                    f"| {at_full(uh >= TARGET_THROUGHPUT, big)} |")
+        both = [r["n"] for r in results if r["policy"] == "civic" and _find(results, "engagement", r["n"])]
+        if both:
+            nb = max(both)
+            e_b, c_b = _find(results, "engagement", nb), _find(results, "civic", nb)
+            c = summarise(c_b)["user_hours_per_s"] / summarise(e_b)["user_hours_per_s"]
+            rows.append(f"| civic within 20% of engagement | civic at {c:.2f}x the throughput of engagement at "
+                        f"{_fmt_n(nb)}{'' if nb == FULL_SIZE else ' (civic not run at 1e6)'} "
+                        f"| {at_full(c >= TARGET_CIVIC_SHARE, nb)} |")
         ten = _find(results, "engagement", 10_000)
         if ten and big > 10_000:
             ratio = summarise(eng)["us_per_user_hour"] / summarise(ten)["us_per_user_hour"]
-            rows.append(f"| cost per user-hour at 1e6 <= 1.3x that at 1e4 | {ratio:.2f}x at {_fmt_n(big)} "
-                        f"| {yes(ratio <= TARGET_SCALING and big == FULL_SIZE)} |")
+            same = (eng["hours"], eng.get("warmup_hours", 24)) == (ten["hours"], ten.get("warmup_hours", 24))
+            note = "" if same else " (different timed windows: see the table)"
+            rows.append(f"| cost per user-hour at 1e6 <= 1.3x that at 1e4 | {ratio:.2f}x at {_fmt_n(big)}{note} "
+                        f"| {at_full(ratio <= TARGET_SCALING, big)}{'' if same else ' (indicative)'} |")
         peak = max(r["peak_rss"] for r in results if r["n"] == big)
         rows.append(f"| peak memory at 1e6 users <= 4 GB | {_gb(peak)} at {_fmt_n(big)} "
-                    f"| {yes(peak <= TARGET_PEAK_GB * 2**30 and big == FULL_SIZE)} |")
+                    f"| {at_full(peak <= TARGET_PEAK_GB * 2**30, big)} |")
     if oracle:
         ratio = oracle["oracle_s"] / oracle["engine_s"]
         rows.append(f"| oracle >= 100x slower per user-hour at 1e4 | {ratio:,.0f}x at {_fmt_n(oracle['n'])} "

@@ -17,8 +17,8 @@ the few expressions whose operands are all float32 (there Numba computes in floa
 float64 in both.
 
 Scope: the default platform (no deactivation, no moderation: their hooks raise NotImplementedError) and
-the built-in linear ranking rules (engagement, civic, bridging, chronological, stated preference);
-plug-in rules are not supported. Slow by design: it is the "one ``step()`` per agent" baseline the
+the built-in linear ranking rules (``tests/oracle`` checks engagement and civic); plug-in rules
+(``policy.score``) are not supported. Slow by design: it is the "one ``step()`` per agent" baseline the
 benchmark compares the array engine with (``benchmarks/run.py``).
 """
 
