@@ -14,7 +14,8 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
-from sim.config import CONF_DIR, ConfigError, compose, compose_unchecked, expand_sweep, register_configs
+from sim.config import (CONF_DIR, ConfigError, _check_override_syntax, compose, compose_unchecked, expand_sweep,
+                        explain, register_configs)
 
 HYDRA_FLAGS_WITHOUT_RUN = {"--help", "-h", "--hydra-help", "--version", "--cfg", "-c", "--info", "--shell-completion",
                            "-sc", "--resolve"}
@@ -30,7 +31,14 @@ def preflight(argv: list[str]) -> list[DictConfig]:
     for a in argv:
         if a.startswith("-") and a not in ("-m", "--multirun"):
             raise ConfigError(f"unknown option {a}: settings are written key=value (see python -m sim --help)")
-    combos = expand_sweep(overrides) if multirun else [overrides]
+    if multirun:
+        _check_override_syntax(overrides)
+        try:
+            combos = expand_sweep(overrides)
+        except Exception as e:  # Hydra's override parser: a value it cannot read
+            raise explain(e, overrides) from None
+    else:
+        combos = [overrides]
     configs = [compose(combo) for combo in combos]
     check_hydra_settings(combos[0], [a for a in argv if a.startswith("hydra")])
     return configs
@@ -41,10 +49,17 @@ def check_hydra_settings(overrides: list[str], hydra_args: list[str]) -> None:
     one line before anything starts."""
     if not hydra_args:
         return
+    for a in hydra_args:
+        if "=" not in a:
+            raise ConfigError(f"'{a}' is not a setting: write key=value, e.g. hydra.launcher.n_jobs=2")
     try:
         compose_unchecked(overrides + hydra_args, with_hydra=True)
     except Exception as e:  # Hydra raises several types; all become one line
+        from omegaconf.errors import ValidationError
+
         text = str(e)
+        if isinstance(e.__cause__, ValidationError) or "no viable alternative" in text or "mismatched input" in text:
+            raise explain(e, hydra_args) from None
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         missing = re.search(r"Could not find '(hydra/[\w/]+)/([^']+)'", text)
         if missing:

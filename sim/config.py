@@ -370,6 +370,7 @@ class SimConfig:
     offline_days: int = MISSING
     threads: int = MISSING
     progress: bool = MISSING
+    check_finite: str = MISSING
     output: OutputConfig = field(default_factory=OutputConfig)
     population: PopulationConfig = field(default_factory=PopulationConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
@@ -464,7 +465,7 @@ def explain(e: Exception, overrides: list[str]) -> ConfigError:
         if "could not be converted to" in msg:
             kind = msg.rsplit("converted to", 1)[1].strip().lower()
             return ConfigError(f"{key}={value!r} is not allowed: must be a{'n' if kind[:1] in 'aeiou' else ''} {kind}")
-        return ConfigError(f"{key}={value!r} is not allowed: {msg}")
+        return ConfigError(f"{key}={value!r} is not allowed: {_allowed_for(key, msg)}")
     text = str(e)
     if any(w in text for w in ("no viable alternative", "mismatched input", "token recognition error",
                                "extraneous input")):
@@ -492,6 +493,19 @@ def explain(e: Exception, overrides: list[str]) -> ConfigError:
         return ConfigError(f"{key} is not a setting{hint}")
     first = text.strip().splitlines()[0] if text.strip() else type(e).__name__
     return ConfigError(first)
+
+
+def _allowed_for(key: str, msg: str) -> str:
+    """What OmegaConf's type errors mean for the user."""
+    if "is not a valid bool" in msg:
+        return "must be true or false"
+    if msg.startswith("Cannot assign") and " to Dict[" in msg:
+        return f"must be a mapping, e.g. {key}='{{name: value, ...}}' (or one entry: {key}.name=value)"
+    if "is not a ListConfig" in msg or (msg.startswith("Cannot assign") and " to List[" in msg):
+        return f"must be a list, e.g. {key}='[a, b]'"
+    if "Cannot convert" in msg and "to string" in msg:
+        return "must be a string"
+    return msg
 
 
 def _keyed_dict(path: str) -> tuple[str | None, tuple[str, ...]]:
@@ -668,6 +682,9 @@ def validate(cfg: DictConfig) -> None:
         fail("offline_days", c.get("offline_days"), "must be 0 or a positive integer")
     if c.get("threads") < 0:
         fail("threads", c.get("threads"), "must be 0 (all cores) or a positive number of threads")
+    from sim.guards import MODES as CHECK_MODES
+
+    c.choice("check_finite", CHECK_MODES)
 
     # population
     c.shares("population.age_shares", AGE_GROUPS, "age group")
@@ -888,6 +905,9 @@ def validate(cfg: DictConfig) -> None:
     de = f"{pl}.deactivation"
     c.probability(f"{de}.share")
     start, end, days = c.get(f"{de}.start_day"), c.get(f"{de}.end_day"), c.get("days")
+    for key, day in ((f"{de}.start_day", start), (f"{de}.end_day", end)):  # a day, even while switched off
+        if day < 0:
+            fail(key, day, "must be a day number, 0 or more")
     if c.get(f"{de}.enabled"):
         if not 0 <= start < days:
             fail(f"{de}.start_day", start, f"must be a day of the run, 0 to {days - 1} (days={days})")

@@ -42,8 +42,14 @@ def single_run(cfg: DictConfig, run_dir: Path) -> float:
     from sim.runner import execute
     from sim.sweep import summary_line
 
+    from sim.guards import NonFiniteState
+
     overrides = list(HydraConfig.get().overrides.task)
-    result = execute(cfg, run_dir, overrides=overrides)
+    try:
+        result = execute(cfg, run_dir, overrides=overrides)
+    except NonFiniteState as e:  # the model's numbers broke: one line, the manifest says where
+        print(f"error: {e} (the run {run_dir} is marked failed in its manifest)", file=sys.stderr)
+        sys.exit(1)
     print(f"{run_dir}: {summary_line(result, int(cfg.days))}")
     return float(result.summary(min(7, int(cfg.days))).loc["all", "wellbeing"])
 

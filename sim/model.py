@@ -16,6 +16,9 @@ Order within an hour (docs/design.md section 3):
 11. this hour's likes become notifications (delivered from the next hour on)
 12. at 23:00, the day's metrics
 
+The numerical guard (``sim/guards.py``, setting ``check_finite``) is called after each mechanism and at
+the end of each hour; it stops the run at the first NaN or infinity in the state.
+
 Before day 0 the population lives ``offline_days`` without the platform (sleep with alarms, mood,
 slow updates), so day 0 is everyone's no-platform state; the wellbeing index is standardised on it.
 Day 0 starts on a Monday at 00:00; alarms ring on ``behaviour.sleep.alarm_days``.
@@ -26,7 +29,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import metrics, network, population
+from sim import guards, metrics, network, population
 from sim.behaviour import comparison, opinion, posting, response, sessions, sleep, wellbeing
 from sim.config import AGE_GROUPS
 from sim.platform import Platform, in_window
@@ -40,9 +43,11 @@ class FeedModel(mesa.Model):
     """The simulator. ``FeedModel(cfg)`` builds the population, the follow graph and the platform;
     ``step()`` advances one hour; ``run_days(n)`` advances whole days."""
 
-    def __init__(self, cfg, score_fn=None):
+    def __init__(self, cfg, score_fn=None, guard: guards.Guard | None = None):
         super().__init__(rng=int(cfg.seed))
         self.cfg = cfg
+        # checks the state for NaN and infinities after each hour or mechanism (sim/guards.py)
+        self.guard = guard or guards.Guard.for_run(cfg, score_fn)
         self.streams = Streams(cfg.seed)
         self.keys = self.streams.keys()
         n = int(cfg.n_users)
@@ -53,6 +58,7 @@ class FeedModel(mesa.Model):
         self.style_prior = population.style_prior(cfg, self.users)
 
         self.hour = 0
+        self.phase_timer = None  # a sim.profiling.PhaseTimer to time the phases of step()
         self.daily_rows: list[dict] = []
         # Per-user snapshots of each day (metrics.user_day_snapshot), kept when an analysis needs panels.
         self.keep_user_days = False
@@ -109,6 +115,7 @@ class FeedModel(mesa.Model):
         self.weights = policies.weight_vector(cfg.policy.weights)
         self.pool_key = policies.POOL_KEY_IDS[cfg.policy.pool_key]
         self.ranker = plugins.ranker(cfg, score_fn)
+        self.feed_buffers = kernels.FeedBuffers(self.policy_p.k)
         self.platform = Platform(cfg, u, self.streams)
         self.wants_post = np.zeros(u.n, np.uint8)
         k = self.keys
@@ -135,6 +142,8 @@ class FeedModel(mesa.Model):
         start = -24 * (max(days, 1) + self.offline_days)
         for h in range(start, start + 24 * max(days, 1)):
             self._sleep_call(sleep.advance_sleep, h, no_alarm, False)
+            self.guard.after(self, "spin_up", h)
+            self.guard.end_of_hour(self, h)
         u.sleep_need_h[:] = np.where(u.last_sleep_h > 0, u.last_sleep_h, 8.0)
         u.last_deficit_h[:] = 0
         u.sleep_debt_h[:] = 0
@@ -154,12 +163,16 @@ class FeedModel(mesa.Model):
         for h in range(-24 * self.offline_days, 0):
             day = h // 24
             self._sleep_call(sleep.advance_sleep, h, sleep.alarm_substeps(self.cfg, day % 7, AGE_GROUPS), False)
+            self.guard.after(self, "sleep", h)
             self._wellbeing_hour(h)
+            self.guard.after(self, "wellbeing", h)
             self._daily_updates(self.wellbeing_p if day >= -last_week else fast, platform_use=False)
+            self.guard.after(self, "daily_updates", h)
             if h % 24 == 23:
                 if day >= -last_week:
                     mood_days.append(metrics.day_mood(u))
                 u.calendar_day[:] = 0
+            self.guard.end_of_hour(self, h)
         if mood_days:
             self.offline_mood = np.mean(mood_days, axis=0)
         u.totals[:] = 0
@@ -174,7 +187,7 @@ class FeedModel(mesa.Model):
     def _post_arrays(self):
         p = self.posts
         return kernels.PostArrays(p.post_id, p.author, p.created_hour, p.prev_by_author, p.style, p.quality,
-                                  p.likes, p.bridging, p.removed)
+                                  p.likes, p.bridging, p.removed, p.log_likes)
 
     def _user_arrays(self):
         u, pl = self.users, self.platform
@@ -188,29 +201,52 @@ class FeedModel(mesa.Model):
     def step(self) -> None:
         cfg, u, k = self.cfg, self.users, self.keys
         hour, hod, day = self.hour, self.hour % 24, self.hour // 24
+        timer = self.phase_timer
+        if timer is not None:
+            timer.start()
         today = day % u.seen.shape[1]
         if hod == 0:
             start_day(u.seen, today)
         alarms = sleep.alarm_substeps(cfg, day % 7, AGE_GROUPS)
-        pl = self.platform
+        pl, check = self.platform, self.guard.after  # check: the state is finite (sim/guards.py)
         pl.start_hour(self, hour)
+        check(self, "platform_start", hour)
+        self._lap("clock_platform")
 
         self._sleep_call(sleep.advance_sleep, hour, alarms, True)
+        check(self, "sleep", hour)
+        self._lap("sleep")
         pl.notifications.deliver(hour, u, pl.active)
+        check(self, "notifications", hour)
+        self._lap("notifications")
         sessions.draw_sessions(k["session_open"], k["in_bed_use"], k["night_wake"], hour, self.session_p,
                                self.hazard_by_age, float(self.activity[hod]), u.age_group, u.use_propensity,
                                u.habit, u.sleep_state, u.pending_substep, u.awake_min, u.notif_delivered,
                                pl.may_open, u.session_kind, u.bed_minutes, u.arousal_min, u.streak_min)
+        check(self, "sessions", hour)
         session_users = np.flatnonzero(u.session_kind > 0)
+        self._lap("sessions")
         self._feeds(session_users, hour, hod, today)
         self._sleep_call(sleep.settle_sleep, hour, alarms, u.bed_minutes, u.arousal_min)
+        check(self, "sleep_settle", hour)
+        self._lap("settle_sleep")
         self._post(hour)
+        check(self, "posting", hour)
+        self._lap("posting")
         self._feedback(hour)
+        check(self, "feedback", hour)
+        self._lap("feedback")
         pl.end_hour(self, hour)
+        check(self, "platform_end", hour)
+        self._lap("platform_end")
 
         self._wellbeing_hour(hour)
+        check(self, "wellbeing", hour)
         self._daily_updates()
+        check(self, "daily_updates", hour)
         pl.notifications.collect(u)
+        check(self, "notifications_collect", hour)
+        self._lap("wellbeing")
 
         if hod == 23:
             rows, self.wellbeing_now = metrics.end_of_day(day, u, self.masks, self.baseline, pl.active, cfg)
@@ -221,11 +257,20 @@ class FeedModel(mesa.Model):
             u.calendar_day[:] = 0
             pl.new_day(u)
             self.datacollector.collect(self)
+            check(self, "end_of_day", hour)
+            self._lap("metrics")
+        self.guard.end_of_hour(self, hour)
         self.hour += 1
+        if timer is not None:
+            timer.end_hour()
+
+    def _lap(self, phase: str) -> None:
+        if self.phase_timer is not None:
+            self.phase_timer.lap(phase)
 
     def _feeds(self, session_users: np.ndarray, hour: int, hod: int, today: int) -> None:
         u, p, pl = self.users, self.posts, self.platform
-        n_s, kk = session_users.shape[0], self.policy_p.k
+        n_s = session_users.shape[0]
         if self.policy_p.oon_candidates > 0:
             pool = kernels.build_pool(self.keys["oon_offset"], hour, self.pool_key, float(self.cfg.policy.pool_share),
                                       self.policy_p.oon_candidates, self.policy_p.max_age_hours, p.post_id,
@@ -233,14 +278,14 @@ class FeedModel(mesa.Model):
                                       pl.active)
         else:
             pool = np.zeros(0, np.int64)
-        feeds = kernels.empty_feeds(n_s, kk)
+        self._lap("pool")
+        feeds, n_viewed, liked, replied = self.feed_buffers.take(n_s)
         self.ranker(session_users, hour, self.policy_p, self.response_p, self.rank_keys, self.weights,
                     self.graph_arrays, self._post_arrays(), self._user_arrays(), pool, *feeds)
         if (feeds.bad_score >= 0).any():
             plugins.raise_bad_score(self.cfg, feeds, session_users, hour)
-        n_viewed = np.zeros(n_s, np.int64)
-        liked = np.zeros((n_s, kk), np.bool_)
-        replied = np.zeros((n_s, kk), np.bool_)
+        self.guard.after(self, "ranking", hour)
+        self._lap("ranking")
         is_night = in_window(hod, int(self.cfg.metrics.night_start_hour), int(self.cfg.metrics.night_end_hour))
         response.scroll_feeds(session_users, hour, is_night, today, self.response_p, self.comparison_p,
                               self.scroll_p, pl.limits, self.scroll_keys, feeds.slot, feeds.length, feeds.tie,
@@ -249,10 +294,14 @@ class FeedModel(mesa.Model):
                               u.session_kind, pl.counts_visible, pl.limit_minutes, u.limit_state, u.streak_min,
                               u.mood, u.seen, u.user_day, u.calendar_day, u.totals, u.bed_minutes, u.arousal_min,
                               u.night_lost_min, n_viewed, liked, replied)
+        self.guard.after(self, "scrolling", hour)
+        self._lap("scrolling")
         response.record_impressions(self.bridging_p, session_users, feeds.slot, n_viewed, liked, replied, u.ideology,
                                     self._feed_posts(), u.likes_this_hour, u.hostile_replies_this_hour,
                                     u.calendar_day, u.totals, self.bridging_mean, u.mf_intercept, u.mf_factor)
+        self.guard.after(self, "impressions", hour)
         self.last_feed = (session_users, feeds.slot, feeds.length, n_viewed)
+        self._lap("impressions")
 
     def _post(self, hour: int) -> None:
         u, k = self.users, self.keys
@@ -274,7 +323,7 @@ class FeedModel(mesa.Model):
                                  p.impressions, p.likes_left, p.likes_right, p.impressions_left,
                                  p.impressions_right, p.hostile_replies, p.mf_intercept, p.mf_factor,
                                  p.side_likes_a, p.side_likes_b, p.side_impressions_a, p.side_impressions_b,
-                                 p.bridging, p.removed)
+                                 p.bridging, p.removed, p.log_likes)
         self.hour_first_post[hour + 1] = self.posts.next_id
 
     def _feedback(self, hour: int) -> None:

@@ -49,18 +49,55 @@ def table_hash(df: pd.DataFrame) -> str:
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        if not tmp.is_dir():
+            tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the renames in ``directory`` durable (a crash after this keeps them)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # not supported on this platform or file system
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def write_table(run_dir: Path, name: str, df: pd.DataFrame) -> None:
+    """Write ``<name>.parquet`` atomically: under a temporary name, flushed to disk, then renamed. A failed
+    write (a full disk, an I/O error) removes the temporary file and leaves no table behind."""
     path = run_dir / f"{name}.parquet"
     tmp = path.with_name(path.name + ".tmp")
-    df.to_parquet(tmp, index=False)
+    try:
+        df.to_parquet(tmp, index=False)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+    except BaseException:
+        if not tmp.is_dir():
+            tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, path)
+
+
+def remove_tables(run_dir: Path) -> None:
+    """Remove a run's tables and any temporary files of an interrupted write (a failed run keeps none)."""
+    for name in TABLES:
+        for path in (run_dir / f"{name}.parquet", run_dir / f"{name}.parquet.tmp"):
+            if path.is_file() or path.is_symlink():
+                path.unlink(missing_ok=True)
 
 
 def write_manifest(run_dir: Path, manifest: dict) -> None:

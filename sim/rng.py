@@ -51,21 +51,21 @@ STREAMS = (
 )
 
 
-@njit(inline="always")
+@njit
 def mix64(z):
     z = (z ^ (z >> _S30)) * _M1
     z = (z ^ (z >> _S27)) * _M2
     return z ^ (z >> _S31)
 
 
-@njit(inline="always")
+@njit
 def hash3(key, a, b, c):
     h = mix64(key + np.uint64(a) * _GOLDEN)
     h = mix64(h ^ (np.uint64(b) + _GOLDEN))
     return mix64(h ^ (np.uint64(c) * _M1 + _GOLDEN))
 
 
-@njit(inline="always")
+@njit
 def uniform(key, a, b, c):
     """A float in [0, 1) that depends only on (key, a, b, c)."""
     return float(hash3(key, a, b, c) >> _S11) * _INV53
@@ -79,7 +79,7 @@ def normal(key, a, b, c):
     return np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
 
 
-@njit(inline="always")
+@njit
 def exponential(key, a, b, c):
     return -np.log(1.0 - uniform(key, a, b, c))
 

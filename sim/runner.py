@@ -75,6 +75,10 @@ def execute(cfg: DictConfig, run_dir: Path, score_fn=None, overrides: list[str] 
     }
     if score_fn is not None:  # a rule passed to sim.run as a function: record where it came from
         manifest["score_fn"] = f"{getattr(score_fn, '__module__', '?')}.{getattr(score_fn, '__qualname__', '?')}"
+    elif cfg.policy.get("score"):  # a plug-in rule named in the config: its file and the file's hash
+        from sim.ranking.plugins import provenance
+
+        manifest["plugin"] = provenance(cfg.policy.score)
     results.write_manifest(run_dir, manifest)
     show_progress = bool(cfg.progress) if show_progress is None else show_progress
     try:
@@ -91,9 +95,15 @@ def execute(cfg: DictConfig, run_dir: Path, score_fn=None, overrides: list[str] 
         manifest.update(status="failed", error=f"{type(e).__name__}: {e}",
                         traceback=traceback.format_exc(), wall_time_s=round(time.perf_counter() - t0, 3),
                         finished=dt.datetime.now().isoformat(timespec="seconds"))
-        for name in results.TABLES:
-            (run_dir / f"{name}.parquet").unlink(missing_ok=True)
-        results.write_manifest(run_dir, manifest)
+        if isinstance(getattr(e, "details", None), dict):  # a numerical guard (sim/guards.py): where and who
+            manifest["nonfinite"] = e.details
+        manifest.pop("tables", None)
+        results.remove_tables(run_dir)
+        try:
+            results.write_manifest(run_dir, manifest)
+        except OSError as write_error:  # e.g. the disk is full: the manifest still says "running", which
+            print(f"warning: could not mark {run_dir} failed ({write_error}); its manifest says 'running', "  # readers
+                  "so it is still not read as complete", file=sys.stderr, flush=True)  # refuse too
         raise
     return results.RunResult(**tables, manifest=manifest, path=run_dir)
 

@@ -109,13 +109,15 @@ POST_FIELDS: dict[str, type] = {
     "bridging": f32,
     # moderation (sim/platform/moderation.py): 1 once removed; a removed post is never shown again
     "removed": u8,
+    # log(1 + likes), updated with likes: read for every candidate and item, computed once per like
+    "log_likes": f64,
 }
 ARCHIVED_POST_FIELDS = ("post_id", "author", "created_hour", "style", "quality", "likes", "impressions",
                         "hostile_replies", "removed")
 
 
 class PostStore:
-    """A ring buffer of posts: slot = post_id % capacity.
+    """A ring buffer of posts: slot = post_id % capacity (a power of two).
 
     A post stays in the buffer at least ``min_age_hours`` (the candidate window); a write that would
     overwrite a younger post doubles the capacity instead. Overwritten posts go to the archive, which
@@ -123,7 +125,8 @@ class PostStore:
     """
 
     def __init__(self, capacity: int, min_age_hours: int):
-        self.capacity = int(max(capacity, 64))
+        # a power of two, so that kernels find a post's slot with a mask instead of a division
+        self.capacity = 1 << (int(max(capacity, 64)) - 1).bit_length()
         self.min_age_hours = int(min_age_hours)
         self.next_id = 0
         self._alloc(self.capacity)

@@ -43,7 +43,7 @@ SWEEP_PLAN = "sweep_plan.json"
 SWEEP_MANIFEST = "sweep.json"
 SWEEP_TABLES = ("daily", "users", "jobs")
 # Settings that change where and how a run is written or shown, never its tables.
-PRESENTATION_KEYS = ("output", "progress", "threads")
+PRESENTATION_KEYS = ("output", "progress", "threads", "check_finite")
 JOB_STATUSES = ("complete", "failed", "invalid", "running", "missing")
 
 
@@ -155,6 +155,8 @@ def job_threads(cfg: DictConfig, hydra_cfg: DictConfig) -> int:
         return int(cfg.threads)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     launcher = hydra_cfg.launcher
+    if str(launcher.get("_target_", "")).endswith("BasicLauncher"):  # one job after the other, here
+        return cores
     if "n_jobs" in launcher:  # joblib: n_jobs workers share this machine
         n = int(launcher.n_jobs)
         workers = n if n > 0 else max(1, (os.cpu_count() or 1) + 1 + n)

@@ -57,3 +57,35 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("measured results")
         for text in lines:
             terminalreporter.write_line(text)
+
+
+# What a run or sweep directory may hold. Results (tables, manifests, sweep plans) are Parquet and JSON;
+# Hydra's record of the configuration is YAML (.hydra/, multirun.yaml); logs are text; a report is Markdown, HTML, CSV and PNG.
+RESULT_SUFFIXES = {".parquet", ".json"}
+OTHER_SUFFIXES = {".yaml": ".hydra", ".log": None, ".md": "report", ".html": "report", ".csv": "report",
+                  ".png": "report"}
+PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
+
+
+def assert_no_pickle(directory: Path) -> list[Path]:
+    """Every file under ``directory`` is Parquet or JSON, or one of the few other kinds above where they
+    belong, and none is a pickle whatever its name. Returns the files seen."""
+    files = [p for p in Path(directory).rglob("*") if p.is_file()]
+    assert files, directory
+    for p in files:
+        head = p.read_bytes()[:4]
+        assert not head.startswith(PICKLE_MAGIC), f"{p} is a pickle"
+        if p.suffix in RESULT_SUFFIXES:
+            if p.suffix == ".parquet":
+                assert head == b"PAR1", f"{p} is not a Parquet file"
+            else:
+                import json
+
+                json.loads(p.read_text())  # raises if not JSON
+            continue
+        assert p.suffix in OTHER_SUFFIXES, f"{p}: a {p.suffix or 'suffix-less'} file among the results"
+        where = OTHER_SUFFIXES[p.suffix]
+        if p.relative_to(directory) == Path("multirun.yaml"):  # Hydra's record of the sweep
+            continue
+        assert where is None or where in p.relative_to(directory).parts, f"{p} outside {where}/"
+    return files

@@ -44,7 +44,7 @@ def params(cfg) -> ComparisonParams:
     )
 
 
-@njit(inline="always")
+@njit
 def status_gap(p, viewer_status, author_status, post_log_likes, counts_visible):
     gap = p.follower_weight * (author_status - viewer_status) + p.like_weight * post_log_likes
     if counts_visible == 0:
@@ -52,20 +52,20 @@ def status_gap(p, viewer_status, author_status, post_log_likes, counts_visible):
     return gap
 
 
-@njit(inline="always")
+@njit
 def impact(p, orientation, gap):
     """Signed comparison impact: > 0 upward (hurts), < 0 downward (small boost)."""
     return orientation * np.tanh(gap / p.status_scale)
 
 
-@njit(inline="always")
+@njit
 def mood_change(p, imp):
     if imp > 0:
         return -p.upward_mood * imp
     return -p.downward_mood * imp
 
 
-@njit(inline="always")
+@njit
 def self_esteem_change(p, imp):
     if imp > 0:
         return -p.upward_self_esteem * imp

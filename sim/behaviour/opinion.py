@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from numba import njit, prange
+from numba import njit
 
 from sim.state import UD_CIVIL_CROSSCUT, UD_OUTGROUP_HOSTILE
 
@@ -35,9 +35,9 @@ def params(cfg) -> OpinionParams:
                          relax=float(o.relax_per_day), outgroup_distance=float(o.outgroup_distance))
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def daily_update(p, woke, polarization, polarization_trait, user_day):
-    for u in prange(polarization.shape[0]):
+    for u in range(polarization.shape[0]):
         if woke[u] == 0:
             continue
         a = polarization[u]

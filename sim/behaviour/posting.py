@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from sim.config import STYLES
 from sim.rng import exponential, normal, uniform
@@ -50,18 +50,18 @@ def quality_means(cfg) -> np.ndarray:
     return np.array([cfg.behaviour.posting.quality_logit_mean[s] for s in STYLES], np.float64)
 
 
-@njit(inline="always")
+@njit
 def policy_delay(w, habit_delay, cost, expected_likes, floor):
     return w * habit_delay + (1.0 - w) * cost / max(expected_likes, floor)
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def tick(awake_min, may_post, clock, delay_since, wants):
     """Run every posting clock for the awake part of this hour; flag users whose clock expired and who
     may post (an active account, not suspended). A clock that expires while the user may not post
     stops at zero: they post once as soon as they may again, then wait a fresh delay. The time they
     were kept from posting does not count towards the delay their habit learns from."""
-    for u in prange(clock.shape[0]):
+    for u in range(clock.shape[0]):
         h = awake_min[u] / 60.0
         wants[u] = 0
         if h <= 0:
@@ -83,7 +83,7 @@ def create_posts(key_clock, key_style, key_quality, hour, p, posters, slots, fir
                  totals, post_id, author, created_hour, style, quality, prev_by_author, likes, impressions,
                  likes_left, likes_right, impressions_left, impressions_right, hostile_replies,
                  mf_intercept, mf_factor, side_likes_a, side_likes_b, side_impressions_a, side_impressions_b,
-                 bridging, removed):
+                 bridging, removed, log_likes):
     """Create one post for each user in ``posters`` (ascending ids) in the reserved ring slots."""
     probs = np.empty(N_STYLES, np.float64)
     for k in range(posters.shape[0]):
@@ -140,6 +140,7 @@ def create_posts(key_clock, key_style, key_quality, hour, p, posters, slots, fir
         side_impressions_b[slot] = 0
         bridging[slot] = 0.0
         removed[slot] = 0
+        log_likes[slot] = 0.0
         last_post_id[u] = pid
 
         calendar_day[u, CD_POSTS] += 1

@@ -87,7 +87,7 @@ def params(cfg) -> ResponseParams:
     )
 
 
-@njit(inline="always")
+@njit
 def like_logit(p, tie, agreement, outrage, idealised, supportive, quality, log_likes_visible,
                susceptibility):
     z = p.b0 + p.b_tie * tie + p.b_agree * agreement
@@ -97,17 +97,17 @@ def like_logit(p, tie, agreement, outrage, idealised, supportive, quality, log_l
     return z
 
 
-@njit(inline="always")
+@njit
 def logistic(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-@njit(inline="always")
+@njit
 def expected_dwell_s(p, p_like):
     return p.dwell_base_s + p.dwell_engagement_s * p_like
 
 
-@njit(inline="always")
+@njit
 def continue_probability(p, recent_engagement, habit, sleep_debt_h, items_so_far):
     return logistic(p.c0 + p.c_engagement * recent_engagement + p.c_habit * habit
                     + p.c_self_control * sleep_debt_h - p.fatigue * items_so_far)
@@ -169,15 +169,149 @@ class FeedPosts(NamedTuple):
     side_impressions_a: np.ndarray
     side_impressions_b: np.ndarray
     bridging: np.ndarray
+    log_likes: np.ndarray
 
 
-@njit(inline="always")
+@njit
 def is_bridging(sp, posts, slot):
     """Ground truth used by the metrics (not by the platform): liked on both sides of the divide."""
     il, ir = posts.impressions_left[slot], posts.impressions_right[slot]
     if il < sp.bridging_min_impressions or ir < sp.bridging_min_impressions:
         return False
     return min(posts.likes_left[slot] / il, posts.likes_right[slot] / ir) >= sp.bridging_min_rate
+
+
+@njit
+def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys, feed, feed_len, feed_tie, feed_seen,
+                   posts, ideology, status,
+                   comparison, susceptibility, habit, sleep_debt_h, awake_min, session_kind, counts_visible,
+                   limit_minutes, limit_state, streak_min, mood, seen, user_day, calendar_day, totals,
+                   bed_minutes, arousal_min, night_lost_min, n_viewed, liked, replied):
+    """Session s: its user scrolls the ranked feed (see ``scroll_feeds``)."""
+    u = session_users[s]
+    kind = session_kind[u]
+    avail = rp.max_session_min
+    if kind == DAY_SESSION:
+        avail = min(avail, awake_min[u])
+    ud = user_day[u]
+    cd = calendar_day[u]
+    tot = totals[u]
+    minutes_today = cd[CD_MINUTES]
+    streak = streak_min[u]
+    took_break = False
+    minutes = 0.0
+    engagement = 0.0
+    shock = 0.0
+    hostile_seen = 0
+    viewed = 0
+    for i in range(feed_len[s]):
+        slot = feed[s, i]
+        a = posts.author[slot]
+        st = posts.style[slot]
+        tie = feed_tie[s, i]
+        distance = abs(ideology[u] - ideology[a])
+        outrage = 1.0 if st == OUTRAGE else 0.0
+        idealised = 1.0 if st == IDEALISED else 0.0
+        supportive = 1.0 if st == PERSONAL else 0.0
+        log_likes = posts.log_likes[slot]
+        z = like_logit(rp, tie, 1.0 - distance, outrage, idealised, supportive, posts.quality[slot],
+                       log_likes * counts_visible[u], susceptibility[u])
+        pl = logistic(z)
+        if feed_seen[s, i]:
+            pl *= rp.reshown_like_factor
+        dwell_min = expected_dwell_s(rp, pl) / 60.0 * np.exp(
+            rp.dwell_sd_log * normal(keys.dwell, hour, u, i) - 0.5 * rp.dwell_sd_log ** 2)
+        if minutes + dwell_min > avail:
+            break
+        if crosses_limit(limit_minutes[u], limit_state[u], minutes_today + minutes, dwell_min):
+            cd[CD_LIMIT_HITS] += 1
+            if lp.limit_hard or uniform(keys.reminder, hour, u, i) < lp.reminder_compliance:
+                limit_state[u] = LIMIT_LOCKED
+                break
+            limit_state[u] = LIMIT_DISMISSED
+        if nudge_due(lp.nudge_after_min, streak + minutes, dwell_min):
+            cd[CD_NUDGES] += 1
+            if uniform(keys.nudge, hour, u, i) < lp.nudge_compliance:
+                took_break = True
+                break
+        minutes += dwell_min
+        viewed += 1
+        lk = uniform(keys.like, hour, u, i) < pl
+        liked[s, i] = lk
+        replied[s, i] = False
+        mark_seen(seen, u, today, posts.post_id[slot])
+
+        cd[CD_ITEMS] += 1
+        if st == OUTRAGE:
+            cd[CD_HOSTILE] += 1
+            hostile_seen += 1
+            outgroup = distance > sp.outgroup_distance
+            if outgroup:
+                ud[UD_OUTGROUP_HOSTILE] += 1
+                if uniform(keys.reply, hour, u, i) < rp.hostile_reply_prob * susceptibility[u]:
+                    replied[s, i] = True
+            if outgroup or not lk:
+                shock -= sp.hostile_mood
+        elif st == IDEALISED:
+            cd[CD_IDEALISED] += 1
+            gap = status_gap(cp, status[u], status[a], log_likes, counts_visible[u])
+            if gap > 0:
+                cd[CD_UPWARD] += 1
+                tot[TOT_UPWARD] += 1
+            imp = comparison_impact(cp, comparison[u], gap)
+            shock += comparison_mood_change(cp, imp)
+            ud[UD_UPWARD_SE] += comparison_self_esteem_change(cp, imp)
+        elif st == PERSONAL:
+            cd[CD_SUPPORTIVE] += 1
+            if tie > 0:
+                shock += sp.supportive_mood
+                if tie >= 1.0 and lk:
+                    ud[UD_MEANINGFUL] += 1
+        elif distance > sp.outgroup_distance:
+            ud[UD_CIVIL_CROSSCUT] += 1
+        if is_bridging(sp, posts, slot):
+            cd[CD_BRIDGING] += 1
+        if lk:
+            shock += sp.like_given_mood
+            cd[CD_LIKES_GIVEN] += 1
+
+        engagement = pl if i == 0 else (1.0 - rp.engagement_memory) * engagement + rp.engagement_memory * pl
+        if i + 1 < feed_len[s]:
+            if (lp.stop_cue_items > 0 and i + 1 == lp.stop_cue_items
+                    and uniform(keys.cont, hour, u, 1000 + i) < lp.stop_cue_prob):
+                break
+            if uniform(keys.cont, hour, u, i) >= continue_probability(rp, engagement, habit[u],
+                                                                      sleep_debt_h[u], i + 1):
+                break
+    n_viewed[s] = viewed
+    streak_min[u] = 0.0 if took_break else streak + minutes
+    felt = sp.session_mood_cap * np.tanh(shock / sp.session_mood_cap)
+    mood[u] += felt
+    if viewed > 0:
+        # A session is one experience, negative or positive when its net effect on mood is
+        # (people report episodes, not feed items; Primack et al. 2018)
+        ud[UD_EXPERIENCES] += 1
+        tot[TOT_EXPERIENCES] += 1
+        if felt < -sp.session_event_threshold:
+            ud[UD_NEGATIVE] += 1
+            tot[TOT_NEGATIVE] += 1
+        elif felt > sp.session_event_threshold:
+            ud[UD_POSITIVE] += 1
+            tot[TOT_POSITIVE] += 1
+    cd[CD_MINUTES] += minutes
+    cd[CD_SESSIONS] += 1
+    ud[UD_MINUTES] += minutes
+    tot[TOT_MINUTES] += minutes
+    if is_night:
+        cd[CD_NIGHT_MINUTES] += minutes
+        tot[TOT_NIGHT_MINUTES] += minutes
+    if kind == BED_SESSION:
+        bed_minutes[u] = minutes
+        arousal_min[u] = hostile_seen * sp.arousal_min_per_hostile
+        cd[CD_BED_MINUTES] += minutes
+    elif kind == NIGHT_SESSION:
+        night_lost_min[u] += minutes + sp.fall_back_asleep_min
+        cd[CD_BED_MINUTES] += minutes
 
 
 @njit(parallel=True, cache=True)
@@ -187,132 +321,14 @@ def scroll_feeds(session_users, hour, is_night, today, rp, cp, sp, lp, keys, fee
                  limit_minutes, limit_state, streak_min, mood, seen, user_day, calendar_day, totals,
                  bed_minutes, arousal_min, night_lost_min, n_viewed, liked, replied):
     """Let every session's user scroll its ranked feed; apply the effects of each item seen. Before each
-    item the platform's stopping features (``platform/limits.py``) may end the session."""
+    item the platform's stopping features (``platform/limits.py``) may end the session. (The loop body is
+    a function of its own so that Numba compiles it once rather than inlining it into the parallel loop.)"""
     for s in prange(session_users.shape[0]):
-        u = session_users[s]
-        kind = session_kind[u]
-        avail = rp.max_session_min
-        if kind == DAY_SESSION:
-            avail = min(avail, awake_min[u])
-        ud = user_day[u]
-        cd = calendar_day[u]
-        tot = totals[u]
-        minutes_today = cd[CD_MINUTES]
-        streak = streak_min[u]
-        took_break = False
-        minutes = 0.0
-        engagement = 0.0
-        shock = 0.0
-        hostile_seen = 0
-        viewed = 0
-        for i in range(feed_len[s]):
-            slot = feed[s, i]
-            a = posts.author[slot]
-            st = posts.style[slot]
-            tie = feed_tie[s, i]
-            distance = abs(ideology[u] - ideology[a])
-            outrage = 1.0 if st == OUTRAGE else 0.0
-            idealised = 1.0 if st == IDEALISED else 0.0
-            supportive = 1.0 if st == PERSONAL else 0.0
-            log_likes = np.log1p(posts.likes[slot])
-            z = like_logit(rp, tie, 1.0 - distance, outrage, idealised, supportive, posts.quality[slot],
-                           log_likes * counts_visible[u], susceptibility[u])
-            pl = logistic(z)
-            if feed_seen[s, i]:
-                pl *= rp.reshown_like_factor
-            dwell_min = expected_dwell_s(rp, pl) / 60.0 * np.exp(
-                rp.dwell_sd_log * normal(keys.dwell, hour, u, i) - 0.5 * rp.dwell_sd_log ** 2)
-            if minutes + dwell_min > avail:
-                break
-            if crosses_limit(limit_minutes[u], limit_state[u], minutes_today + minutes, dwell_min):
-                cd[CD_LIMIT_HITS] += 1
-                if lp.limit_hard or uniform(keys.reminder, hour, u, i) < lp.reminder_compliance:
-                    limit_state[u] = LIMIT_LOCKED
-                    break
-                limit_state[u] = LIMIT_DISMISSED
-            if nudge_due(lp.nudge_after_min, streak + minutes, dwell_min):
-                cd[CD_NUDGES] += 1
-                if uniform(keys.nudge, hour, u, i) < lp.nudge_compliance:
-                    took_break = True
-                    break
-            minutes += dwell_min
-            viewed += 1
-            lk = uniform(keys.like, hour, u, i) < pl
-            liked[s, i] = lk
-            replied[s, i] = False
-            mark_seen(seen, u, today, posts.post_id[slot])
-
-            cd[CD_ITEMS] += 1
-            if st == OUTRAGE:
-                cd[CD_HOSTILE] += 1
-                hostile_seen += 1
-                outgroup = distance > sp.outgroup_distance
-                if outgroup:
-                    ud[UD_OUTGROUP_HOSTILE] += 1
-                    if uniform(keys.reply, hour, u, i) < rp.hostile_reply_prob * susceptibility[u]:
-                        replied[s, i] = True
-                if outgroup or not lk:
-                    shock -= sp.hostile_mood
-            elif st == IDEALISED:
-                cd[CD_IDEALISED] += 1
-                gap = status_gap(cp, status[u], status[a], log_likes, counts_visible[u])
-                if gap > 0:
-                    cd[CD_UPWARD] += 1
-                    tot[TOT_UPWARD] += 1
-                imp = comparison_impact(cp, comparison[u], gap)
-                shock += comparison_mood_change(cp, imp)
-                ud[UD_UPWARD_SE] += comparison_self_esteem_change(cp, imp)
-            elif st == PERSONAL:
-                cd[CD_SUPPORTIVE] += 1
-                if tie > 0:
-                    shock += sp.supportive_mood
-                    if tie >= 1.0 and lk:
-                        ud[UD_MEANINGFUL] += 1
-            elif distance > sp.outgroup_distance:
-                ud[UD_CIVIL_CROSSCUT] += 1
-            if is_bridging(sp, posts, slot):
-                cd[CD_BRIDGING] += 1
-            if lk:
-                shock += sp.like_given_mood
-                cd[CD_LIKES_GIVEN] += 1
-
-            engagement = pl if i == 0 else (1.0 - rp.engagement_memory) * engagement + rp.engagement_memory * pl
-            if i + 1 < feed_len[s]:
-                if (lp.stop_cue_items > 0 and i + 1 == lp.stop_cue_items
-                        and uniform(keys.cont, hour, u, 1000 + i) < lp.stop_cue_prob):
-                    break
-                if uniform(keys.cont, hour, u, i) >= continue_probability(rp, engagement, habit[u],
-                                                                          sleep_debt_h[u], i + 1):
-                    break
-        n_viewed[s] = viewed
-        streak_min[u] = 0.0 if took_break else streak + minutes
-        felt = sp.session_mood_cap * np.tanh(shock / sp.session_mood_cap)
-        mood[u] += felt
-        if viewed > 0:
-            # A session is one experience, negative or positive when its net effect on mood is
-            # (people report episodes, not feed items; Primack et al. 2018)
-            ud[UD_EXPERIENCES] += 1
-            tot[TOT_EXPERIENCES] += 1
-            if felt < -sp.session_event_threshold:
-                ud[UD_NEGATIVE] += 1
-                tot[TOT_NEGATIVE] += 1
-            elif felt > sp.session_event_threshold:
-                ud[UD_POSITIVE] += 1
-                tot[TOT_POSITIVE] += 1
-        cd[CD_MINUTES] += minutes
-        cd[CD_SESSIONS] += 1
-        ud[UD_MINUTES] += minutes
-        tot[TOT_MINUTES] += minutes
-        if is_night:
-            cd[CD_NIGHT_MINUTES] += minutes
-            tot[TOT_NIGHT_MINUTES] += minutes
-        if kind == BED_SESSION:
-            bed_minutes[u] = minutes
-            arousal_min[u] = hostile_seen * sp.arousal_min_per_hostile
-            cd[CD_BED_MINUTES] += minutes
-        elif kind == NIGHT_SESSION:
-            night_lost_min[u] += minutes + sp.fall_back_asleep_min
-            cd[CD_BED_MINUTES] += minutes
+        scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys, feed, feed_len, feed_tie, feed_seen,
+                       posts, ideology, status,
+                       comparison, susceptibility, habit, sleep_debt_h, awake_min, session_kind, counts_visible,
+                       limit_minutes, limit_state, streak_min, mood, seen, user_day, calendar_day, totals,
+                       bed_minutes, arousal_min, night_lost_min, n_viewed, liked, replied)
 
 
 @njit(cache=True)
@@ -335,6 +351,7 @@ def record_impressions(bp, session_users, feed, n_viewed, liked, replied, ideolo
             if liked[s, i]:
                 y = 1.0
                 posts.likes[slot] += 1
+                posts.log_likes[slot] = np.log1p(posts.likes[slot])
                 if left:
                     posts.likes_left[slot] += 1
                 else:

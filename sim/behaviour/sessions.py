@@ -84,10 +84,10 @@ def draw_sessions(key_open, key_bed, key_night, hour, p, hazard_by_age, activity
             streak_min[u] = 0.0
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def update_habit(rate, target_minutes, woke, habit, user_day):
     """Habit strength moves towards yesterday's use relative to a habitual amount, once a day at
     wake-up (habits form over weeks of repetition; Lally et al. 2010)."""
-    for u in prange(habit.shape[0]):
+    for u in range(habit.shape[0]):
         if woke[u] == 1:
             habit[u] += rate * (min(1.0, user_day[u, UD_MINUTES] / target_minutes) - habit[u])

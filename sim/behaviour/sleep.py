@@ -73,7 +73,7 @@ def circadian_table(substeps_per_hour: int) -> np.ndarray:
     return sum(a * np.sin((k + 1) * x) for k, a in enumerate(CIRCADIAN_HARMONICS))
 
 
-@njit(inline="always")
+@njit
 def _wake(u, slept_min, need, state, woke, last_sleep, last_onset_hod, onset, last_deficit, debt, carry):
     state[u] = AWAKE
     woke[u] = 1
@@ -85,7 +85,7 @@ def _wake(u, slept_min, need, state, woke, last_sleep, last_onset_hod, onset, la
     debt[u] = max(debt[u] * carry + gap, 0.0)
 
 
-@njit(inline="always")
+@njit
 def _run_user(u, j_start, stop_at_bed, hour, day_sub0, alarm_sub, p, ctable, shift, need, S, state,
               ready_at, awake_until, onset, night_sleep, night_lost, pending, awake_min, woke, last_sleep,
               last_onset_hod, last_deficit, debt):
@@ -158,14 +158,14 @@ def advance_sleep(hour, hour_of_day, alarm_sub_by_age, age, p, ctable, shift, ne
                   last_sleep, last_onset_hod, last_deficit, debt)
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def settle_sleep(hour, hour_of_day, alarm_sub_by_age, age, p, ctable, shift, need, S, state, ready_at,
                  awake_until, onset, night_sleep, night_lost, pending, awake_min, woke, last_sleep,
                  last_onset_hod, last_deficit, debt, bed_minutes, arousal_min):
     """Finish the hour for users who went to bed during it, after their phone use in bed is known."""
     n = S.shape[0]
     day_sub0 = hour_of_day * p.substeps
-    for u in prange(n):
+    for u in range(n):
         j = pending[u]
         if j < 0:
             continue

@@ -144,11 +144,11 @@ def hourly(p, key, hour, awake_min, hostile_replies, mood, mood_trait, self_este
             user_day[u, UD_MOOD_N] += 1
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def daily_update(p, woke, mood, mood_trait, self_esteem, self_esteem_trait, symptoms, symptoms_trait,
                  loneliness, loneliness_trait, sleep_debt_h, user_day, calendar_day):
     """The slow update of self-esteem, symptoms and loneliness for users who woke up this hour."""
-    for u in prange(mood.shape[0]):
+    for u in range(mood.shape[0]):
         if woke[u] == 0:
             continue
         calendar_day[u, CD_WOKE] = 1

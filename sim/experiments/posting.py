@@ -42,7 +42,7 @@ class PostingLab:
         self.post_id, self.author, self.created, self.style = z(np.int64) - 1, z(np.int32), z(np.int32), z(np.int8)
         self.quality, self.prev, self.likes, self.impr = z(np.float32), z(np.int64), z(np.int32), z(np.int32)
         self.extra = ([z(np.int32) for _ in range(5)] + [z(np.float32), z(np.float32)]
-                      + [z(np.int32) for _ in range(4)] + [z(np.float32), z(np.uint8)])
+                      + [z(np.int32) for _ in range(4)] + [z(np.float32), z(np.uint8), z(np.float64)])  # ..., removed, log_likes
         self.next_id = 0
         self.keys = [np.uint64(seed * 10 + i) for i in range(3)]
         self.close_indptr = np.zeros(n + 1, np.int64)

@@ -22,7 +22,7 @@ numbers, so it changes nothing.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from sim.platform import display, limits, media_literacy
 from sim.platform.intervention import Intervention
@@ -36,11 +36,11 @@ from sim.state import LIMIT_LOCKED, UserState
 __all__ = ["Platform", "in_window"]
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def permissions(hour, active, limit_state, suspended_until_h, may_open, may_post):
     """Who can open the app (an active account not locked by its time limit) and who can post (an
     active account not suspended by moderation) this hour."""
-    for u in prange(active.shape[0]):
+    for u in range(active.shape[0]):
         may_open[u] = 1 if active[u] == 1 and limit_state[u] != LIMIT_LOCKED else 0
         may_post[u] = 1 if active[u] == 1 and suspended_until_h[u] <= hour else 0
 

@@ -65,13 +65,13 @@ def limit_minutes(cfg, users: UserState) -> np.ndarray:
     return out
 
 
-@njit(inline="always")
+@njit
 def crosses_limit(limit_min, state, minutes_before, dwell_min):
     """The next item would take a user who is under their daily limit past it."""
     return limit_min > 0 and state == UNDER_LIMIT and minutes_before + dwell_min > limit_min
 
 
-@njit(inline="always")
+@njit
 def nudge_due(after_min, streak_before, dwell_min):
     """The next item would take continuous use past a multiple of ``after_min``."""
     if after_min <= 0:

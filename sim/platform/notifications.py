@@ -18,7 +18,7 @@ account receives nothing: its pending notifications are dropped.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from sim.state import UserState
 
@@ -33,7 +33,7 @@ def in_window(hour_of_day: int, start: int, end: int) -> bool:
     return hour_of_day >= start or hour_of_day < end
 
 
-@njit(inline="always")
+@njit
 def _in_window(hod, start, end):
     if start == NO_WINDOW:
         return False
@@ -42,7 +42,7 @@ def _in_window(hod, start, end):
     return hod >= start or hod < end
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def deliver(hour, batch_release, drop_all, quiet_start, quiet_end, teen, teen_start, teen_end, active, pending,
             delivered):
     """Release each user's pending notifications unless held: the batch is not due, or the hour lies in
@@ -50,7 +50,7 @@ def deliver(hour, batch_release, drop_all, quiet_start, quiet_end, teen, teen_st
     hod = hour % 24
     global_quiet = _in_window(hod, quiet_start, quiet_end)
     teen_quiet = _in_window(hod, teen_start, teen_end)
-    for u in prange(pending.shape[0]):
+    for u in range(pending.shape[0]):
         if drop_all or active[u] == 0:
             pending[u] = 0.0
             delivered[u] = 0.0

@@ -42,7 +42,7 @@ def params(cfg) -> BridgingParams:
                           reg_factor=float(b.reg_factor), mean_rate=float(b.mean_rate))
 
 
-@njit(inline="always")
+@njit
 def observe(p, mu, user_i, user_f, post_i, post_f, u, slot, y, post_obs):
     """Update the matrix factorisation with one impression (the ``post_obs``-th of this post)."""
     pred = mu[0] + user_i[u] + post_i[slot] + user_f[u] * post_f[slot]
@@ -57,7 +57,7 @@ def observe(p, mu, user_i, user_f, post_i, post_f, u, slot, y, post_obs):
     post_f[slot] += lr_post_factor * (err * fu - p.reg_factor * post_f[slot])
 
 
-@njit(inline="always")
+@njit
 def score(p, mu, likes_a, impressions_a, likes_b, impressions_b):
     m = mu[0]
     rate_a = (likes_a + p.prior_obs * m) / (impressions_a + p.prior_obs)

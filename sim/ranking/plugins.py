@@ -193,12 +193,30 @@ def check(spec: Any, function: Callable, weights: np.ndarray) -> Rule:
     return Rule(spec_text(spec), jitted if compiled else py, compiled, reason)
 
 
+def provenance(spec: Any) -> dict:
+    """Where a rule's code came from, for the run's manifest: the spec, the file it was loaded from and the
+    file's SHA-256 (``python -m sim.verify`` reruns with exactly this file, or refuses if it changed)."""
+    module, name = _split(spec)
+    path = _source_file(module)
+    local = path is not None
+    if path is None:
+        found = importlib.util.find_spec(module)
+        path = Path(found.origin) if found is not None and found.origin else None
+    out = {"spec": spec_text(spec), "function": name, "file": str(path) if path else None, "local_file": local}
+    if path is not None and path.is_file():
+        out["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
 def resolve(spec: Any, weights: np.ndarray) -> Rule:
     """Import, compile and check the rule ``spec`` names (cached per file version within a process)."""
     module, name = _split(spec)
     path = _source_file(module)
     stamp = path.stat().st_mtime_ns if path is not None and path.is_file() else None
-    key = (spec_text(spec), str(path), stamp, weights.tobytes())
+    # A rule in a file is the same rule however it is named (myrules:f, ./myrules.py:f, /abs/myrules.py:f),
+    # so it is imported and its kernel compiled once per process.
+    key = (str(path), name, stamp, weights.tobytes()) if stamp is not None else \
+        (spec_text(spec), str(path), stamp, weights.tobytes())
     if key not in _RESOLVED:
         mod = _load_module(spec, module)
         if not hasattr(mod, name):

@@ -12,7 +12,7 @@ and day of memory.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from sim.rng import mix64
 from sim.state import SEEN_WORDS
@@ -24,13 +24,13 @@ _SIX = np.uint64(6)
 _LOW6 = np.uint64(63)
 
 
-@njit(inline="always")
+@njit
 def _positions(post_id):
     h = mix64(np.uint64(post_id) + np.uint64(0x632BE59BD9B4E019))
     return h & _MASK, (h >> _SHIFT) & _MASK
 
 
-@njit(inline="always")
+@njit
 def _has(words, bit):
     return (words[bit >> _SIX] >> (bit & _LOW6)) & _ONE
 
@@ -40,7 +40,7 @@ def memory_days(max_age_hours: int) -> int:
     return -(-int(max_age_hours) // 24) + 1
 
 
-@njit(inline="always")
+@njit
 def has_seen(seen, u, post_id):
     a, b = _positions(post_id)
     for f in range(seen.shape[1]):
@@ -49,7 +49,7 @@ def has_seen(seen, u, post_id):
     return False
 
 
-@njit(inline="always")
+@njit
 def mark_seen(seen, u, today, post_id):
     a, b = _positions(post_id)
     w = seen[u, today]
@@ -57,8 +57,8 @@ def mark_seen(seen, u, today, post_id):
     w[b >> _SIX] |= _ONE << (b & _LOW6)
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def start_day(seen, today):
     """Clear the filter that becomes today's (it held the oldest remembered day)."""
-    for u in prange(seen.shape[0]):
+    for u in range(seen.shape[0]):
         seen[u, today, :] = 0

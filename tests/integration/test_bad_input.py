@@ -77,6 +77,115 @@ CROSS = [
 ]
 
 
+# More of the catalogue, by group (issue 8): settings the lists above do not try. Each is one bad
+# configuration, and its message must name the setting, the value and what is allowed.
+CATALOGUE = [
+    # (overrides, words)
+    (["population.phenotypes.awake_hours_per_day=30"], ["awake_hours_per_day=30", "at most 24"]),
+    (["population.traits.ideology_mode=1.5"], ["ideology_mode=1.5", "[0, 1]"]),
+    (["population.phenotypes.source=other"], ["phenotypes.source='other'", "turner2025"]),
+    (["population.phenotypes.poster_share=-0.2"], ["poster_share=-0.2", "[0, 1]"]),
+    (["network=other"], ["network='other'", "default"]),
+    (["network.ideology_bins=0"], ["ideology_bins=0", "positive integer"]),
+    (["network.mean_out_degree=0"], ["mean_out_degree=0", "greater than 0"]),
+    (["network.fitness_pareto_alpha=-1"], ["fitness_pareto_alpha=-1", "greater than 0"]),
+    (["behaviour=other"], ["behaviour='other'", "default"]),
+    (["behaviour.sleep.substeps_per_hour=7"], ["substeps_per_hour=7", "divide 60"]),
+    (["behaviour.sessions.activity_profile=[1,2,3]"], ["activity_profile", "<3 values>", "24 hourly values"]),
+    (["behaviour.sleep.alarm_days=[0,7]"], ["alarm_days[1]=7", "0 (Monday) to 6 (Sunday)"]),
+    (["behaviour.sleep.alarm_days=3"], ["alarm_days='3'", "must be a list"]),
+    (["behaviour.sleep.alarm_hour=5"], ["alarm_hour='5'", "must be a mapping", "alarm_hour.name=value"]),
+    (["behaviour.posting.feedback_delay_hours=0"], ["feedback_delay_hours=0", "at least 1"]),
+    (["behaviour.response.max_session_minutes=90"], ["max_session_minutes=90", "at most 60"]),
+    (["behaviour.wellbeing.composite_weights.mood=0.9"], ["composite_weights", "sum to 1", "1.65"]),
+    (["behaviour.opinion.outgroup_distance=3"], ["outgroup_distance=3", "(0, 2]"]),
+    (["behaviour.sessions.base_hazard.adult=-1"], ["base_hazard.adult=-1", "0 or greater"]),
+    (["policy.max_age_hours=1"], ["max_age_hours=1", "feedback_delay_hours (24)"]),
+    (["policy.pool_key=hot"], ["pool_key='hot'", "virality, bridging, recent"]),
+    (["policy.score=nosuch:f"], ["policy.score='nosuch:f'", "cannot import 'nosuch'", "path/to/rules.py"]),
+    (["policy.out_of_network=true", "policy.pool_share=0"], ["pool_share=0", "out_of_network is true"]),
+    (["policy.author_cap=-1"], ["author_cap=-1", "0 or a positive integer"]),
+    (["platform.notifications.batch_hours=0"], ["batch_hours=0", "integer from 1 to 24"]),
+    (["platform.feed_end=never"], ["feed_end='never'", "infinite, stopping_cue"]),
+    (["platform.bridging_model.prior_obs=0"], ["prior_obs=0", "greater than 0"]),
+    (["platform.deactivation.share=2"], ["deactivation.share=2", "[0, 1]"]),
+    (["scenario=deactivation_study", "days=10"], ["deactivation.start_day=14", "0 to 9 (days=10)"]),
+    (["scenario=teen_protections", "platform.teen_accounts.quiet_end=22"], ["teen_accounts.quiet_end=22", "differ"]),
+    (["scenario=civic_platform", "policy.k=500"], ["policy.k=500", "candidate pool"]),
+    (["metrics.bridging_min_rate=1.5"], ["bridging_min_rate=1.5", "[0, 1]"]),
+    (["metrics.bridging_min_impressions=-1"], ["bridging_min_impressions=-1", "0 or a positive integer"]),
+    (["metrics.elevated_symptoms_threshold=inf"], ["elevated_symptoms_threshold=inf", "finite"]),
+    (["threads=-1"], ["threads=-1", "0 (all cores)"]),
+    (["offline_days=-1"], ["offline_days=-1", "0 or a positive integer"]),
+    (["progress=maybe"], ["progress='maybe'", "true or false"]),
+    (["days=1.5"], ["days='1.5'", "integer"]),
+    (["output.dir=[1,2]"], ["output.dir", "must be a string"]),
+]
+
+# Bad sweeps and Hydra settings on the command line: one line, exit 2, no sweep directory.
+SWEEP_CASES = [
+    (["-m", "seed=range(0,"], ["seed=range(0,", "cannot be read"]),
+    (["-m", "seed"], ["'seed' is not a setting", "key=value"]),
+    (["-m", "scenario=deactivation_study", "days=10,30"], ["deactivation.start_day=14", "(days=10)"]),
+    (["-m", "policy=civic,nosuch"], ["policy='nosuch'", "engagement"]),
+    (["-m", "experiment=sensitivity"], ["-m is not allowed with experiment", "drop -m"]),
+    (["-m", "policy=civic,engagement", "hydra.launcher.n_jobs=abc"], ["hydra.launcher.n_jobs='abc'", "integer"]),
+    (["-m", "policy=civic,engagement", "hydra.sweep.dir"], ["'hydra.sweep.dir' is not a setting", "key=value"]),
+    (["-m", "policy=civic,engagement", "hydra/sweeper=nosuch"], ["hydra/sweeper='nosuch'", "basic"]),
+    (["-m", "--foo", "policy=civic,engagement"], ["unknown option --foo", "key=value"]),
+]
+GROUPS = ("run", "population", "network", "behaviour", "policy", "platform", "scenario", "metrics", "sweeps/hydra")
+
+
+def group_of(overrides: list[str]) -> str:
+    """The catalogue group of a bad configuration: the first setting that names one, else the run's own."""
+    if any(o.startswith(("-", "hydra")) for o in overrides):
+        return "sweeps/hydra"
+    for o in overrides:
+        top = o.partition("=")[0].lstrip("+~").split(".")[0]
+        if top in GROUPS:
+            return top
+    return "run"
+
+
+def catalogue() -> dict[tuple[str, ...], str]:
+    entries = [[o] for o, _ in BAD] + [o for o, _ in CROSS] + [o for o, _ in CATALOGUE] + [o for o, _ in SWEEP_CASES]
+    entries += [[o] for o in CLI_CASES] + [["-m", "n_users=300,0"], ["-m", "hydra/launcher=rai"],
+                                           ["-m", "hydra.launcher.n_job=2"]]
+    return {tuple(e): group_of(e) for e in entries}
+
+
+def test_the_catalogue_has_at_least_30_bad_configs_in_every_group():
+    by_group = {}
+    for overrides, group in catalogue().items():
+        by_group.setdefault(group, []).append(overrides)
+    assert len(catalogue()) >= 30
+    for group in GROUPS:
+        assert len(by_group.get(group, [])) >= 3, (group, by_group.get(group))
+
+
+@pytest.mark.parametrize("overrides,words", CATALOGUE, ids=[" ".join(c[0]) for c in CATALOGUE])
+def test_every_group_of_settings_gets_a_one_line_message(overrides, words):
+    with pytest.raises(ConfigError) as err:
+        compose(overrides)
+    msg = str(err.value)
+    assert "\n" not in msg
+    for w in words:
+        assert w in msg, msg
+
+
+@pytest.mark.parametrize("args,words", SWEEP_CASES, ids=[" ".join(c[0]) for c in SWEEP_CASES])
+def test_a_bad_sweep_is_one_line_exit_2_and_makes_no_directory(args, words, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "sim", *args, f"output.sweeps={tmp_path / 'sweeps'}",
+                           f"output.dir={tmp_path / 'runs'}"], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("overrides,words", CROSS, ids=[" ".join(c[0]) for c in CROSS])
 def test_cross_field_checks_of_the_levers(overrides, words):
     with pytest.raises(ConfigError) as err:

@@ -12,7 +12,7 @@ import pytest
 import sim
 from sim import metrics
 from sim.results import ResultsError, load
-from tests.conftest import small_overrides
+from tests.conftest import assert_no_pickle, small_overrides
 
 DAILY_CONTRACT = ["day", "group", "n_users", "wellbeing", "mood", "self_esteem", "symptoms",
                   "elevated_symptoms_share", "loneliness", "sleep_hours", "sleep_debt_hours",
@@ -60,6 +60,11 @@ def test_outputs_are_sane(result):
     assert len(p) == u["posts_total"].sum()
     assert np.array_equal(p["post_id"], np.arange(len(p)))
     assert set(p["style"]) <= {"personal", "idealised", "outrage", "informational"}
+
+
+def test_a_run_directory_holds_parquet_and_json_only(result):
+    names = sorted(p.name for p in assert_no_pickle(result.path))
+    assert names == ["daily.parquet", "manifest.json", "posts.parquet", "users.parquet"]
 
 
 def test_load_round_trips_and_refuses_incomplete_runs(result, tmp_path):

@@ -1,6 +1,6 @@
 """Sweeps end to end: a sweep of 2 labels x 3 seeds on a small population, killed midway and resumed
-without redoing finished jobs; its sweep tables; its report; the same sweep on a local Ray instance
-giving identical tables; and a failing job that does not stop the others.
+without redoing finished jobs; its sweep tables; its report; the same sweep with Hydra's basic launcher
+and on a local Ray instance giving identical tables; and a failing job that does not stop the others.
 
 The labels are scenario presets (AXIS, LABELS with the baseline first, and a third one in THIRD);
 nothing else names a scenario."""
@@ -201,6 +201,68 @@ def test_the_report_refuses_bad_input_with_one_line_and_writes_nothing(resumed_s
         assert not out.exists() and not list(tmp_path.glob(".report-out*"))
 
 
+def test_a_job_of_the_sweep_reproduces_under_sim_verify(resumed_sweep):
+    """A job run by a joblib worker (threads shared with other jobs) is rerun here, alone, from its manifest."""
+    from sim.verify import report, verify
+
+    v = verify(resumed_sweep["dir"] / job(ALTERNATIVE, 1))
+    assert v.reproduced, report(v)
+    assert [t.name for t in v.tables] == ["daily", "users", "posts"] and all(t.rerun_rows > 0 for t in v.tables)
+
+
+EVIL_LABEL = '<script>alert("label")</script> *bold* | [x](javascript:y)'
+EVIL_COMMAND = '<img src=x onerror=alert(1)> & rest'
+
+
+def test_the_report_escapes_labels_and_every_recorded_string(resumed_sweep, tmp_path):
+    """Labels (free text, label=...) and what the sweep recorded (its command, a failed job's error) reach the
+    report only escaped: no markup from them in the HTML, no raw HTML or table-breaking pipe in the Markdown."""
+    import shutil
+
+    from sim.report.__main__ import main
+
+    sweep_dir = tmp_path / "evil"
+    shutil.copytree(resumed_sweep["dir"], sweep_dir, ignore=shutil.ignore_patterns("report", "superseded"))
+    for name in [job(ALTERNATIVE, s) for s in SEEDS]:
+        path = sweep_dir / name / "manifest.json"
+        m = json.loads(path.read_text())
+        m["label"] = m["config"]["label"] = EVIL_LABEL
+        path.write_text(json.dumps(m))
+    broken = sweep_dir / job(BASELINE, 2) / "manifest.json"
+    m = json.loads(broken.read_text())
+    broken.write_text(json.dumps({**m, "status": "failed", "error": f"OSError: {EVIL_COMMAND}"}))
+    plan = json.loads((sweep_dir / "sweep_plan.json").read_text())
+    (sweep_dir / "sweep_plan.json").write_text(json.dumps({**plan, "command": EVIL_COMMAND}))
+    out = tmp_path / "report"
+    assert main([str(sweep_dir), "--baseline", BASELINE, "--out", str(out)]) == 0
+    page, md_text = (out / "report.html").read_text(), (out / "report.md").read_text()
+    assert "&lt;script&gt;alert(&#34;label&#34;)&lt;/script&gt;" in page and "<script" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt; &amp; rest" in page and "<img src=x" not in page
+    assert page.count("&lt;script&gt;") >= 3  # summary, effects and trade-off tables at least
+    assert "<script" not in md_text and "<img src=x" not in md_text
+    assert md(EVIL_LABEL) in md_text and "\\| \\[x\\](javascript:y)" in md_text
+    tables, current = [], []  # a label in a table row stays one cell: every row has the header's cells
+    for line in md_text.splitlines() + [""]:
+        if line.startswith("|"):
+            current.append(len(re.findall(r"(?<!\\)\|", line)))
+        elif current:
+            tables.append(current)
+            current = []
+    assert len(tables) >= 3 and all(len(set(t)) == 1 for t in tables), tables
+    assert sum(md(EVIL_LABEL) in line for line in md_text.splitlines() if line.startswith("|")) >= 3
+
+
+def test_a_sweep_directory_holds_no_pickle(resumed_sweep):
+    """A sweep killed and resumed (and reported on, if that test ran first): its tables and manifests are
+    Parquet and JSON; besides them only Hydra's YAML, logs and the report's own files."""
+    from tests.conftest import assert_no_pickle
+
+    files = assert_no_pickle(resumed_sweep["dir"])
+    suffixes = {p.suffix for p in files}
+    assert {".parquet", ".json"} <= suffixes
+    assert not any(p.name.endswith(".tmp") for p in files)
+
+
 def test_a_sweep_on_a_local_ray_instance_gives_the_same_tables(resumed_sweep, tmp_path):
     import ray  # noqa: F401  (installed with the dev extras: feedsim[ray])
 
@@ -217,6 +279,21 @@ def test_a_sweep_on_a_local_ray_instance_gives_the_same_tables(resumed_sweep, tm
         assert on_ray[name]["tables"] == on_joblib[name]["tables"], name
     plan = json.loads((ray_dir / "sweep_plan.json").read_text())
     assert plan["launcher"] == "RayLauncher"
+
+
+def test_the_basic_launcher_gives_the_same_tables_as_joblib(resumed_sweep, tmp_path):
+    """Hydra's basic launcher runs the jobs one after the other in this process, each with all cores' Numba
+    threads; joblib runs them in parallel worker processes that share the cores: the tables are identical."""
+    basic = tmp_path / "basic"
+    proc = subprocess.run(sweep_command(basic, "hydra/launcher=basic", seeds="range(0,2)"),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert json.loads((basic / "sweep_plan.json").read_text())["launcher"] == "BasicLauncher"
+    on_joblib = complete_jobs(resumed_sweep["dir"])
+    jobs = complete_jobs(basic)
+    assert sorted(jobs) == sorted(job(p, s) for p in LABELS for s in (0, 1))
+    for name, manifest in jobs.items():
+        assert manifest["tables"] == on_joblib[name]["tables"], name
 
 
 def test_the_submitit_launcher_runs_the_same_jobs(resumed_sweep, tmp_path):
@@ -300,9 +377,13 @@ def _descendants(pid: int) -> list[int]:
 
 def test_a_worker_killed_outright_still_leaves_the_finished_jobs_collected(tmp_path):
     """A job process that dies (out of memory, a segfault) breaks the joblib launcher; the finished jobs
-    are collected all the same and the sweep exits 1."""
+    are collected all the same and the sweep exits 1. No unfinished job can be read as a result, and the
+    same command run again completes the sweep without redoing the finished jobs."""
+    from sim.results import ResultsError, load
+
     sweep_dir = tmp_path / "s"
-    proc = subprocess.Popen(sweep_command(sweep_dir, seeds="range(0,2)"), stdout=subprocess.PIPE,
+    command = sweep_command(sweep_dir, seeds="range(0,2)")
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 300
@@ -324,3 +405,91 @@ def test_a_worker_killed_outright_still_leaves_the_finished_jobs_collected(tmp_p
     assert {p["job"] for p in summary["problems"]} == {job(p, s) for p in LABELS for s in (0, 1)} - set(done)
     daily = pd.read_parquet(sweep_dir / "sweep_daily.parquet")
     assert set(daily["job"]) == set(done)
+    unfinished = [d for d in sweep_dir.iterdir() if d.is_dir() and d.name not in done and "=" in d.name]
+    for d in unfinished:  # the killed job (and any not started): whatever it wrote, it is not a result
+        with pytest.raises(ResultsError, match="is not a complete run"):
+            load(d)
+
+    mtimes = {name: (sweep_dir / name / "manifest.json").stat().st_mtime_ns for name in done}
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "4 of 4 jobs complete" in again.stdout
+    assert sorted(complete_jobs(sweep_dir)) == sorted(job(p, s) for p in LABELS for s in (0, 1))
+    for name, mtime in mtimes.items():
+        assert f"{name}: already complete, skipped" in again.stdout
+        assert (sweep_dir / name / "manifest.json").stat().st_mtime_ns == mtime
+    assert not list(sweep_dir.glob("*/*.tmp"))  # an interrupted write is cleaned up when its job is redone
+    for name in complete_jobs(sweep_dir):
+        load(sweep_dir / name, verify=True)
+
+
+FAULTY_DISK = '''
+"""python -m sim with a disk that fails for some jobs (basic launcher: the jobs run in this process)."""
+import errno
+import sys
+
+from sim import results
+
+original_table, original_bytes = results.write_table, results._atomic_write_bytes
+
+
+def write_table(run_dir, name, df):
+    if "{full}" in str(run_dir) and name == "users":  # the disk fills up halfway through a table
+        (run_dir / "users.parquet.tmp").write_bytes(b"PAR1 half a table")
+        raise OSError(errno.ENOSPC, "No space left on device", str(run_dir / "users.parquet.tmp"))
+    if "{read_only}" in str(run_dir):
+        raise OSError(errno.EROFS, "Read-only file system", str(run_dir / f"{{name}}.parquet.tmp"))
+    return original_table(run_dir, name, df)
+
+
+def atomic_write_bytes(path, data):
+    if "{read_only}" in str(path) and b'"status": "running"' not in data:  # only the first manifest got out
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+    return original_bytes(path, data)
+
+
+results.write_table, results._atomic_write_bytes = write_table, atomic_write_bytes
+from sim.__main__ import main
+
+sys.argv = ["python -m sim", *sys.argv[1:]]
+main()
+'''
+
+
+def test_a_failing_disk_loses_no_finished_job_leaves_no_table_and_a_rerun_completes(tmp_path):
+    """One job's disk fills up while it writes a table; another job's target turns read-only after its run
+    started, so even its failure cannot be recorded. Finished jobs are kept, no table that looks complete is
+    left, the failures are listed, and the same command run again (disk repaired) completes the sweep."""
+    sweep_dir = tmp_path / "s"
+    full, read_only, fine = job(BASELINE), job(ALTERNATIVE), job(THIRD)
+    script = tmp_path / "faulty_disk.py"
+    script.write_text(FAULTY_DISK.format(full=full, read_only=read_only))
+    args = sweep_command(sweep_dir, "hydra/launcher=basic", axis=f"{AXIS}={BASELINE},{ALTERNATIVE},{THIRD}",
+                         seeds="0")[3:]  # after "python -m sim"
+    first = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, timeout=600)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert re.search(rf"{re.escape(full)}: FAILED OSError: \[Errno 28\] No space left on device", first.stdout)
+    assert re.search(rf"{re.escape(read_only)}: FAILED OSError: \[Errno 30\] Read-only file system", first.stdout)
+    assert f"could not mark {sweep_dir / read_only} failed" in first.stderr
+    assert "1 of 3 jobs complete" in first.stdout
+    assert sorted(complete_jobs(sweep_dir)) == [fine]
+    for name in (full, read_only):  # nothing that looks like a table, finished or not
+        assert not list((sweep_dir / name).glob("*.parquet*")), name
+    status = manifests(sweep_dir)
+    assert status[full]["status"] == "failed" and "No space left" in status[full]["error"]
+    assert status[read_only]["status"] == "running"  # the failure could not be written: read as unfinished
+    jobs = pd.read_parquet(sweep_dir / "sweep_jobs.parquet").set_index("job")["status"].to_dict()
+    assert jobs == {full: "failed", read_only: "running", fine: "complete"}
+    from sim.results import ResultsError, load
+
+    for name in (full, read_only):
+        with pytest.raises(ResultsError, match="is not a complete run: status is"):
+            load(sweep_dir / name)
+
+    fine_mtime = (sweep_dir / fine / "manifest.json").stat().st_mtime_ns
+    second = subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert f"{fine}: already complete, skipped" in second.stdout and "3 of 3 jobs complete" in second.stdout
+    assert (sweep_dir / fine / "manifest.json").stat().st_mtime_ns == fine_mtime
+    assert sorted(complete_jobs(sweep_dir)) == sorted([full, read_only, fine])
+    assert not list(sweep_dir.glob("*/*.tmp"))

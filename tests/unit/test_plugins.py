@@ -163,3 +163,37 @@ def test_a_non_finite_score_during_a_run_stops_it_with_the_viewer_named(rules_fi
         sim.run(["n_users=300", "days=2", "offline_days=1", "progress=false", "network.mean_out_degree=40",
                  "policy.score=myrules:nan_sometimes", f"output.dir={tmp_path / 'runs'}", "output.name=nan"])
     assert sim.results.read_manifest(tmp_path / "runs" / "nan")["status"] == "failed"
+
+
+DECOY = '''
+def friends_first(x, w):  # a module of the same name elsewhere on sys.path: must never be the one used
+    return -1.0
+'''
+
+
+def test_a_rule_is_imported_only_from_the_file_named_and_leaves_sys_path_alone(rules_file, tmp_path, monkeypatch):
+    """A module called myrules on sys.path is not the rule's source: the file the user names is, and loading
+    it neither adds to sys.path nor registers the module under its plain name. The manifest's record of the
+    rule (plugins.provenance) names that file and its SHA-256."""
+    import hashlib
+    import sys
+
+    decoy_dir = tmp_path / "elsewhere"
+    decoy_dir.mkdir()
+    (decoy_dir / "myrules.py").write_text(DECOY)
+    monkeypatch.syspath_prepend(str(decoy_dir))
+    path_before, weights = list(sys.path), np.zeros(fx.N_FEATURES)
+    x = np.ones(fx.N_FEATURES)
+    for spec in ("myrules:friends_first", f"{rules_file}:friends_first", "./myrules.py:friends_first"):
+        rule = plugins.resolve(spec, weights)
+        assert rule.function(x, weights) == pytest.approx(2.99), spec  # the named file's rule, not the decoy's
+        assert sys.path == path_before, spec
+        assert "myrules" not in sys.modules, spec
+        info = plugins.provenance(spec)
+        assert info["file"] == str(rules_file) and info["local_file"] and info["function"] == "friends_first"
+        assert info["sha256"] == hashlib.sha256(rules_file.read_bytes()).hexdigest()
+    monkeypatch.chdir(tmp_path.parent)  # no myrules.py here: an explicit path still names exactly one file
+    assert plugins.resolve(f"{rules_file}:friends_first", weights).function(x, weights) == pytest.approx(2.99)
+    with pytest.raises(ConfigError, match="other.py does not exist"):
+        compose([f"policy.score={tmp_path / 'other.py'}:friends_first"])
+    assert sys.path == path_before

@@ -177,7 +177,7 @@ def test_a_hand_built_world_gets_the_feeds_written_out_by_hand():
     prev[2] = 0  # author 1's previous post
     last_post_id = np.array([-1, 2, 1, 3], np.int64)
     posts = kernels.PostArrays(post_id, author, created, prev, style, np.full(cap, 0.5, np.float32), likes,
-                               np.zeros(cap, np.float32), np.zeros(cap, np.uint8))
+                               np.zeros(cap, np.float32), np.zeros(cap, np.uint8), np.log1p(likes))
     seen = np.zeros((4, 3, SEEN_WORDS), np.uint64)
     ideology = np.array([0.5, 0.4, 0.6, -0.8], np.float32)
     status = np.log1p(np.array([10, 50, 40, 5000], np.float32))
@@ -222,3 +222,46 @@ def test_a_hand_built_world_gets_the_feeds_written_out_by_hand():
     assert feed(with_pool, w_pop, np.array([3], np.int64), posts=outsider_idealised) == [3, 2, 0, 1]
     teen = users._replace(oon_idealised_blocked=np.array([1, 0, 0, 0], np.uint8))
     assert feed(with_pool, w_pop, np.array([3], np.int64), posts=outsider_idealised, users=teen) == [2, 0, 1]
+
+
+def test_running_top_k_equals_sorting_all_candidates():
+    """The kernel keeps the top K in a buffer as candidates are scored (with an author cap) or selects the
+    K-th largest score first (without); either must pick exactly what a stable sort of all candidates
+    followed by the author cap picks, ties and -inf scores included."""
+    from numba import njit
+
+    @njit
+    def running(scores, authors, k, author_cap):
+        best_score = np.empty(k + 1)
+        best_i = np.empty(k + 1, np.int64)
+        best_author = np.empty(k + 1, np.int64)
+        taken = 0
+        for i in range(scores.shape[0]):
+            taken = kernels.top_k_insert(scores[i], i, authors[i], k, author_cap, best_score, best_i, best_author,
+                                         taken)
+        return best_i[:taken].copy()
+
+    @njit
+    def selected(scores, k):
+        chosen = np.empty(k, np.int64)
+        taken = kernels.top_k_select(scores, scores.shape[0], k, np.empty(scores.shape[0]), chosen)
+        return chosen[:taken].copy()
+
+    @njit
+    def sorted_all(scores, authors, k, author_cap):
+        chosen = np.empty(k, np.int64)
+        taken = kernels.select_top_k(scores, scores.shape[0], np.arange(scores.shape[0]), authors, k, author_cap,
+                                     chosen)
+        return chosen[:taken].copy()
+
+    rng = np.random.default_rng(5)
+    for trial in range(3000):
+        n = int(rng.integers(0, 80))
+        levels = int(rng.integers(1, 12))  # few distinct scores: many ties
+        scores = rng.integers(0, levels, n).astype(np.float64) / 3.0
+        scores[rng.random(n) < 0.1] = -np.inf
+        authors = rng.integers(0, int(rng.integers(1, 10)), n)
+        k = int(rng.integers(1, 35))
+        cap = int(rng.integers(0, 4))
+        assert np.array_equal(running(scores, authors, k, cap), sorted_all(scores, authors, k, cap)), trial
+        assert np.array_equal(selected(scores, k), sorted_all(scores, authors, k, 0)), trial

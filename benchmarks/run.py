@@ -1,0 +1,435 @@
+"""The performance benchmark of issue 6: throughput, scaling, memory, start-up and the ratio against the
+per-agent pure-Python oracle (``sim/oracle.py``). Writes ``benchmarks/RESULTS.md``.
+
+    .venv/bin/python benchmarks/run.py                 # 1e3, 1e4, 1e5 users, engagement and civic
+    .venv/bin/python benchmarks/run.py --full          # also 1e6 users
+    .venv/bin/python benchmarks/run.py --sizes 200 --repeats 1 --hours 2 --out /tmp/R.md   # a smoke run
+
+Each (rule, size) runs in a subprocess of its own, so that its peak resident memory (``ru_maxrss``) is its
+own. In it the model is built (with ``offline_days`` burn-in days, not timed as the step), one simulated
+day is run untimed (the post ring fills and the kernels are loaded), then ``--repeats`` windows of
+``--hours`` hours are timed; the table gives the median and the range over the windows. A window is a
+whole day by default so that every window has the same mix of night and day hours. The phase timer
+(``sim/profiling.py``) splits each window into the phases of ``FeedModel.step``.
+
+Start-up: a subprocess with an empty Numba cache directory builds a 1,000-user model and steps one hour
+for each rule (cold: every kernel is compiled); a second subprocess does the same with the cache it
+left (warm). The difference is the compilation time.
+
+Oracle: a model of ``--oracle-users`` users is run with the engine to the timed window's start, copied
+into the oracle, and both step the same ``--oracle-hours`` hours from the same state; the ratio is of
+their times per user-hour. The oracle is slow, so the window is short (by default the two midday hours
+of day 1, hours of high use); the engine's time over the same hours is the comparison.
+
+``--analysis FILE`` (default ``benchmarks/analysis.md`` when present) is appended as written: the
+discussion of the figures (bottlenecks, plans) by whoever ran the benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SIZES = (1_000, 10_000, 100_000)
+FULL_SIZE = 1_000_000
+POLICIES = ("engagement", "civic")
+
+# Targets of issue 6
+TARGET_THROUGHPUT = 1_000_000  # user-hours per second at 1e6 users, engagement
+TARGET_CIVIC_SHARE = 0.8       # civic within 20% of engagement
+TARGET_SCALING = 1.3           # cost per user-hour at 1e6 over that at 1e4
+TARGET_PEAK_GB = 4.0
+TARGET_ORACLE_RATIO = 100.0
+TARGET_COLD_S = 20.0
+TARGET_WARM_S = 2.0
+
+
+# ------------------------------------------------------------------------------------------------
+# workers (run in subprocesses)
+
+def _overrides(n: int, policy: str, offline_days: int, days: int) -> list[str]:
+    return [f"n_users={n}", f"policy={policy}", f"offline_days={offline_days}", f"days={days}", "seed=0",
+            "progress=false"]
+
+
+def _peak_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
+
+
+def worker_throughput(n: int, policy: str, repeats: int, hours: int, offline_days: int, warmup_hours: int = 24) -> dict:
+    from sim.config import compose
+    from sim.model import FeedModel
+    from sim.profiling import PhaseTimer
+    from sim.runner import set_threads
+
+    cfg = compose(_overrides(n, policy, offline_days, (warmup_hours + repeats * hours + 23) // 24))
+    set_threads(int(cfg.threads))
+    t0 = time.perf_counter()
+    model = FeedModel(cfg)
+    setup_s = time.perf_counter() - t0
+    rss_after_setup = _peak_rss_bytes()
+    for _ in range(warmup_hours):  # untimed: the post ring fills
+        model.step()
+    windows, phases = [], []
+    for _ in range(repeats):
+        timer = PhaseTimer()
+        model.phase_timer = timer
+        t0 = time.perf_counter()
+        for _ in range(hours):
+            model.step()
+        windows.append(time.perf_counter() - t0)
+        phases.append(dict(timer.seconds))
+        model.phase_timer = None
+    u, g, p = model.users, model.graph, model.posts
+    return {
+        "n": n, "policy": policy, "hours": hours, "repeats": repeats, "warmup_hours": warmup_hours, "setup_s": setup_s, "windows_s": windows,
+        "phases_s": phases, "peak_rss": _peak_rss_bytes(), "peak_rss_setup": rss_after_setup,
+        "user_bytes": int(u.nbytes), "graph_bytes": int(g.nbytes), "edges": int(g.n_edges),
+        "post_bytes": int(p.nbytes), "post_capacity": int(p.capacity),
+        "posts_live": int((p.post_id >= 0).sum()), "posts_total": int(p.next_id),
+    }
+
+
+def worker_startup(n: int) -> dict:
+    t0 = time.perf_counter()
+    from sim.config import compose
+    from sim.model import FeedModel
+
+    t_import = time.perf_counter() - t0
+    per_policy = {}
+    for policy in POLICIES:
+        t1 = time.perf_counter()
+        model = FeedModel(compose(_overrides(n, policy, 1, 1)))
+        model.step()
+        per_policy[policy] = time.perf_counter() - t1
+    return {"import_s": t_import, "per_policy_s": per_policy, "total_s": time.perf_counter() - t0}
+
+
+def worker_oracle(n: int, hours: int, start_hour: int, offline_days: int) -> dict:
+    from sim.config import compose
+    from sim.model import FeedModel
+    from sim.oracle import Oracle
+
+    model = FeedModel(compose(_overrides(n, "engagement", offline_days, 2)))
+    while model.hour < start_hour:
+        model.step()
+    oracle = Oracle(model)  # a copy of the state: the oracle does not share arrays with the engine
+    t0 = time.perf_counter()
+    for _ in range(hours):
+        model.step()
+    engine_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for _ in range(hours):
+        oracle.step()
+    oracle_s = time.perf_counter() - t0
+    return {"n": n, "hours": hours, "start_hour": start_hour, "engine_s": engine_s, "oracle_s": oracle_s}
+
+
+def _run_worker(kind: str, args: dict, env: dict | None = None) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--worker-args", json.dumps(args)]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark worker {kind} {args} failed:\n{proc.stderr[-4000:]}")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["process_wall_s"] = wall
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# machine description
+
+def machine() -> dict:
+    import numba
+    import numpy
+
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram_gb = float("nan")
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram_gb = int(line.split()[1]) / 2**20
+                break
+    except OSError:
+        pass
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=ROOT).stdout.strip() or "unknown"
+    except OSError:
+        commit = "unknown"
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "ram_gb": ram_gb, "os": platform.platform(),
+        "python": platform.python_version(), "numba": numba.__version__, "numpy": numpy.__version__,
+        "numba_threads": numba.config.NUMBA_NUM_THREADS, "load_avg": os.getloadavg(), "commit": commit,
+        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+# ------------------------------------------------------------------------------------------------
+# report
+
+def _fmt_n(n: int) -> str:
+    return f"{n:,}"
+
+
+def _gb(b: float) -> str:
+    return f"{b / 2**30:.2f} GB"
+
+
+def summarise(r: dict) -> dict:
+    per_hour = [w / r["hours"] for w in r["windows_s"]]
+    med = statistics.median(per_hour)
+    uh = r["n"] / med
+    return {"s_per_hour": med, "min": min(per_hour), "max": max(per_hour), "user_hours_per_s": uh,
+            "us_per_user_hour": 1e6 / uh}
+
+
+def phase_shares(r: dict) -> dict[str, float]:
+    tot: dict[str, float] = {}
+    for ph in r["phases_s"]:
+        for k, v in ph.items():
+            tot[k] = tot.get(k, 0.0) + v
+    s = sum(tot.values()) or 1.0
+    return {k: v / s for k, v in tot.items()}
+
+
+def render(mach: dict, results: list[dict], startup: dict | None, oracle: dict | None, settings: dict,
+           analysis: str | None) -> str:
+    L = ["# Benchmark results", "",
+         f"Written by `benchmarks/run.py` on {mach['date']} at commit `{mach['commit']}`.", "",
+         "## Machine", "",
+         f"- CPU: {mach['cpu']}, {mach['cores']} logical cores (Numba threads: {mach['numba_threads']})",
+         f"- RAM: {mach['ram_gb']:.1f} GB",
+         f"- OS: {mach['os']}",
+         f"- Python {mach['python']}, NumPy {mach['numpy']}, Numba {mach['numba']}",
+         f"- Load average at the start (1, 5, 15 min): {', '.join(f'{x:.2f}' for x in mach['load_avg'])}",
+         "", "## Settings", "",
+         f"- Default model (`conf/`), seed 0, `offline_days={settings['offline_days']}` (burn-in before day 0, "
+         "part of set-up, not of the step).",
+         "- Each size: untimed warm-up hours from midnight of day 0, then timed windows of simulated hours "
+         "(column `timed windows`); median and range (min to max) over the windows. "
+         "Timings are wall-clock on a machine shared with other jobs (see the load average), so they are "
+         "noisy.",
+         "- One user-hour = one user simulated for one hour with the full step (sleep, notifications, "
+         "sessions, pool, ranking, scrolling, impressions, posting, feedback, platform, wellbeing, metrics).",
+         "", "## Throughput and memory", "",
+         "| rule | users | timed windows | s per simulated hour (median) | range | user-hours/s "
+         "| us per user-hour | peak RSS | bytes/user | bytes/post | posts live | set-up s |",
+         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        s = summarise(r)
+        per_user = (r["user_bytes"] + r["graph_bytes"]) / r["n"]
+        per_post = r["post_bytes"] / r["post_capacity"]
+        L.append(f"| {r['policy']} | {_fmt_n(r['n'])} | {r['repeats']} x {r['hours']} h after {r.get('warmup_hours', 24)} h "
+                 f"| {s['s_per_hour']:.4f} | {s['min']:.4f} to {s['max']:.4f} "
+                 f"| {s['user_hours_per_s']:,.0f} | {s['us_per_user_hour']:.2f} | {_gb(r['peak_rss'])} "
+                 f"| {per_user:,.0f} | {per_post:.0f} | {_fmt_n(r['posts_live'])} | {r['setup_s']:.1f} |")
+    L += ["", "Bytes per user: the user state arrays plus the follow graph, divided by the users. Bytes per post: "
+          "the post ring's arrays divided by its capacity (slots). Peak RSS: the worker process's "
+          "`ru_maxrss`, set-up (population, follow graph, burn-in) included.", ""]
+
+    L += ["## Time per phase", "", "Share of the timed windows' wall time per phase of `FeedModel.step`.", ""]
+    phases = list(phase_shares(results[0]).keys()) if results else []
+    L.append("| rule | users | " + " | ".join(phases) + " |")
+    L.append("|---|---:|" + "---:|" * len(phases))
+    for r in results:
+        sh = phase_shares(r)
+        L.append(f"| {r['policy']} | {_fmt_n(r['n'])} | " + " | ".join(f"{100 * sh.get(p, 0):.1f}%" for p in phases)
+                 + " |")
+    L.append("")
+
+    L += ["## Start-up", ""]
+    if startup:
+        cold, warm = startup["cold"], startup["warm"]
+        L += [f"A new process builds a {_fmt_n(startup['n'])}-user model and steps one hour with each of "
+              f"{', '.join(POLICIES)}.", "",
+              "| Numba cache | process wall s | import s | " + " | ".join(f"{p} s" for p in POLICIES) + " |",
+              "|---|---:|---:|" + "---:|" * len(POLICIES)]
+        for name, r in (("cold (empty)", cold), ("warm", warm)):
+            L.append(f"| {name} | {r['process_wall_s']:.1f} | {r['import_s']:.1f} | "
+                     + " | ".join(f"{r['per_policy_s'][p]:.1f}" for p in POLICIES) + " |")
+        L += ["", f"Compilation (cold minus warm process time): {startup['compile_s']:.1f} s.", ""]
+    else:
+        L += ["Not measured in this run.", ""]
+
+    L += ["## Against the per-agent pure-Python oracle", ""]
+    if oracle:
+        e = oracle["engine_s"] / (oracle["n"] * oracle["hours"])
+        o = oracle["oracle_s"] / (oracle["n"] * oracle["hours"])
+        L += [f"`sim/oracle.py` (one `step()` per `User` object, plain Python) and the engine step the same "
+              f"{oracle['hours']} hours (from hour {oracle['start_hour']}, i.e. {oracle['start_hour'] % 24}:00 "
+              f"of day {oracle['start_hour'] // 24}) from the same state with {_fmt_n(oracle['n'])} users. The "
+              "oracle is timed on these few hours only and compared per user-hour.", "",
+              "| | s | us per user-hour |", "|---|---:|---:|",
+              f"| engine | {oracle['engine_s']:.3f} | {1e6 * e:.2f} |",
+              f"| oracle | {oracle['oracle_s']:.3f} | {1e6 * o:.2f} |", "",
+              f"Ratio: the oracle is **{o / e:,.0f}x** slower per user-hour.", ""]
+    else:
+        L += ["Not measured in this run.", ""]
+
+    L += ["## Targets", "", "| target | measured | met |", "|---|---|---|"]
+    L += targets(results, startup, oracle)
+    L.append("")
+    if analysis:
+        L += [analysis.rstrip(), ""]
+    return "\n".join(L)
+
+
+def _find(results, policy, n):
+    for r in results:
+        if r["policy"] == policy and r["n"] == n:
+            return r
+    return None
+
+
+def targets(results, startup, oracle) -> list[str]:
+    rows = []
+    yes = lambda ok: "yes" if ok else "**no**"  # noqa: E731
+
+    def at_full(ok, n):
+        return yes(ok) if n == FULL_SIZE else "not measured at 1e6"
+    big = max((r["n"] for r in results), default=0)
+    eng = _find(results, "engagement", big)
+    civ = _find(results, "civic", big)
+    if eng:
+        uh = summarise(eng)["user_hours_per_s"]
+        note = "" if big == FULL_SIZE else f" (at {_fmt_n(big)} users; 1e6 not run)"
+        rows.append(f"| >= 1,000,000 user-hours/s at 1e6 users, engagement | {uh:,.0f}{note} "
+                    f"| {at_full(uh >= TARGET_THROUGHPUT, big)} |")
+        both = [r["n"] for r in results if r["policy"] == "civic" and _find(results, "engagement", r["n"])]
+        if both:
+            nb = max(both)
+            e_b, c_b = _find(results, "engagement", nb), _find(results, "civic", nb)
+            c = summarise(c_b)["user_hours_per_s"] / summarise(e_b)["user_hours_per_s"]
+            rows.append(f"| civic within 20% of engagement | civic at {c:.2f}x the throughput of engagement at "
+                        f"{_fmt_n(nb)}{'' if nb == FULL_SIZE else ' (civic not run at 1e6)'} "
+                        f"| {at_full(c >= TARGET_CIVIC_SHARE, nb)} |")
+        ten = _find(results, "engagement", 10_000)
+        if ten and big > 10_000:
+            ratio = summarise(eng)["us_per_user_hour"] / summarise(ten)["us_per_user_hour"]
+            same = (eng["hours"], eng.get("warmup_hours", 24)) == (ten["hours"], ten.get("warmup_hours", 24))
+            note = "" if same else " (different timed windows: see the table)"
+            rows.append(f"| cost per user-hour at 1e6 <= 1.3x that at 1e4 | {ratio:.2f}x at {_fmt_n(big)}{note} "
+                        f"| {at_full(ratio <= TARGET_SCALING, big)}{'' if same else ' (indicative)'} |")
+        peak = max(r["peak_rss"] for r in results if r["n"] == big)
+        rows.append(f"| peak memory at 1e6 users <= 4 GB | {_gb(peak)} at {_fmt_n(big)} "
+                    f"| {at_full(peak <= TARGET_PEAK_GB * 2**30, big)} |")
+    if oracle:
+        ratio = oracle["oracle_s"] / oracle["engine_s"]
+        rows.append(f"| oracle >= 100x slower per user-hour at 1e4 | {ratio:,.0f}x at {_fmt_n(oracle['n'])} "
+                    f"| {yes(ratio >= TARGET_ORACLE_RATIO and oracle['n'] >= 10_000)} |")
+    if startup:
+        rows.append(f"| cold-cache compilation <= 20 s | {startup['compile_s']:.1f} s | "
+                    f"{yes(startup['compile_s'] <= TARGET_COLD_S)} |")
+        w = startup["warm"]["process_wall_s"]
+        rows.append(f"| warm-cache start-up <= 2 s | {w:.1f} s (whole process: imports, a "
+                    f"{_fmt_n(startup['n'])}-user model per rule) | {yes(w <= TARGET_WARM_S)} |")
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
+    ap.add_argument("--full", action="store_true", help="also run 1,000,000 users")
+    ap.add_argument("--policies", nargs="+", default=list(POLICIES))
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--hours", type=int, default=24, help="simulated hours per timed window")
+    ap.add_argument("--offline-days", type=int, default=2)
+    ap.add_argument("--warmup-hours", type=int, default=24)
+    ap.add_argument("--oracle-users", type=int, default=10_000)
+    ap.add_argument("--oracle-hours", type=int, default=2)
+    ap.add_argument("--oracle-start-hour", type=int, default=36)
+    ap.add_argument("--skip-oracle", action="store_true")
+    ap.add_argument("--skip-startup", action="store_true")
+    ap.add_argument("--startup-users", type=int, default=1_000)
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    ap.add_argument("--json", type=Path, default=None, help="also write the raw measurements here")
+    ap.add_argument("--analysis", type=Path, default=None)
+    ap.add_argument("--reuse", type=Path, default=None,
+                    help="a --json file of an earlier run: keep its measurements, run only what it lacks")
+    ap.add_argument("--worker", choices=("throughput", "startup", "oracle"), help=argparse.SUPPRESS)
+    ap.add_argument("--worker-args", default="{}", help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+
+    if a.worker:
+        kw = json.loads(a.worker_args)
+        fn = {"throughput": worker_throughput, "startup": worker_startup, "oracle": worker_oracle}[a.worker]
+        print(json.dumps(fn(**kw)))
+        return 0
+
+    from tqdm import tqdm
+
+    sizes = sorted(set(a.sizes) | ({FULL_SIZE} if a.full else set()))
+    jobs = [("throughput", {"n": n, "policy": p, "repeats": a.repeats, "hours": a.hours,
+                            "offline_days": a.offline_days, "warmup_hours": a.warmup_hours}) for n in sizes for p in a.policies]
+    if not a.skip_oracle:
+        jobs.insert(0, ("oracle", {"n": a.oracle_users, "hours": a.oracle_hours, "start_hour": a.oracle_start_hour,
+                                "offline_days": a.offline_days}))
+    mach = machine()
+    results, oracle, startup = [], None, None
+    if a.reuse:
+        old = json.loads(a.reuse.read_text())
+        results, oracle, startup = old["results"], old["oracle"], old["startup"]
+        mach = old["machine"]
+        have = {(r["policy"], r["n"]) for r in results}
+        jobs = [(k, kw) for k, kw in jobs
+                if (k == "throughput" and (kw["policy"], kw["n"]) not in have) or (k == "oracle" and not oracle)]
+        a.skip_startup = a.skip_startup or startup is not None
+    bar = tqdm(total=len(jobs) + (0 if a.skip_startup else 2), desc="benchmark", unit="run")
+    if not a.skip_startup:
+        with tempfile.TemporaryDirectory(prefix="numba-cold-") as cache:
+            env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+            bar.set_postfix_str("start-up, cold cache")
+            cold = _run_worker("startup", {"n": a.startup_users}, env)
+            bar.update()
+            bar.set_postfix_str("start-up, warm cache")
+            warm = _run_worker("startup", {"n": a.startup_users}, env)
+            bar.update()
+        startup = {"n": a.startup_users, "cold": cold, "warm": warm,
+                   "compile_s": cold["process_wall_s"] - warm["process_wall_s"]}
+    for kind, kw in jobs:
+        bar.set_postfix_str(f"{kind} {kw}")
+        r = _run_worker(kind, kw)
+        if kind == "oracle":
+            oracle = r
+        else:
+            results.append(r)
+        bar.update()
+    results.sort(key=lambda r: (r["policy"] != "engagement", r["policy"], r["n"]))
+    bar.close()
+
+    analysis_path = a.analysis or (ROOT / "benchmarks" / "analysis.md")
+    analysis = analysis_path.read_text() if analysis_path.exists() else None
+    settings = {"repeats": a.repeats, "hours": a.hours, "offline_days": a.offline_days}
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(render(mach, results, startup, oracle, settings, analysis))
+    if a.json:
+        a.json.write_text(json.dumps({"machine": mach, "settings": settings, "results": results,
+                                      "startup": startup, "oracle": oracle}, indent=1))
+    print(f"wrote {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
