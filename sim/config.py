@@ -663,6 +663,21 @@ def _check_nothing_missing(cfg: DictConfig) -> None:
         raise ConfigError(f"{missing[0]} is not set: give it a value, e.g. {missing[0]}=...")
 
 
+# Peak resident memory per user of a run (state, follow graph, post ring, tables): 2.9 GB at 1,000,000
+# users (benchmarks/RESULTS.md), rounded up.
+PEAK_BYTES_PER_USER = 3_000
+
+
+def _physical_memory() -> int:
+    """This machine's physical memory in bytes (0 where the system does not say)."""
+    import os
+
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
 def validate(cfg: DictConfig) -> None:
     """Check every setting of a composed config. Raises ConfigError on the first bad one."""
     _check_nothing_missing(cfg)
@@ -678,6 +693,12 @@ def validate(cfg: DictConfig) -> None:
             fail(p, v, "must be a positive integer")
     if c.get("n_users") < 10:
         fail("n_users", c.get("n_users"), "must be at least 10 (a feed needs other users)")
+    memory = _physical_memory()
+    if memory and c.get("n_users") * PEAK_BYTES_PER_USER > memory:
+        fail("n_users", c.get("n_users"),
+             f"needs about {c.get('n_users') * PEAK_BYTES_PER_USER / 1e9:,.0f} GB of memory (about "
+             f"{PEAK_BYTES_PER_USER / 1e3:.0f} kB per user at peak, benchmarks/RESULTS.md) but this machine has "
+             f"{memory / 1e9:.0f} GB: at most {memory // PEAK_BYTES_PER_USER:,} users fit")
     if c.get("offline_days") < 0:
         fail("offline_days", c.get("offline_days"), "must be 0 or a positive integer")
     if c.get("threads") < 0:

@@ -20,6 +20,7 @@ BAD = [
     ("+population.age_shares.teen=0.2", ["population.age_shares.teen", "0.2", "unknown age group"]),
     ("n_users=0", ["n_users=0", "positive integer"]),
     ("n_users=-50", ["n_users=-50", "positive integer"]),
+    ("n_users=1000000000000", ["n_users=1000000000000", "GB of memory", "users fit"]),
     ("days=0", ["days=0", "positive integer"]),
     ("n_users=abc", ["n_users", "'abc'", "integer"]),
     ("population.age_shares.adult=0.6", ["population.age_shares", "sum to 1", "1.05"]),
