@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
             raise ConfigError(f"--policies {' '.join(args.policies)} is not allowed: give two or more different policies")
         if any(o.split("=")[0].lstrip("+") == "policy" for o in args.overrides):
             raise ConfigError("policy=... is not allowed here: use --policies")
-        cfgs = {p: compose(args.overrides + [f"policy={p}"]) for p in args.policies}
+        # each run is reported under its policy, not under the default scenario's label
+        cfgs = {p: compose(args.overrides + [f"policy={p}", f"label={p}"]) for p in args.policies}
         days = int(next(iter(cfgs.values())).days)
         if not 1 <= args.last_days <= days:
             raise ConfigError(f"--last-days {args.last_days} is not allowed: must be between 1 and days ({days})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -22,6 +23,9 @@ def test_compare_prints_a_table_per_group_and_writes_it(tmp_path):
     [csv] = list((tmp_path / "compare").glob("*/comparison.csv"))
     table = pd.read_csv(csv)
     assert len(table) == 5 * 6 and "civic - engagement" in table.columns
+    for policy in ("engagement", "civic"):  # each run is reported under its policy, not the default label
+        [manifest] = list((tmp_path / "compare").glob(f"*/{policy}/manifest.json"))
+        assert json.loads(manifest.read_text())["label"] == policy
 
 
 def test_compare_rejects_unknown_policies_and_bad_settings(tmp_path):
