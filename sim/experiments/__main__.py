@@ -25,13 +25,6 @@ def _by_fact() -> list[str]:
     return sorted(base.names(), key=lambda name: int(base.load(name).fact.lstrip("F")))
 
 
-def _unmet(name: str) -> set[str]:
-    """The targets the experiment's current config declares not met."""
-    from sim.experiments import base
-
-    return {t.id for t in base.load(name).targets if t.known_unmet}
-
-
 def table() -> str:
     """docs/validation.md, from the committed experiments/*/expected.json."""
     from sim.experiments import base
@@ -46,7 +39,8 @@ def table() -> str:
              "| fact | experiment | statistic | target (tolerance) | simulated (95% CI) | seeds | result |",
              "|---|---|---|---|---|---|---|"]
     notes = []
-    for name in _by_fact():
+    order = _by_fact()
+    for name in order:
         path = base.expected_path(name, "full")
         if not path.is_file():
             spec = base.load(name)
@@ -54,11 +48,11 @@ def table() -> str:
                 lines.append(f"| {t.id} | `{name}` | {t.statistic} | {_fmt(t.published)} ({_fmt(t.low)} to "
                              f"{_fmt(t.high)}) {t.unit} | not run | | missing |")
             continue
-        r = json.loads(path.read_text())
+        r, unmet = json.loads(path.read_text()), base.declared_unmet(name)
         for t in r["targets"]:
             ci = f" ({_fmt(t['ci_low'])} to {_fmt(t['ci_high'])})" if t["ci_low"] is not None else ""
             verdict = ("pass" if t["pass"] else "**fail** (declared; see the notes below)"
-                       if t["id"] in _unmet(name) else "**fail**")
+                       if t["id"] in unmet else "**fail**")
             lines.append(f"| {t['id']} | [`{name}`](../experiments/{name}/) | {t['statistic']} | "
                          f"{_fmt(t['published'])} ({_fmt(t['low'])} to {_fmt(t['high'])}) {t['unit']} | "
                          f"{_fmt(t['mean'])}{ci} | {len(r['seeds'])} | {verdict} |")
@@ -73,7 +67,7 @@ def table() -> str:
               "fraction of the tolerance's half-width, a model outside the tolerance by a third of the half-width",
               "fails the test with high probability and a model inside does not fail by chance.", "",
               "| target | half-width | seed SD (full) | est. SE (ci) | SE / half-width |", "|---|---|---|---|---|"]
-    for name in _by_fact():
+    for name in order:
         path = base.expected_path(name, "full")
         if not path.is_file():
             continue
@@ -89,7 +83,7 @@ def table() -> str:
             se = sd * factor / math.sqrt(len(values))
             lines.append(f"| {t['id']} | {_fmt(half)} | {_fmt(sd)} | {_fmt(se)} | {_fmt(se / half)} |")
     lines += ["", "## How each fact is measured", ""]
-    for name in _by_fact():
+    for name in order:
         spec = base.load(name)
         lines += [f"- **{spec.fact} {spec.title}** ({spec.source}). {spec.method}"]
     if notes:
@@ -104,7 +98,7 @@ def _status() -> list[str]:
 
     full, ci, declared = {}, {}, []
     for name in _by_fact():
-        declared += sorted(_unmet(name))
+        declared += sorted(base.declared_unmet(name))
         for scale, into in (("full", full), ("ci", ci)):
             path = base.expected_path(name, scale)
             if path.is_file():
