@@ -12,9 +12,10 @@ day is run untimed (the post ring fills and the kernels are loaded), then ``--re
 whole day by default so that every window has the same mix of night and day hours. The phase timer
 (``sim/profiling.py``) splits each window into the phases of ``FeedModel.step``.
 
-Start-up: a subprocess with an empty Numba cache directory builds a 1,000-user model and steps one hour
-for each rule (cold: every kernel is compiled); a second subprocess does the same with the cache it
-left (warm). The difference is the compilation time.
+Start-up: for each rule, a subprocess with an empty Numba cache directory imports ``sim``, builds a
+1,000-user model without burn-in and simulates its first hour (cold: every kernel the run uses is
+compiled); a second subprocess does the same with the cache the first left (warm). The difference is
+the compilation time.
 
 Oracle: a model of ``--oracle-users`` users is run with the engine to the timed window's start, copied
 into the oracle, and both step the same ``--oracle-hours`` hours from the same state; the ratio is of
@@ -101,19 +102,22 @@ def worker_throughput(n: int, policy: str, repeats: int, hours: int, offline_day
     }
 
 
-def worker_startup(n: int) -> dict:
+def worker_startup(n: int, policy: str) -> dict:
+    """One run's start-up: import, compose the configuration, build an ``n``-user model without burn-in
+    (burn-in days are simulated hours, measured as throughput) and simulate the first hour."""
     t0 = time.perf_counter()
     from sim.config import compose
     from sim.model import FeedModel
 
-    t_import = time.perf_counter() - t0
-    per_policy = {}
-    for policy in POLICIES:
-        t1 = time.perf_counter()
-        model = FeedModel(compose(_overrides(n, policy, 1, 1)))
-        model.step()
-        per_policy[policy] = time.perf_counter() - t1
-    return {"import_s": t_import, "per_policy_s": per_policy, "total_s": time.perf_counter() - t0}
+    t1 = time.perf_counter()
+    cfg = compose(_overrides(n, policy, 0, 1))
+    t2 = time.perf_counter()
+    model = FeedModel(cfg)
+    t3 = time.perf_counter()
+    model.step()
+    t4 = time.perf_counter()
+    return {"policy": policy, "import_s": t1 - t0, "compose_s": t2 - t1, "build_s": t3 - t2, "first_hour_s": t4 - t3,
+            "total_s": t4 - t0}
 
 
 def worker_oracle(n: int, hours: int, start_hour: int, offline_days: int) -> dict:
@@ -259,15 +263,20 @@ def render(mach: dict, results: list[dict], startup: dict | None, oracle: dict |
 
     L += ["## Start-up", ""]
     if startup:
-        cold, warm = startup["cold"], startup["warm"]
-        L += [f"A new process builds a {_fmt_n(startup['n'])}-user model and steps one hour with each of "
-              f"{', '.join(POLICIES)}.", "",
-              "| Numba cache | process wall s | import s | " + " | ".join(f"{p} s" for p in POLICIES) + " |",
-              "|---|---:|---:|" + "---:|" * len(POLICIES)]
-        for name, r in (("cold (empty)", cold), ("warm", warm)):
-            L.append(f"| {name} | {r['process_wall_s']:.1f} | {r['import_s']:.1f} | "
-                     + " | ".join(f"{r['per_policy_s'][p]:.1f}" for p in POLICIES) + " |")
-        L += ["", f"Compilation (cold minus warm process time): {startup['compile_s']:.1f} s.", ""]
+        L += [f"One run per rule in a new process: import `sim`, compose the configuration, build a "
+              f"{_fmt_n(startup['n'])}-user model without burn-in (`offline_days=0`; burn-in days are simulated "
+              "hours, counted as throughput above) and simulate its first hour; first with an empty Numba cache "
+              "of its own (cold: every kernel the run uses is compiled), then again with the cache that run "
+              "left (warm). Process wall time includes the interpreter's own start.", "",
+              "| rule | Numba cache | process wall s | import s | compose s | build s | first hour s |",
+              "|---|---|---:|---:|---:|---:|---:|"]
+        for policy, r in startup["rules"].items():
+            for name in ("cold", "warm"):
+                x = r[name]
+                L.append(f"| {policy} | {name} | {x['process_wall_s']:.2f} | {x['import_s']:.2f} | "
+                         f"{x['compose_s']:.2f} | {x['build_s']:.2f} | {x['first_hour_s']:.2f} |")
+        L += ["", "Compilation (cold minus warm process time): "
+              + ", ".join(f"{p} {r['compile_s']:.1f} s" for p, r in startup["rules"].items()) + ".", ""]
     else:
         L += ["Not measured in this run.", ""]
 
@@ -338,11 +347,15 @@ def targets(results, startup, oracle) -> list[str]:
         rows.append(f"| oracle >= 100x slower per user-hour at 1e4 | {ratio:,.0f}x at {_fmt_n(oracle['n'])} "
                     f"| {yes(ratio >= TARGET_ORACLE_RATIO and oracle['n'] >= 10_000)} |")
     if startup:
-        rows.append(f"| cold-cache compilation <= 20 s | {startup['compile_s']:.1f} s | "
-                    f"{yes(startup['compile_s'] <= TARGET_COLD_S)} |")
-        w = startup["warm"]["process_wall_s"]
-        rows.append(f"| warm-cache start-up <= 2 s | {w:.1f} s (whole process: imports, a "
-                    f"{_fmt_n(startup['n'])}-user model per rule) | {yes(w <= TARGET_WARM_S)} |")
+        rules = startup["rules"]
+        worst = max(rules, key=lambda p: rules[p]["compile_s"])
+        c = rules[worst]["compile_s"]
+        rows.append(f"| cold-cache compilation <= 20 s | {c:.1f} s ({worst}, the slowest rule) | "
+                    f"{yes(c <= TARGET_COLD_S)} |")
+        worst = max(rules, key=lambda p: rules[p]["warm"]["process_wall_s"])
+        w = rules[worst]["warm"]["process_wall_s"]
+        rows.append(f"| warm-cache start-up <= 2 s | {w:.2f} s ({worst}; whole process to the end of the first "
+                    f"hour of a {_fmt_n(startup['n'])}-user model) | {yes(w <= TARGET_WARM_S)} |")
     return rows
 
 
@@ -396,18 +409,20 @@ def main(argv: list[str] | None = None) -> int:
         jobs = [(k, kw) for k, kw in jobs
                 if (k == "throughput" and (kw["policy"], kw["n"]) not in have) or (k == "oracle" and not oracle)]
         a.skip_startup = a.skip_startup or startup is not None
-    bar = tqdm(total=len(jobs) + (0 if a.skip_startup else 2), desc="benchmark", unit="run")
+    bar = tqdm(total=len(jobs) + (0 if a.skip_startup else 2 * len(a.policies)), desc="benchmark", unit="run")
     if not a.skip_startup:
-        with tempfile.TemporaryDirectory(prefix="numba-cold-") as cache:
-            env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-            bar.set_postfix_str("start-up, cold cache")
-            cold = _run_worker("startup", {"n": a.startup_users}, env)
-            bar.update()
-            bar.set_postfix_str("start-up, warm cache")
-            warm = _run_worker("startup", {"n": a.startup_users}, env)
-            bar.update()
-        startup = {"n": a.startup_users, "cold": cold, "warm": warm,
-                   "compile_s": cold["process_wall_s"] - warm["process_wall_s"]}
+        rules = {}
+        for policy in a.policies:
+            with tempfile.TemporaryDirectory(prefix="numba-cold-") as cache:
+                env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+                runs = {}
+                for name in ("cold", "warm"):
+                    bar.set_postfix_str(f"start-up, {policy}, {name} cache")
+                    runs[name] = _run_worker("startup", {"n": a.startup_users, "policy": policy}, env)
+                    bar.update()
+            runs["compile_s"] = runs["cold"]["process_wall_s"] - runs["warm"]["process_wall_s"]
+            rules[policy] = runs
+        startup = {"n": a.startup_users, "rules": rules}
     for kind, kw in jobs:
         bar.set_postfix_str(f"{kind} {kw}")
         r = _run_worker(kind, kw)
