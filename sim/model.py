@@ -116,6 +116,7 @@ class FeedModel(mesa.Model):
         self.pool_key = policies.POOL_KEY_IDS[cfg.policy.pool_key]
         self.ranker = plugins.ranker(cfg, score_fn)
         self.feed_buffers = kernels.FeedBuffers(self.policy_p.k)
+        self._post_records = self._author_records = None  # ranking's packed copies, reused hour to hour
         self.platform = Platform(cfg, u, self.streams)
         self.wants_post = np.zeros(u.n, np.uint8)
         k = self.keys
@@ -185,14 +186,22 @@ class FeedModel(mesa.Model):
         return self.hour // 24
 
     def _post_arrays(self):
+        """What ranking reads of the posts, with its packed records refreshed from the current columns."""
         p = self.posts
-        return kernels.PostArrays(p.post_id, p.author, p.created_hour, p.prev_by_author, p.style, p.quality,
-                                  p.likes, p.bridging, p.removed, p.log_likes)
+        arrays = kernels.packed(kernels.PostArrays(p.post_id, p.author, p.created_hour, p.prev_by_author, p.style,
+                                                   p.quality, p.likes, p.bridging, p.removed, p.log_likes),
+                                self._post_records)
+        self._post_records = arrays.rec
+        return arrays
 
     def _user_arrays(self):
+        """What ranking reads of the users, with its packed author records refreshed."""
         u, pl = self.users, self.platform
-        return kernels.UserArrays(u.last_post_id, u.seen, u.ideology, u.status, pl.protected, pl.counts_visible,
-                                  pl.oon_idealised_blocked, pl.active)
+        arrays = kernels.packed(kernels.UserArrays(u.last_post_id, u.seen, u.ideology, u.status, pl.protected,
+                                                   pl.counts_visible, pl.oon_idealised_blocked, pl.active),
+                                self._author_records)
+        self._author_records = arrays.rec
+        return arrays
 
     def _feed_posts(self):
         p = self.posts

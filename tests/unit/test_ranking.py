@@ -33,8 +33,9 @@ def pools(model, hour, pool_key=0, share=0.3, min_size=60, max_age=48, users=Non
 def rank_both(model, p, weights, sessions, hour=None, users=None, posts=None, score=None):
     """Feeds from the kernel (the built-in one, or around ``score``) and from the NumPy reference."""
     hour = model.hour if hour is None else hour
-    users = users or model._user_arrays()
-    posts = posts or model._post_arrays()
+    # the kernels read packed copies of the columns: pack again after a test changed a column
+    users = kernels.packed(users or model._user_arrays())
+    posts = kernels.packed(posts or model._post_arrays())
     fast_pool, slow_pool = pools(model, hour, max_age=p.max_age_hours, users=users, posts=posts)
     common = (hour, p, model.response_p, model.rank_keys, weights, model.graph_arrays, posts, users)
     feeds = kernels.empty_feeds(len(sessions), p.k)
@@ -189,7 +190,8 @@ def test_a_hand_built_world_gets_the_feeds_written_out_by_hand():
 
     def feed(p, weights, pool, posts=posts, users=users):
         feeds = kernels.empty_feeds(1, p.k)
-        kernels.rank_feeds(np.array([0], np.int64), hour, p, rp, keys, weights, g, posts, users, pool, *feeds)
+        kernels.rank_feeds(np.array([0], np.int64), hour, p, rp, keys, weights, g, kernels.packed(posts),
+                           kernels.packed(users), pool, *feeds)
         return feeds.slot[0, :feeds.length[0]].tolist()
 
     base = dict(k=10, m=20, per_followee_cap=3, author_cap=0, max_age_hours=48, show_seen=False,
@@ -265,3 +267,21 @@ def test_running_top_k_equals_sorting_all_candidates():
         cap = int(rng.integers(0, 4))
         assert np.array_equal(running(scores, authors, k, cap), sorted_all(scores, authors, k, cap)), trial
         assert np.array_equal(selected(scores, k), sorted_all(scores, authors, k, 0)), trial
+
+
+def test_packed_records_hold_every_column_and_start_on_a_cache_line(model):
+    posts, users = model._post_arrays(), model._user_arrays()
+    assert posts.rec.ctypes.data % 64 == 0 and users.rec.ctypes.data % 64 == 0
+    assert kernels.POST_RECORD.itemsize == 64 and kernels.AUTHOR_RECORD.itemsize == 32
+    for name in kernels.POST_RECORD.names:
+        assert np.array_equal(posts.rec[name], getattr(posts, name)), name
+    for name in kernels.AUTHOR_RECORD.names:
+        assert np.array_equal(users.rec[name], getattr(users, name)), name
+    # the model refreshes its one buffer in place: a changed column reaches the records on the next call
+    before = posts.rec
+    model.posts.quality[:3] += 1.0
+    try:
+        again = model._post_arrays()
+        assert again.rec is before and np.array_equal(again.rec["quality"], model.posts.quality)
+    finally:
+        model.posts.quality[:3] -= 1.0
