@@ -117,7 +117,7 @@ def worker_startup(n: int, policy: str) -> dict:
     model.step()
     t4 = time.perf_counter()
     return {"policy": policy, "import_s": t1 - t0, "compose_s": t2 - t1, "build_s": t3 - t2, "first_hour_s": t4 - t3,
-            "total_s": t4 - t0}
+            "total_s": t4 - t0, "first_hour_done_epoch": time.time()}
 
 
 def worker_oracle(n: int, hours: int, start_hour: int, offline_days: int) -> dict:
@@ -142,13 +142,15 @@ def worker_oracle(n: int, hours: int, start_hour: int, offline_days: int) -> dic
 
 def _run_worker(kind: str, args: dict, env: dict | None = None) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--worker-args", json.dumps(args)]
-    t0 = time.perf_counter()
+    t0, start_epoch = time.perf_counter(), time.time()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark worker {kind} {args} failed:\n{proc.stderr[-4000:]}")
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     out["process_wall_s"] = wall
+    if "first_hour_done_epoch" in out:  # start-up: from launching the process to the end of its first hour
+        out["to_first_hour_s"] = out["first_hour_done_epoch"] - start_epoch
     return out
 
 
@@ -267,15 +269,17 @@ def render(mach: dict, results: list[dict], startup: dict | None, oracle: dict |
               f"{_fmt_n(startup['n'])}-user model without burn-in (`offline_days=0`; burn-in days are simulated "
               "hours, counted as throughput above) and simulate its first hour; first with an empty Numba cache "
               "of its own (cold: every kernel the run uses is compiled), then again with the cache that run "
-              "left (warm). Process wall time includes the interpreter's own start.", "",
-              "| rule | Numba cache | process wall s | import s | compose s | build s | first hour s |",
-              "|---|---|---:|---:|---:|---:|---:|"]
+              "left (warm). Start-up is the time from launching the process to the end of its first simulated "
+              "hour (the interpreter's own start included); the process wall time adds its exit.", "",
+              "| rule | Numba cache | start-up s | import s | compose s | build s | first hour s | process wall s |",
+              "|---|---|---:|---:|---:|---:|---:|---:|"]
         for policy, r in startup["rules"].items():
             for name in ("cold", "warm"):
                 x = r[name]
-                L.append(f"| {policy} | {name} | {x['process_wall_s']:.2f} | {x['import_s']:.2f} | "
-                         f"{x['compose_s']:.2f} | {x['build_s']:.2f} | {x['first_hour_s']:.2f} |")
-        L += ["", "Compilation (cold minus warm process time): "
+                L.append(f"| {policy} | {name} | {x['to_first_hour_s']:.2f} | {x['import_s']:.2f} | "
+                         f"{x['compose_s']:.2f} | {x['build_s']:.2f} | {x['first_hour_s']:.2f} | "
+                         f"{x['process_wall_s']:.2f} |")
+        L += ["", "Compilation (cold minus warm start-up): "
               + ", ".join(f"{p} {r['compile_s']:.1f} s" for p, r in startup["rules"].items()) + ".", ""]
     else:
         L += ["Not measured in this run.", ""]
@@ -352,10 +356,10 @@ def targets(results, startup, oracle) -> list[str]:
         c = rules[worst]["compile_s"]
         rows.append(f"| cold-cache compilation <= 20 s | {c:.1f} s ({worst}, the slowest rule) | "
                     f"{yes(c <= TARGET_COLD_S)} |")
-        worst = max(rules, key=lambda p: rules[p]["warm"]["process_wall_s"])
-        w = rules[worst]["warm"]["process_wall_s"]
-        rows.append(f"| warm-cache start-up <= 2 s | {w:.2f} s ({worst}; whole process to the end of the first "
-                    f"hour of a {_fmt_n(startup['n'])}-user model) | {yes(w <= TARGET_WARM_S)} |")
+        worst = max(rules, key=lambda p: rules[p]["warm"]["to_first_hour_s"])
+        w = rules[worst]["warm"]["to_first_hour_s"]
+        rows.append(f"| warm-cache start-up <= 2 s | {w:.2f} s ({worst}; from launching the process to the end of "
+                    f"the first hour of a {_fmt_n(startup['n'])}-user model) | {yes(w <= TARGET_WARM_S)} |")
     return rows
 
 
@@ -420,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
                     bar.set_postfix_str(f"start-up, {policy}, {name} cache")
                     runs[name] = _run_worker("startup", {"n": a.startup_users, "policy": policy}, env)
                     bar.update()
-            runs["compile_s"] = runs["cold"]["process_wall_s"] - runs["warm"]["process_wall_s"]
+            runs["compile_s"] = runs["cold"]["to_first_hour_s"] - runs["warm"]["to_first_hour_s"]
             rules[policy] = runs
         startup = {"n": a.startup_users, "rules": rules}
     for kind, kw in jobs:
