@@ -664,7 +664,7 @@ def _check_nothing_missing(cfg: DictConfig) -> None:
 
 
 # Peak resident memory per user of a run (state, follow graph, post ring, ranking's packed records,
-# tables): 3.02 GiB (3.24e9 bytes) at 1,000,000 users (benchmarks/RESULTS.md), rounded up.
+# tables): 3.25 GB at 1,000,000 users (benchmarks/RESULTS.md), rounded up.
 PEAK_BYTES_PER_USER = 3_300
 
 
