@@ -138,18 +138,13 @@ def pack_authors(last_post_id, ideology, status, active, rec):
 
 def packed(arrays, out: np.ndarray | None = None):
     """``arrays`` (PostArrays or UserArrays) with ``rec`` filled from its columns, in ``out`` when that
-    has the right length (the model reuses one buffer), else in a new array."""
-    if isinstance(arrays, PostArrays):
-        n, dtype = arrays.post_id.shape[0], POST_RECORD
-    else:
-        n, dtype = arrays.last_post_id.shape[0], AUTHOR_RECORD
+    has the right length (the model reuses one buffer), else in a new array. A record's fields are named
+    after the columns they copy, and each pack kernel takes the columns in the record's field order."""
+    pack, dtype = (pack_posts, POST_RECORD) if isinstance(arrays, PostArrays) else (pack_authors, AUTHOR_RECORD)
+    columns = [getattr(arrays, name) for name in dtype.names]
+    n = columns[0].shape[0]
     rec = out if out is not None and out.shape[0] == n and out.dtype == dtype else aligned_records(n, dtype)
-    if isinstance(arrays, PostArrays):
-        a = arrays
-        pack_posts(a.post_id, a.prev_by_author, a.log_likes, a.created_hour, a.author, a.quality, a.bridging,
-                   a.style, a.removed, rec)
-    else:
-        pack_authors(arrays.last_post_id, arrays.ideology, arrays.status, arrays.active, rec)
+    pack(*columns, rec)
     return arrays._replace(rec=rec)
 
 
