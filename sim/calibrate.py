@@ -92,6 +92,14 @@ def _adult_minutes(ctx) -> float:
     return float(users.loc[users["age_group"] == "adult", "minutes_per_day"].mean())
 
 
+def _short_sleep_share(ctx) -> float:
+    """Share of the experiment's age group (young adults) whose mean night is shorter than its
+    ``short_hours`` (7 h): about a third of 18-34-year-olds report under 7 h (Liu et al. 2016)."""
+    users = ctx.run("main").users
+    group = users[users["age_group"] == ctx.params["age_group"]]
+    return float((group["sleep_hours_mean"] < ctx.params["short_hours"]).mean())
+
+
 def _target(experiment: str, tid: str) -> Moment:
     """A moment that aims at a validation target's published value (or the middle of its tolerance)."""
     from sim.experiments import base
@@ -126,6 +134,14 @@ def blocks() -> list[Block]:
             _target("use_levels", "F12a"),
             _target("vulnerable_use", "F11a"),
         ], max_evaluations=25),
+        Block("sleep", [
+            Parameter("spread of sleep need", {"population.traits.sleep_threshold_sd": 1.0}, 0.005, 0.1),
+            Parameter("phone in bed, per unit of habit", {"behaviour.sleep.in_bed_use_habit": 1.0}, 0.2, 8.0,
+                      prior=2.0),
+        ], [
+            Moment("short_sleep_share", "heavy_use_sleep", 0.33, 0.1, function=_short_sleep_share),
+            _target("heavy_use_sleep", "F10"),
+        ], max_evaluations=20, seeds=(0, 1)),
         Block("symptoms", [
             Parameter("symptoms per negative share", {"behaviour.wellbeing.symptoms_negative_share": 1.0}, 0.05, 20.0,
                       prior=1.5),

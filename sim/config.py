@@ -62,6 +62,7 @@ class TraitConfig:
     use_vulnerable_factor: float = MISSING
     chronotype_shift_h: dict[str, float] = MISSING
     chronotype_sd_h: float = MISSING
+    sleep_threshold_sd: float = MISSING
     ideology_mode: float = MISSING
     ideology_sd: float = MISSING
     vulnerable_symptom_shift: float = MISSING
@@ -722,7 +723,8 @@ def validate(cfg: DictConfig) -> None:
     c.positive(f"{tr}.comparison_shape", f"{tr}.comparison_scale", f"{tr}.comparison_vulnerable_factor",
                f"{tr}.feedback_vulnerable_factor", f"{tr}.use_vulnerable_factor")
     c.non_negative(f"{tr}.feedback_sensitivity_sd", f"{tr}.outrage_susceptibility_sd",
-                   f"{tr}.use_propensity_sd", f"{tr}.chronotype_sd_h", f"{tr}.ideology_sd")
+                   f"{tr}.use_propensity_sd", f"{tr}.chronotype_sd_h", f"{tr}.sleep_threshold_sd",
+                   f"{tr}.ideology_sd")
     c.per_group(f"{tr}.chronotype_shift_h", c.finite)
     m = c.finite(f"{tr}.ideology_mode")
     if not 0 <= m <= 1:

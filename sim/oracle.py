@@ -179,7 +179,7 @@ class User:
             if st == AWAKE:
                 s = 1.0 - (1.0 - s) * sp.k_rise
                 self.awake_min = _f32(self.awake_min + dt_min)
-                if s >= sp.upper + sp.amplitude * c and t >= self.awake_until_h:
+                if s >= sp.upper + float(self.sleep_threshold_offset) + sp.amplitude * c and t >= self.awake_until_h:
                     self.sleep_state = IN_BED
                     self.ready_at_h = t + dt
                     self.awake_until_h = t + dt + sp.latency_h
@@ -190,7 +190,7 @@ class User:
             s = s * sp.k_fall
             self.night_sleep_min = _f32(self.night_sleep_min + dt_min)
             alarm = alarm_sub >= 0 and sub == alarm_sub
-            if alarm or s <= sp.lower + sp.amplitude * c:
+            if alarm or s <= sp.lower + float(self.sleep_threshold_offset) + sp.amplitude * c:
                 self._wake(_f32(self.night_sleep_min - self.night_lost_min), sp)
                 if alarm:
                     self.awake_until_h = t + sp.stay_up_after_alarm_h

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from scipy.special import ndtr  # the normal CDF (scipy.stats.norm.cdf calls it; importing stats costs 0.4 s)
 
+from sim.behaviour.sleep import draw_threshold_offsets
 from sim.config import AGE_GROUPS, STYLES
 from sim.rng import Streams
 from sim.state import UserState
@@ -101,6 +102,8 @@ def generate(cfg, n: int, streams: Streams) -> UserState:
     users.polarization[:] = users.polarization_trait
     users.habit[:] = cfg.behaviour.sessions.initial_habit
     users.mf_factor[:] = rng.normal(0, cfg.platform.bridging_model.initial_factor_sd, n)
+    # Drawn last so that adding it left every earlier draw (and so every other trait) unchanged.
+    users.sleep_threshold_offset[:] = draw_threshold_offsets(cfg, tr.sleep_threshold_sd, n, rng)
     return users
 
 

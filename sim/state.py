@@ -31,7 +31,7 @@ USER_FIELDS: dict[str, type] = {
     "ideology": f32, "comparison": f32, "feedback_sensitivity": f32, "outrage_susceptibility": f32,
     "use_propensity": f32, "circadian_shift": i32, "followers": i32, "status": f32,
     "mood_trait": f32, "self_esteem_trait": f32, "symptoms_trait": f32, "loneliness_trait": f32,
-    "polarization_trait": f32, "sleep_need_h": f32,
+    "polarization_trait": f32, "sleep_need_h": f32, "sleep_threshold_offset": f32,
     # posting phenotype (Turner et al. 2025) and reward-learning state
     "habit_weight": f32, "alpha_reward": f32, "alpha_habit": f32, "post_cost": f32,
     "expected_likes": f32, "habit_delay_h": f32, "post_clock_h": f32, "delay_since_post_h": f32,

@@ -5,8 +5,9 @@ Homeostatic pressure S rises while awake and falls while asleep,
     awake:  dS/dt = (1 - S) / tau_rise        asleep:  dS/dt = -S / tau_fall
 
 integrated exactly over sub-steps of the hour. A user goes to bed when S reaches the upper threshold
-H+(t) = upper + a*C(t) and wakes when S falls to H-(t) = lower + a*C(t), where C(t) is the skewed
-circadian oscillation of Daan et al. (1984), shifted by the user's chronotype. On school/work days a
+H+(t) = upper + d_u + a*C(t) and wakes when S falls to H-(t) = lower + d_u + a*C(t), where C(t) is the
+skewed circadian oscillation of Daan et al. (1984), shifted by the user's chronotype, and d_u is the user's
+threshold offset: people differ in how much sleep they need (a higher d_u, a shorter night). On school/work days a
 wake alarm ends sleep early. Between going to bed and falling asleep lies a sleep latency, extended by
 any phone use in bed (bedtime procrastination) and by arousing content; notifications at night can
 wake a sleeper (night checks), which costs the check plus the time to fall asleep again. Whoever is
@@ -66,6 +67,17 @@ def circadian_range() -> tuple[float, float]:
     return float(c.min()), float(c.max())
 
 
+def draw_threshold_offsets(cfg, sd: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Per-user offsets d_u ~ N(0, sd) of both thresholds, kept where both thresholds stay reachable at
+    every time of day (S only approaches 0 while asleep and 1 while awake): the few draws beyond are set
+    to the bound, 0.01 inside it."""
+    sc = cfg.behaviour.sleep
+    c_min, c_max = circadian_range()
+    lowest = -(sc.lower_threshold + sc.circadian_amplitude * c_min) + 0.01
+    highest = 1.0 - (sc.upper_threshold + sc.circadian_amplitude * c_max) - 0.01
+    return np.clip(rng.normal(0.0, sd, n), lowest, highest).astype(np.float32)
+
+
 def circadian_table(substeps_per_hour: int) -> np.ndarray:
     """C(t) on the sub-step grid of one day, t = 0 at the oscillation's zero crossing."""
     t = np.arange(24 * substeps_per_hour) / substeps_per_hour
@@ -86,7 +98,7 @@ def _wake(u, slept_min, need, state, woke, last_sleep, last_onset_hod, onset, la
 
 
 @njit
-def _run_user(u, j_start, stop_at_bed, hour, day_sub0, alarm_sub, p, ctable, shift, need, S, state,
+def _run_user(u, j_start, stop_at_bed, hour, day_sub0, alarm_sub, p, ctable, shift, offset, need, S, state,
               ready_at, awake_until, onset, night_sleep, night_lost, pending, awake_min, woke, last_sleep,
               last_onset_hod, last_deficit, debt):
     nsub = p.substeps
@@ -121,7 +133,7 @@ def _run_user(u, j_start, stop_at_bed, hour, day_sub0, alarm_sub, p, ctable, shi
             s = 1.0 - (1.0 - s) * p.k_rise
             awake_min[u] += dt_min
             # awake_until, while in the future, is the end of the day an alarm started
-            if s >= p.upper + p.amplitude * c and t >= awake_until[u]:
+            if s >= p.upper + offset[u] + p.amplitude * c and t >= awake_until[u]:
                 state[u] = IN_BED
                 ready_at[u] = t + dt
                 awake_until[u] = t + dt + p.latency_h
@@ -133,7 +145,7 @@ def _run_user(u, j_start, stop_at_bed, hour, day_sub0, alarm_sub, p, ctable, shi
         s = s * p.k_fall
         night_sleep[u] += dt_min
         alarm = alarm_sub >= 0 and sub == alarm_sub
-        if alarm or s <= p.lower + p.amplitude * c:
+        if alarm or s <= p.lower + offset[u] + p.amplitude * c:
             _wake(u, night_sleep[u] - night_lost[u], need, state, woke, last_sleep, last_onset_hod, onset,
                   last_deficit, debt, p.debt_carryover)
             if alarm:
@@ -142,7 +154,7 @@ def _run_user(u, j_start, stop_at_bed, hour, day_sub0, alarm_sub, p, ctable, shi
 
 
 @njit(parallel=True, cache=True)
-def advance_sleep(hour, hour_of_day, alarm_sub_by_age, age, p, ctable, shift, need, S, state, ready_at,
+def advance_sleep(hour, hour_of_day, alarm_sub_by_age, age, p, ctable, shift, offset, need, S, state, ready_at,
                   awake_until, onset, night_sleep, night_lost, pending, awake_min, woke, last_sleep,
                   last_onset_hod, last_deficit, debt, stop_at_bed):
     """Advance every user through one hour. ``alarm_sub_by_age[g]`` is the sub-step of the day at
@@ -153,13 +165,13 @@ def advance_sleep(hour, hour_of_day, alarm_sub_by_age, age, p, ctable, shift, ne
         awake_min[u] = 0.0
         woke[u] = 0
         pending[u] = -1
-        _run_user(u, 0, stop_at_bed, hour, day_sub0, alarm_sub_by_age[age[u]], p, ctable, shift, need, S,
-                  state, ready_at, awake_until, onset, night_sleep, night_lost, pending, awake_min, woke,
+        _run_user(u, 0, stop_at_bed, hour, day_sub0, alarm_sub_by_age[age[u]], p, ctable, shift, offset, need,
+                  S, state, ready_at, awake_until, onset, night_sleep, night_lost, pending, awake_min, woke,
                   last_sleep, last_onset_hod, last_deficit, debt)
 
 
 @njit(cache=True)
-def settle_sleep(hour, hour_of_day, alarm_sub_by_age, age, p, ctable, shift, need, S, state, ready_at,
+def settle_sleep(hour, hour_of_day, alarm_sub_by_age, age, p, ctable, shift, offset, need, S, state, ready_at,
                  awake_until, onset, night_sleep, night_lost, pending, awake_min, woke, last_sleep,
                  last_onset_hod, last_deficit, debt, bed_minutes, arousal_min):
     """Finish the hour for users who went to bed during it, after their phone use in bed is known."""
@@ -170,7 +182,7 @@ def settle_sleep(hour, hour_of_day, alarm_sub_by_age, age, p, ctable, shift, nee
         if j < 0:
             continue
         awake_until[u] = ready_at[u] + p.latency_h + (bed_minutes[u] + arousal_min[u]) / 60.0
-        _run_user(u, j, False, hour, day_sub0, alarm_sub_by_age[age[u]], p, ctable, shift, need, S, state,
+        _run_user(u, j, False, hour, day_sub0, alarm_sub_by_age[age[u]], p, ctable, shift, offset, need, S, state,
                   ready_at, awake_until, onset, night_sleep, night_lost, pending, awake_min, woke,
                   last_sleep, last_onset_hod, last_deficit, debt)
         pending[u] = -1

@@ -14,7 +14,7 @@ class SleepLab:
     """n sleepers driven hour by hour through the sleep kernels alone (no platform). ``shift_h`` is each
     sleeper's chronotype shift in hours (a number or an array)."""
 
-    def __init__(self, cfg, n=50, shift_h=0.0, need=8.0):
+    def __init__(self, cfg, n=50, shift_h=0.0, need=8.0, threshold_offset=0.0):
         self.cfg = cfg
         self.p = sleep.params(cfg)
         self.substeps = self.p.substeps
@@ -24,6 +24,7 @@ class SleepLab:
         phase = cfg.behaviour.sleep.circadian_phase_h + np.broadcast_to(np.asarray(shift_h, float), (n,))
         self.shift = np.round(phase * self.substeps).astype(np.int32)
         self.need = np.full(n, need, np.float32)
+        self.offset = np.broadcast_to(np.asarray(threshold_offset, np.float32), (n,)).copy()
         self.S = np.full(n, 0.5)
         self.state = np.zeros(n, np.int8)
         self.ready_at, self.awake_until, self.onset = np.zeros(n), np.zeros(n), np.zeros(n)
@@ -34,11 +35,11 @@ class SleepLab:
         self.last_sleep, self.last_onset = np.zeros(n, np.float32), np.zeros(n, np.float32)
         self.last_deficit, self.debt = np.zeros(n, np.float32), np.zeros(n, np.float32)
         self.hour = 0
-        self.s_min, self.s_max = np.inf, -np.inf
+        self.s_min, self.s_max = np.full(n, np.inf), np.full(n, -np.inf)  # per sleeper
 
     def args(self, alarms):
-        return (self.hour, self.hour % 24, alarms, self.age, self.p, self.ctable, self.shift, self.need, self.S,
-                self.state, self.ready_at, self.awake_until, self.onset, self.night_sleep, self.night_lost,
+        return (self.hour, self.hour % 24, alarms, self.age, self.p, self.ctable, self.shift, self.offset, self.need,
+                self.S, self.state, self.ready_at, self.awake_until, self.onset, self.night_sleep, self.night_lost,
                 self.pending, self.awake_min, self.woke, self.last_sleep, self.last_onset, self.last_deficit,
                 self.debt)
 
@@ -62,30 +63,34 @@ class SleepLab:
                 self.nights.append(self.last_sleep[woke].astype(float))
             if woke[0]:
                 nights.append((float(self.last_sleep[0]), float(self.last_onset[0]), day % 7))
-            self.s_min, self.s_max = min(self.s_min, self.S.min()), max(self.s_max, self.S.max())
+            self.s_min, self.s_max = np.minimum(self.s_min, self.S), np.maximum(self.s_max, self.S)
             self.hour += 1
         return nights
 
 
 @measure("sleep_baseline")
 def sleep_baseline(ctx: Context) -> dict[str, float]:
-    """F4: adults with the population's chronotypes, free days, no phone: mean sleep per night after a
-    spin-up week, and where sleep pressure S goes relative to the thresholds' circadian band."""
+    """F4: adults with the population's chronotypes and sleep needs, free days, no phone: mean sleep per
+    night after a spin-up week, and where each sleeper's pressure S goes relative to the circadian band
+    swept by that sleeper's thresholds."""
     p = ctx.params
     cfg = ctx.config()
     traits = cfg.population.traits
     rng = np.random.default_rng(ctx.seed)
-    shift = traits.chronotype_shift_h["adult"] + rng.normal(0.0, traits.chronotype_sd_h, int(p["sleepers"]))
-    lab = SleepLab(cfg, n=int(p["sleepers"]), shift_h=shift)
+    n = int(p["sleepers"])
+    shift = traits.chronotype_shift_h["adult"] + rng.normal(0.0, traits.chronotype_sd_h, n)
+    offset = sleep.draw_threshold_offsets(cfg, traits.sleep_threshold_sd, n, rng)
+    lab = SleepLab(cfg, n=n, shift_h=shift, threshold_offset=offset)
     lab.run(int(p["spin_up_days"]))
-    lab.nights, lab.s_min, lab.s_max = [], np.inf, -np.inf
+    lab.nights, lab.s_min, lab.s_max = [], np.full(n, np.inf), np.full(n, -np.inf)
     lab.run(int(p["days"]))
     sc = cfg.behaviour.sleep
     c_min, c_max = sleep.circadian_range()
-    low, high = sc.lower_threshold + sc.circadian_amplitude * c_min, sc.upper_threshold + sc.circadian_amplitude * c_max
-    # S's excursion beyond the band the thresholds sweep (0 = never outside), in units of S
-    outside = max(0.0, low - lab.s_min, lab.s_max - high)
-    return {"F4a": float(np.concatenate(lab.nights).mean()), "F4b": float(outside)}
+    low = sc.lower_threshold + lab.offset + sc.circadian_amplitude * c_min
+    high = sc.upper_threshold + lab.offset + sc.circadian_amplitude * c_max
+    # S's largest excursion beyond a sleeper's band (0 = never outside), in units of S
+    outside = max(0.0, float(np.max(low - lab.s_min)), float(np.max(lab.s_max - high)))
+    return {"F4a": float(np.concatenate(lab.nights).mean()), "F4b": outside}
 
 
 @measure("sleep_loss_mood")

@@ -97,3 +97,30 @@ def test_an_alarm_after_a_night_on_the_phone_books_a_sleepless_night_and_keeps_t
     assert wakes[0] == (7, 0.0)  # the alarm ends a night without sleep
     stay = cfg.behaviour.sleep.stay_up_after_alarm_h
     assert all(st == AWAKE for h, st in states if 7 <= h < 7 + stay)
+
+
+def test_a_higher_threshold_offset_means_shorter_nights_and_a_later_bedtime(cfg):
+    # Sleep need is a trait: the offset moves both thresholds, so S reaches H+ later and H- sooner.
+    nights = []
+    for offset in (-0.03, 0.0, 0.03, 0.06):
+        s = Sleepers(cfg, n=1)
+        s.offset[:] = offset
+        s.run(7)
+        nights.append(s.run(3)[-1])  # (hours, onset hour of day, weekday) of the last free night
+    lengths = np.array([n[0] for n in nights])
+    onsets = np.array([(n[1] - 12.0) % 24 for n in nights])  # hours after noon, so midnight does not wrap
+    assert np.all(np.diff(lengths) < -0.3), lengths  # each 0.03 costs more than 20 minutes a night
+    assert 7.5 <= lengths[1] <= 8.5  # no offset: the free-day night of the defaults
+    assert np.all(np.diff(onsets) > 0), onsets
+
+
+def test_threshold_offsets_keep_both_thresholds_reachable_at_every_hour(cfg):
+    sc = cfg.behaviour.sleep
+    c_min, c_max = sleep.circadian_range()
+    d = sleep.draw_threshold_offsets(cfg, 0.5, 10_000, np.random.default_rng(0))  # a wide spread: many clipped
+    assert d.dtype == np.float32
+    assert np.all(sc.lower_threshold + d + sc.circadian_amplitude * c_min > 0)
+    assert np.all(sc.upper_threshold + d + sc.circadian_amplitude * c_max < 1)
+    assert d.min() < 0 < d.max()
+    narrow = sleep.draw_threshold_offsets(cfg, 0.01, 10_000, np.random.default_rng(0))
+    assert narrow.std() == pytest.approx(0.01, rel=0.05)  # inside the bounds the spread is as asked
