@@ -128,9 +128,9 @@ class FeedModel(mesa.Model):
     def _sleep_call(self, kernel, hour: int, alarms: np.ndarray, *tail) -> None:
         u = self.users
         kernel(hour, hour % 24, alarms, u.age_group, self.sleep_p, self.ctable, u.circadian_shift,
-               u.sleep_threshold_offset, u.sleep_need_h, u.sleep_pressure, u.sleep_state, u.ready_at_h, u.awake_until_h, u.onset_h,
-               u.night_sleep_min, u.night_lost_min, u.pending_substep, u.awake_min, u.woke, u.last_sleep_h,
-               u.last_onset_hod, u.last_deficit_h, u.sleep_debt_h, *tail)
+               u.sleep_threshold_offset, u.sleep_need_h, u.sleep_pressure, u.sleep_state, u.ready_at_h,
+               u.awake_until_h, u.onset_h, u.night_sleep_min, u.night_lost_min, u.pending_substep, u.awake_min,
+               u.woke, u.last_sleep_h, u.last_onset_hod, u.last_deficit_h, u.sleep_debt_h, *tail)
 
     def _spin_up_sleep(self, days: int) -> None:
         """Run sleep alone on free days so that everyone starts at their natural rhythm; each user's

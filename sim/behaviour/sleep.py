@@ -6,10 +6,10 @@ Homeostatic pressure S rises while awake and falls while asleep,
 
 integrated exactly over sub-steps of the hour. A user goes to bed when S reaches the upper threshold
 H+(t) = upper + d_u + a*C(t) and wakes when S falls to H-(t) = lower + d_u + a*C(t), where C(t) is the
-skewed circadian oscillation of Daan et al. (1984), shifted by the user's chronotype, and d_u is the user's
-threshold offset: people differ in how much sleep they need (a higher d_u, a shorter night). On school/work days a
-wake alarm ends sleep early. Between going to bed and falling asleep lies a sleep latency, extended by
-any phone use in bed (bedtime procrastination) and by arousing content; notifications at night can
+skewed circadian oscillation of Daan et al. (1984), shifted by the user's chronotype, and d_u is the
+user's threshold offset: people differ in how much sleep they need (a higher d_u, a shorter night). On
+school/work days a wake alarm ends sleep early. Between going to bed and falling asleep lies a sleep
+latency, extended by any phone use in bed (bedtime procrastination) and by arousing content; notifications at night can
 wake a sleeper (night checks), which costs the check plus the time to fall asleep again. Whoever is
 woken by the alarm (or gets up for it after a night on the phone) stays up for at least
 ``stay_up_after_alarm_h`` hours (school, work), whatever the sleep pressure.
@@ -69,8 +69,8 @@ def circadian_range() -> tuple[float, float]:
 
 def draw_threshold_offsets(cfg, sd: float, n: int, rng: np.random.Generator) -> np.ndarray:
     """Per-user offsets d_u ~ N(0, sd) of both thresholds, kept where both thresholds stay reachable at
-    every time of day (S only approaches 0 while asleep and 1 while awake): the few draws beyond are set
-    to the bound, 0.01 inside it."""
+    every time of day (S only approaches 0 while asleep and 1 while awake): draws beyond are set to the
+    bound, 0.01 inside it (at the calibrated spread, about a quarter of users at the long-sleep bound)."""
     sc = cfg.behaviour.sleep
     c_min, c_max = circadian_range()
     lowest = -(sc.lower_threshold + sc.circadian_amplitude * c_min) + 0.01
