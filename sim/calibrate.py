@@ -129,6 +129,9 @@ def blocks() -> list[Block]:
             Parameter("hazard, adolescents and young adults", youth, 0.1, 2.0),
             Parameter("hazard, adults", {"behaviour.sessions.base_hazard.adult": 1.0}, 0.05, 2.0),
             Parameter("use of the vulnerable", {"population.traits.use_vulnerable_factor": 1.0}, 1.0, 6.0),
+            # the young already open the app in most awake hours: only longer sessions raise their use
+            Parameter("keep scrolling (intercept)", {"behaviour.response.continue_intercept": 1.0}, 1.5, 6.0,
+                      prior=3.0),
         ], [
             Moment("adult_minutes", "use_levels", 60.0, 15.0, function=_adult_minutes),
             _target("use_levels", "F12a"),
