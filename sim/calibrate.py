@@ -154,7 +154,11 @@ def blocks() -> list[Block]:
             max_evaluations=20, seeds=(0, 1)),
         Block("mood", [
             Parameter("mood per upward comparison", {"behaviour.comparison.upward_mood": 1.0}, 0.05, 3.0, prior=0.25),
-            Parameter("session mood cap", {"behaviour.wellbeing.session_mood_cap": 1.0}, 0.05, 2.0, prior=0.2),
+            # the cap must let one novel exposure through whole (F5a, a quarter of an SD of mood)
+            Parameter("session mood cap", {"behaviour.wellbeing.session_mood_cap": 1.0}, 0.05, 2.0, prior=0.5),
+            # no prior: nothing measures the rate directly; F5a against F5b, F5c and F7a identifies it
+            Parameter("habituation per upward comparison", {"behaviour.comparison.upward_habituation": 1.0},
+                      0.01, 10.0),
             Parameter("mood per hostile item", {"behaviour.wellbeing.hostile_mood": 1.0}, 0.005, 0.5, prior=0.08),
             Parameter("mood per supportive item", {"behaviour.wellbeing.supportive_mood": 1.0}, 0.002, 0.3,
                       prior=0.02),
@@ -165,7 +169,7 @@ def blocks() -> list[Block]:
         ], [
             _target("upward_comparison", "F5a"), _target("upward_comparison", "F5b"),
             _target("upward_comparison", "F5c"), _target("sleep_loss_mood", "F9"), _target("deactivation", "F7a"),
-        ], max_evaluations=40),
+        ], max_evaluations=45),
         Block("polarisation", [
             # without a prior, "no detectable change in three months" is met best by no mechanism at all
             Parameter("animosity rates", {"behaviour.opinion.outgroup_hostile_rate": 1.0,

@@ -176,6 +176,7 @@ class ComparisonConfig:
     follower_status_weight: float = MISSING
     like_status_weight: float = MISSING
     hidden_counts_status_factor: float = MISSING
+    upward_habituation: float = MISSING
 
 
 @dataclass
@@ -809,7 +810,7 @@ def validate(cfg: DictConfig) -> None:
 
     cm = "behaviour.comparison"
     c.non_negative(f"{cm}.upward_mood", f"{cm}.upward_self_esteem", f"{cm}.downward_mood",
-                   f"{cm}.follower_status_weight", f"{cm}.like_status_weight")
+                   f"{cm}.follower_status_weight", f"{cm}.like_status_weight", f"{cm}.upward_habituation")
     c.positive(f"{cm}.status_scale")
     c.probability(f"{cm}.hidden_counts_status_factor")
 

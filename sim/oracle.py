@@ -448,12 +448,14 @@ class User:
                 gap = cp.follower_weight * _f32(o.users[a].status - self.status) + cp.like_weight * post.log_likes
                 if cv == 0:
                     gap *= cp.hidden_factor
+                imp = self.comparison * math.tanh(gap / cp.status_scale)
+                damping = 1.0 + cp.habituation * ud[UD["upward"]]
+                shock += -cp.upward_mood * imp / damping if imp > 0 else -cp.downward_mood * imp
+                ud[UD["upward_self_esteem"]] += -cp.upward_self_esteem * imp / damping if imp > 0 else 0.0
                 if gap > 0:
                     cd[CD["upward"]] += 1
                     tot[TOT["upward"]] += 1
-                imp = self.comparison * math.tanh(gap / cp.status_scale)
-                shock += -cp.upward_mood * imp if imp > 0 else -cp.downward_mood * imp
-                ud[UD["upward_self_esteem"]] += -cp.upward_self_esteem * imp if imp > 0 else 0.0
+                    ud[UD["upward"]] += 1
             elif st == PERSONAL:
                 cd[CD["supportive"]] += 1
                 if tie > 0:

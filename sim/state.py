@@ -58,9 +58,9 @@ UNDER_LIMIT, LIMIT_LOCKED, LIMIT_DISMISSED = 0, 1, 2
 # Counters, one row per user (row-major, so one user's counters are adjacent in memory).
 # Over the user's own day (wake-up to wake-up), read by the slow daily updates:
 USER_DAY = ("experiences", "negative", "positive", "upward_self_esteem", "feedback", "meaningful",
-            "outgroup_hostile", "civil_crosscut", "minutes", "mood_sum", "mood_n")
+            "outgroup_hostile", "civil_crosscut", "minutes", "mood_sum", "mood_n", "upward")
 (UD_EXPERIENCES, UD_NEGATIVE, UD_POSITIVE, UD_UPWARD_SE, UD_FEEDBACK, UD_MEANINGFUL, UD_OUTGROUP_HOSTILE,
- UD_CIVIL_CROSSCUT, UD_MINUTES, UD_MOOD_SUM, UD_MOOD_N) = range(len(USER_DAY))
+ UD_CIVIL_CROSSCUT, UD_MINUTES, UD_MOOD_SUM, UD_MOOD_N, UD_UPWARD) = range(len(USER_DAY))
 # Over the calendar day, read by metrics.py at midnight:
 CALENDAR_DAY = ("minutes", "night_minutes", "bed_minutes", "sessions", "posts", "outrage_posts",
                 "likes_received", "likes_given", "items", "hostile", "idealised", "supportive",

@@ -12,7 +12,12 @@ where both counts only act fully when the platform shows them; with hidden count
 
 Upward comparison (impact > 0) lowers mood by upward_mood * impact and self-esteem by
 upward_self_esteem * impact (contrast; McComb, Vanman & Tobin 2023 meta-analysis: g = -0.24 across
-self-evaluations and emotions, -0.19 for subjective wellbeing). Downward comparison (impact < 0) gives a small boost, downward_mood * |impact|. Comparison
+self-evaluations and emotions, -0.19 for subjective wellbeing), divided by 1 + upward_habituation * n
+when the user already made n upward comparisons that day (habituation to a repeated stimulus, which
+recovers when it is withheld and does not transfer to a novel one; Rankin et al. 2009). Laboratory
+exposures are single and novel, a feed repeats them all day: without habituation the laboratory
+effect and the small field effects (Beyens et al. 2020; Allcott et al. 2020) cannot both hold.
+Downward comparison (impact < 0) gives a small boost, downward_mood * |impact|. Comparison
 orientation is zero for a sizeable share of users, so effects are heterogeneous (Beyens et al. 2020).
 """
 
@@ -32,6 +37,7 @@ class ComparisonParams(NamedTuple):
     follower_weight: float
     like_weight: float
     hidden_factor: float
+    habituation: float
 
 
 def params(cfg) -> ComparisonParams:
@@ -40,7 +46,7 @@ def params(cfg) -> ComparisonParams:
         upward_mood=float(c.upward_mood), upward_self_esteem=float(c.upward_self_esteem),
         downward_mood=float(c.downward_mood), status_scale=float(c.status_scale),
         follower_weight=float(c.follower_status_weight), like_weight=float(c.like_status_weight),
-        hidden_factor=float(c.hidden_counts_status_factor),
+        hidden_factor=float(c.hidden_counts_status_factor), habituation=float(c.upward_habituation),
     )
 
 
@@ -59,14 +65,15 @@ def impact(p, orientation, gap):
 
 
 @njit
-def mood_change(p, imp):
+def mood_change(p, imp, upward_earlier):
+    """Mood change of a comparison with impact ``imp`` after ``upward_earlier`` upward comparisons that day."""
     if imp > 0:
-        return -p.upward_mood * imp
+        return -p.upward_mood * imp / (1.0 + p.habituation * upward_earlier)
     return -p.downward_mood * imp
 
 
 @njit
-def self_esteem_change(p, imp):
+def self_esteem_change(p, imp, upward_earlier):
     if imp > 0:
-        return -p.upward_self_esteem * imp
+        return -p.upward_self_esteem * imp / (1.0 + p.habituation * upward_earlier)
     return 0.0

@@ -41,7 +41,7 @@ from sim.state import (
     CD_UPWARD, DAY_SESSION, IDEALISED, LIMIT_DISMISSED, LIMIT_LOCKED, NIGHT_SESSION, OUTRAGE, PERSONAL,
     TOT_EXPERIENCES, TOT_LIKES_RECEIVED, TOT_MINUTES, TOT_POSITIVE,
     TOT_NEGATIVE, TOT_NIGHT_MINUTES, TOT_UPWARD, UD_CIVIL_CROSSCUT, UD_EXPERIENCES, UD_MEANINGFUL,
-    UD_MINUTES, UD_NEGATIVE, UD_OUTGROUP_HOSTILE, UD_POSITIVE, UD_UPWARD_SE,
+    UD_MINUTES, UD_NEGATIVE, UD_OUTGROUP_HOSTILE, UD_POSITIVE, UD_UPWARD, UD_UPWARD_SE,
 )
 
 
@@ -255,12 +255,13 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
         elif st == IDEALISED:
             cd[CD_IDEALISED] += 1
             gap = status_gap(cp, status[u], status[a], log_likes, counts_visible[u])
+            imp = comparison_impact(cp, comparison[u], gap)
+            shock += comparison_mood_change(cp, imp, ud[UD_UPWARD])
+            ud[UD_UPWARD_SE] += comparison_self_esteem_change(cp, imp, ud[UD_UPWARD])
             if gap > 0:
                 cd[CD_UPWARD] += 1
                 tot[TOT_UPWARD] += 1
-            imp = comparison_impact(cp, comparison[u], gap)
-            shock += comparison_mood_change(cp, imp)
-            ud[UD_UPWARD_SE] += comparison_self_esteem_change(cp, imp)
+                ud[UD_UPWARD] += 1
         elif st == PERSONAL:
             cd[CD_SUPPORTIVE] += 1
             if tie > 0:

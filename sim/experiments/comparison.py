@@ -13,7 +13,8 @@ from sim.experiments.base import Context, measure
 def upward_comparison(ctx: Context) -> dict[str, float]:
     """F5a, a lab experiment on the simulated population at day 0: one idealised post from a high-status
     author (the ``author_status_quantile`` of accounts, ``likes`` visible likes) against a neutral post;
-    Hedges' g of state mood afterwards. Every simulated participant is observed in both conditions (common
+    Hedges' g of state mood afterwards. The image is novel to the participant, so the response to it is
+    the unhabituated one (behaviour/comparison.py). Every simulated participant is observed in both conditions (common
     random numbers), so the between-group g carries no sampling error from a random split. F5b/F5c, a week of use in the field
     run: per user, the within-person slope of mood at the end of each awake hour on the minutes of use in
     that hour; harmed below ``-person_threshold``, unaffected within it (Beyens et al. 2020's bands)."""
@@ -27,7 +28,8 @@ def upward_comparison(ctx: Context) -> dict[str, float]:
     author_status = float(np.quantile(u.status, p["author_status_quantile"]))
     gap = np.array([comparison.status_gap(cp, float(v), author_status, np.log1p(p["likes"]), 1) for v in u.status])
     impact = u.comparison.astype(float) * np.tanh(gap / cp.status_scale)
-    change = np.where(impact > 0, -cp.upward_mood * impact, -cp.downward_mood * impact)
+    # the laboratory image is novel: habituation to the feed's comparisons does not transfer to it
+    change = np.array([comparison.mood_change(cp, float(i), 0.0) for i in impact])
     mood = u.mood.astype(float)
     g = stats.hedges_g(mood + cap * np.tanh(change / cap), mood)
 

@@ -13,10 +13,10 @@ def p(compose_small):
     return cmp.params(compose_small())
 
 
-def effect(p, orientation, viewer_status, author_status, likes=0, visible=1):
+def effect(p, orientation, viewer_status, author_status, likes=0, visible=1, earlier=0):
     gap = cmp.status_gap(p, viewer_status, author_status, np.log1p(likes), visible)
     imp = cmp.impact(p, orientation, gap)
-    return cmp.mood_change(p, imp), cmp.self_esteem_change(p, imp)
+    return cmp.mood_change(p, imp, earlier), cmp.self_esteem_change(p, imp, earlier)
 
 
 def test_idealised_post_from_higher_status_author_lowers_mood_and_self_esteem(p):
@@ -45,3 +45,15 @@ def test_hidden_counts_weaken_the_status_signal(p):
     visible = effect(p, 1.0, np.log1p(50), np.log1p(5000), likes=300, visible=1)[0]
     hidden = effect(p, 1.0, np.log1p(50), np.log1p(5000), likes=300, visible=0)[0]
     assert visible < hidden < 0
+
+
+def test_repeated_upward_comparisons_habituate(p):
+    """The n-th upward comparison of the day costs 1 / (1 + upward_habituation * (n - 1)) of the first."""
+    first, first_se = effect(p, 1.0, np.log1p(50), np.log1p(5000), likes=300)
+    tenth, tenth_se = effect(p, 1.0, np.log1p(50), np.log1p(5000), likes=300, earlier=9)
+    assert first < tenth < 0 and first_se < tenth_se < 0
+    assert tenth == pytest.approx(first / (1.0 + p.habituation * 9))
+
+
+def test_downward_comparison_does_not_habituate(p):
+    assert effect(p, 1.0, np.log1p(5000), np.log1p(20), earlier=20) == effect(p, 1.0, np.log1p(5000), np.log1p(20))
