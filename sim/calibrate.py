@@ -151,7 +151,7 @@ def blocks() -> list[Block]:
             Parameter("symptoms per positive share", {"behaviour.wellbeing.symptoms_positive_share": 1.0}, 0.005, 5.0,
                       prior=0.3),
         ], [_target("negative_experiences", "F6a"), _target("negative_experiences", "F6b")],
-            max_evaluations=20, seeds=(0, 1)),
+            max_evaluations=20, seeds=(0, 1, 2, 3)),
         Block("mood", [
             Parameter("mood per upward comparison", {"behaviour.comparison.upward_mood": 1.0}, 0.05, 3.0, prior=0.25),
             # the cap must let one novel exposure through whole (F5a, a quarter of an SD of mood)
@@ -311,10 +311,12 @@ def write_result(found: dict[str, dict[str, float]], moments: dict[str, dict[str
             set_in_yaml(path, value)
     file = CONF_DIR / "calibration.yaml"
     previous = (yaml.safe_load(file.read_text()) or {}).get("blocks", {}) if file.is_file() else {}
+    seeds = {b.name: b.seeds for b in blocks()}
     for name in found:
         previous[name] = {
             "date": dt.date.today().isoformat(),
-            "procedure": f"python -m sim.calibrate --blocks {name} ({passes} pass(es); ci scale; see sim/calibrate.py)",
+            "procedure": (f"python -m sim.calibrate --blocks {name} ({passes} pass(es); ci scale, seeds "
+                          f"{list(seeds[name])}; see sim/calibrate.py)"),
             "parameters": {k: float(f"{v:.4g}") for k, v in sorted(found[name].items())},
             "moments": {k: (round(v, 4) if math.isfinite(v) else None) for k, v in sorted(moments[name].items())},
         }
