@@ -237,7 +237,7 @@ def calibrate_block(block: Block, jobs: int, log=print) -> list[float]:
 
         def residuals(z):
             values = list(np.exp(np.clip(z, lo, hi)))
-            key = tuple(round(v, 6) for v in values)
+            key = tuple(float(f"{v:.6g}") for v in values)  # significant digits: rates can be 1e-5
             if key not in seen:
                 fit_residuals, moments = evaluate(block, values, Path(tmp), jobs)
                 prior_residuals = [(math.log(values[i]) - mu) / sd for i, mu, sd in priors]
