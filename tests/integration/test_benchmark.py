@@ -4,6 +4,7 @@ table. No timing is asserted; the figures are in benchmarks/RESULTS.md."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,3 +62,31 @@ def test_startup_worker_times_one_run_and_the_table_reports_it():
     assert text.count("| 2.00 |") == 1  # the warm process's wall time, exit included
     assert "| cold-cache compilation <= 20 s | 28.5 s (civic, the slowest rule) | **no** |" in text
     assert "| warm-cache start-up <= 2 s | 1.50 s (civic;" in text and text.rstrip().endswith("| yes |")
+
+
+def test_population_size_table_shows_follows_concentrating_as_the_population_grows(tmp_path):
+    """benchmarks/population_size.py end to end at two small sizes: one row per size, and the professional
+    accounts' share of follows grows with the population (each account can be followed only once, so in a
+    small population their share is capped: docs/population_size.md)."""
+    out = tmp_path / "P.md"
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "population_size.py"), "--sizes", "300", "1200",
+           "--days", "2", "--seeds", "0", "--jobs", "2", "--out", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = {line.split("|")[1].strip(): [float(c) for c in line.split("|")[2:-1]]
+            for line in out.read_text().splitlines() if re.match(r"\| [\d,]+ \|", line)}
+    assert set(rows) == {"300", "1,200"}
+    assert rows["1,200"][0] > rows["300"][0]  # influencer_follow_share, the first column
+
+
+@pytest.mark.parametrize("sizes, message", [
+    (["5"], ["--sizes=5", "at least 100"]),
+    (["1000", "120"], ["network.mean_out_degree=150", "below n_users (120)"]),
+])
+def test_population_size_rejects_a_bad_size_before_running(tmp_path, sizes, message):
+    out = tmp_path / "P.md"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "population_size.py"), "--sizes", *sizes,
+                           "--out", str(out)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2
+    assert all(m in proc.stderr for m in message), proc.stderr
+    assert not out.exists()
