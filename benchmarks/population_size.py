@@ -25,12 +25,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script, from any directory
 COLUMNS = ("minutes_on_platform", "exposure_hostile_share", "exposure_idealised_share",
            "exposure_supportive_share", "upward_comparisons", "mood", "wellbeing")
 
 
 def _measure(n_users: int, seed: int, days: int) -> dict[str, float]:
-    sys.path.insert(0, str(ROOT))
     from sim.config import compose
     from sim.model import FeedModel
 
@@ -65,7 +65,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {name}={bad[0]} is not allowed: it must be at least {low}", file=sys.stderr)
             return 2
 
-    sys.path.insert(0, str(ROOT))
     from sim.config import ConfigError, compose
 
     for n in args.sizes:  # every configuration is checked before anything runs

@@ -33,3 +33,15 @@ def test_the_interval_over_seeds_is_the_t_interval_of_the_mean():
     mean, lo, hi = stats.interval(values)
     half = sps.t.ppf(0.975, 2) * np.std(values, ddof=1) / np.sqrt(3)
     assert (mean, lo, hi) == pytest.approx((7 / 3, 7 / 3 - half, 7 / 3 + half))
+
+
+def test_the_adjusted_treatment_effect_removes_a_chance_imbalance_at_baseline():
+    """Outcome = baseline + 0.1 * treated + small noise, with the treated arm 0.3 better at baseline by
+    chance: the raw difference of means is about 0.4, the baseline-adjusted coefficient 0.1."""
+    rng = np.random.default_rng(0)
+    treated = np.repeat([1.0, 0.0], 500)
+    baseline = rng.normal(size=1000) + 0.3 * treated
+    outcome = baseline + 0.1 * treated + 0.01 * rng.normal(size=1000)
+    raw = outcome[treated == 1].mean() - outcome[treated == 0].mean()
+    assert raw == pytest.approx(0.4, abs=0.1)
+    assert stats.adjusted_treatment_effect(outcome, treated, baseline) == pytest.approx(0.1, abs=0.005)
