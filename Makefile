@@ -10,7 +10,7 @@ run:
 
 test:
 	@scripts/bootstrap.sh $(EXTRAS)
-	.venv/bin/python -m pytest -n 2 --dist loadgroup
+	.venv/bin/python -m pytest -n 2 --dist loadgroup --durations=15
 
 explore:
 	@scripts/bootstrap.sh $(EXTRAS)

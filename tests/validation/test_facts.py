@@ -27,8 +27,10 @@ _RESULTS: dict[str, dict] = {}
 
 
 def ci_result(name: str, cache) -> dict:
+    # two processes: this group runs on one xdist worker and is the longest, so the other core is idle once
+    # the rest of the suite is done (the numbers do not depend on the number of processes)
     if name not in _RESULTS:
-        _RESULTS[name] = base.run(name, scale="ci", jobs=1, root=cache, progress=False)
+        _RESULTS[name] = base.run(name, scale="ci", jobs=2, root=cache, progress=False)
     return _RESULTS[name]
 
 
