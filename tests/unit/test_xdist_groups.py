@@ -23,7 +23,6 @@ def test_tests_of_one_xdist_group_run_on_one_worker(tmp_path):
             with open(os.environ["GROUP_TEST_OUT"], "a") as f:
                 f.write(os.environ["PYTEST_XDIST_WORKER"] + "\\n")
     """))
-    (tmp_path / "conftest.py").write_text("")
     env = {**os.environ, "GROUP_TEST_OUT": str(tmp_path / "workers")}
     done = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-q", "-p",
                            "no:cacheprovider", str(tmp_path)], capture_output=True, text=True, timeout=300,
