@@ -838,11 +838,11 @@ def validate(cfg: DictConfig) -> None:
     # policy
     p = "policy"
     c.choice(f"{p}.pool_key", POOL_KEYS)
-    for key in ("k", "m", "max_age_hours", "per_followee_cap"):
+    for key in ("k", "m", "max_age_hours"):
         if c.get(f"{p}.{key}") <= 0:
             fail(f"{p}.{key}", c.get(f"{p}.{key}"), "must be a positive integer")
     c.probability(f"{p}.pool_share")
-    for key in ("oon_candidates", "author_cap"):
+    for key in ("oon_candidates", "author_cap", "per_followee_cap"):
         if c.get(f"{p}.{key}") < 0:
             fail(f"{p}.{key}", c.get(f"{p}.{key}"), "must be 0 or a positive integer")
     k, mm = c.get(f"{p}.k"), c.get(f"{p}.m")

@@ -283,7 +283,7 @@ class User:
                     continue
                 pid = o.users[f].last_post_id
                 taken = 0
-                while pid >= 0 and taken < p.per_followee_cap and len(out) < m_in:
+                while pid >= 0 and (p.per_followee_cap == 0 or taken < p.per_followee_cap) and len(out) < m_in:
                     post = o.posts.get(pid)
                     if post is None or hour - post.created_hour > p.max_age_hours:
                         break

@@ -14,7 +14,8 @@ from sim.state import CALENDAR_DAY, N_STYLES, TOTALS
 
 class PostingLab:
     """n always-awake users posting with the given phenotype, driven hour by hour through the posting
-    kernels; every post gets ``likes_for(styles)`` likes, known one hour after posting."""
+    kernels; the posts of the hour get ``likes_for(styles, authors)`` likes, known one hour after posting.
+    ``w``, ``alpha_reward`` and ``delay_h`` are one value for all or one per user."""
 
     def __init__(self, n, w, alpha_reward, delay_h, likes0, style_prior=None, seed=1, alpha_habit=0.0,
                  style_learning_rate=0.2, style_beta=1.5):
@@ -45,11 +46,23 @@ class PostingLab:
                       + [z(np.int32) for _ in range(4)] + [z(np.float32), z(np.uint8), z(np.float64)])  # ..., removed, log_likes
         self.next_id = 0
         self.keys = [np.uint64(seed * 10 + i) for i in range(3)]
+        self.posts: list[tuple[int, np.ndarray, np.ndarray]] = []  # (hour, authors, likes) per posting hour
         self.close_indptr = np.zeros(n + 1, np.int64)
         self.close_indices = np.zeros(0, np.int32)
         self.notif = np.zeros(n, np.float32)
         self.cd = np.zeros((n, len(CALENDAR_DAY)))
         self.tot = np.zeros((n, len(TOTALS)))
+
+    def sequences(self):
+        """Per author with posts, the creation hours and likes of their posts in order."""
+        hours = np.concatenate([np.full(len(a), h) for h, a, _ in self.posts])
+        authors = np.concatenate([a for _, a, _ in self.posts])
+        likes = np.concatenate([lk for _, _, lk in self.posts])
+        order = np.argsort(authors, kind="stable")
+        hours, authors, likes = hours[order].astype(np.float64), authors[order], likes[order].astype(np.float64)
+        bounds = np.flatnonzero(np.diff(authors)) + 1
+        for h, lk, a in zip(np.split(hours, bounds), np.split(likes, bounds), np.split(authors, bounds)):
+            yield int(a[0]), h, lk
 
     def run(self, hours, likes_for) -> np.ndarray:
         """Simulate ``hours``; return every realised delay between posts (hours), in order of posting."""
@@ -69,7 +82,8 @@ class PostingLab:
                                      self.qmean, self.close_indptr, self.close_indices, self.notif, self.cd, self.tot,
                                      self.post_id, self.author, self.created, self.style, self.quality, self.prev,
                                      self.likes, self.impr, *self.extra)
-                self.likes[slots] = likes_for(self.style[slots])
+                self.likes[slots] = likes_for(self.style[slots], posters)
+                self.posts.append((hour, posters.copy(), self.likes[slots].copy()))
                 self.next_id += posters.size
                 posting.learn_from_feedback(self.p, first, self.next_id, self.post_id, self.author, self.style,
                                             self.likes, self.w, self.alpha_r, self.C, self.R, self.H, self.clock,
@@ -87,7 +101,7 @@ def reward_rate_law(ctx: Context) -> dict[str, float]:
         lab = PostingLab(n, w=0.0, alpha_reward=1.0, delay_h=float(p["delay_h"]), likes0=float(p["likes"]),
                          seed=ctx.seed + 1)
         likes = int(p["likes"] * factor)
-        means.append(lab.run(hours, lambda s: likes)[burn:].mean())
+        means.append(lab.run(hours, lambda s, _: likes)[burn:].mean())
     return {"F2": float(means[1] / means[0])}
 
 
@@ -98,14 +112,13 @@ def posting_sequences(posts):
         yield author, g["created_hour"].to_numpy(np.float64), g["likes"].to_numpy(np.float64)
 
 
-@measure("posting_speedup")
-def posting_speedup(ctx: Context) -> dict[str, float]:
-    """F1 as Turner et al. (2025, fig. 3b): per post t with ten earlier posts, the prediction error is its
-    likes minus the mean likes of those ten, and the outcome the change in log delay (delay after post t
-    minus delay before it); both are standardised within each user and pooled (fixed effect)."""
-    window = int(ctx.params["previous_posts"])
+def speedup_slope(sequences, window: int) -> float:
+    """F1 as Turner et al. (2025, fig. 3b): per post t with ``window`` earlier posts, the prediction error is
+    its likes minus the mean likes of those posts, and the outcome the change in log delay (delay after
+    post t minus delay before it); both are standardised within each user and pooled (fixed effect).
+    ``sequences`` yields (author, creation hours, likes) per author, posts in order."""
     groups = []
-    for _, hours, likes in posting_sequences(ctx.run("main").posts):
+    for _, hours, likes in sequences:
         if len(hours) < window + 3:
             continue
         delays = np.diff(hours)
@@ -115,7 +128,13 @@ def posting_speedup(ctx: Context) -> dict[str, float]:
             y.append(np.log(delays[t]) - np.log(delays[t - 1]))
         groups.append((np.array(x), np.array(y)))
     beta, _ = stats.within_standardised_slope(groups)
-    return {"F1": beta}
+    return beta
+
+
+@measure("posting_speedup")
+def posting_speedup(ctx: Context) -> dict[str, float]:
+    """F1 on the run's posts table (``speedup_slope``)."""
+    return {"F1": speedup_slope(posting_sequences(ctx.run("main").posts), int(ctx.params["previous_posts"]))}
 
 
 @measure("posting_phenotypes")

@@ -4,7 +4,7 @@
 the output, and every random number comes from the counter-based generator, so results do not depend
 on the thread count. Candidates are
 
-* in network: the newest posts (up to ``per_followee_cap`` each, within ``max_age_hours``) of the
+* in network: the posts within ``max_age_hours`` (newest first; at most ``per_followee_cap`` each when set) of the
   viewer's followees, visited from a per-(viewer, hour) random starting followee so that truncation
   at ``m`` is unbiased;
 * out of network (if the policy has it): ``oon_candidates`` posts from the hour's pool (the most viral,
@@ -43,7 +43,7 @@ class PolicyParams(NamedTuple):
     k: int
     m: int
     oon_candidates: int  # 0 when the policy has no out-of-network content
-    per_followee_cap: int
+    per_followee_cap: int  # 0 = no cap
     author_cap: int  # 0 = no cap
     max_age_hours: int
     show_seen: bool
@@ -269,7 +269,7 @@ def gather_candidates(u, hour, p, keys, g, posts, users, pool, cand_slot, cand_t
                 continue
             pid = author.last_post_id
             taken = 0
-            while pid >= 0 and taken < p.per_followee_cap and n < m_in:
+            while pid >= 0 and (p.per_followee_cap == 0 or taken < p.per_followee_cap) and n < m_in:
                 slot = ring_slot(pid, cap)
                 post = posts.rec[slot]
                 if post.post_id != pid or hour - post.created_hour > p.max_age_hours:

@@ -72,7 +72,7 @@ def candidates(u, hour, p, keys, g, posts, users, pool):
                 continue
             pid = users.last_post_id[f]
             taken = 0
-            while pid >= 0 and taken < p.per_followee_cap and len(slots) < m_in:
+            while pid >= 0 and (p.per_followee_cap == 0 or taken < p.per_followee_cap) and len(slots) < m_in:
                 slot = pid % cap
                 if posts.post_id[slot] != pid or hour - posts.created_hour[slot] > p.max_age_hours:
                     break

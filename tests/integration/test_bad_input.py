@@ -46,7 +46,7 @@ BAD = [
     ("behaviour.sleep.lower_threshold=0.6", ["lower_threshold=0.6", "below the upper threshold"]),
     ("metrics.night_end_hour=23", ["night_end_hour=23", "differ"]),
     ("metrics.late_onset_hour=13", ["late_onset_hour=13", "before noon"]),
-    ("policy.per_followee_cap=0", ["per_followee_cap=0", "positive integer"]),
+    ("policy.per_followee_cap=-1", ["per_followee_cap=-1", "0 or a positive integer"]),
     ("policy.pool_share=1.5", ["pool_share=1.5", "[0, 1]"]),
     ("n_users=100", ["network.mean_out_degree=150", "below n_users (100)", "network.mean_out_degree=20"]),
     # platform interventions

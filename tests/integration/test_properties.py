@@ -93,7 +93,7 @@ def valid_overrides(draw) -> list[str]:
         o["policy"] = draw(st.sampled_from([p for p in group_options("policy") if p != "custom"]))
     o["policy.estimation_noise"] = draw(st.sampled_from([0.0, 0.2, 10.0]))
     o["policy.author_cap"] = draw(st.integers(0, 5))
-    o["policy.per_followee_cap"] = draw(st.integers(1, 5))
+    o["policy.per_followee_cap"] = draw(st.integers(0, 5))
     # platform levers
     o["platform.counts"] = draw(st.sampled_from(["visible", "hidden", "hidden_for_minors"]))
     o["platform.notifications.mode"] = draw(st.sampled_from(["instant", "batched", "quiet_hours", "off"]))

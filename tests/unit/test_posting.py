@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.behaviour import posting
-from sim.experiments.posting import PostingLab
+from sim.experiments.posting import PostingLab, speedup_slope
 from sim.state import N_STYLES, OUTRAGE, TOTALS
 
 
@@ -17,15 +17,15 @@ def test_pure_reward_learning_halves_the_delay_when_likes_double():
     """F2: with w = 0, P = C / R, so doubling the likes halves the mean delay (within 5%)."""
     base = Posters(400, w=0.0, alpha_reward=1.0, delay_h=40.0, likes0=4.0)
     double = Posters(400, w=0.0, alpha_reward=1.0, delay_h=40.0, likes0=4.0)
-    d1 = base.run(3000, lambda s: 4)[400:]
-    d2 = double.run(3000, lambda s: 8)[400:]
+    d1 = base.run(3000, lambda s, _: 4)[400:]
+    d2 = double.run(3000, lambda s, _: 8)[400:]
     assert d2.mean() / d1.mean() == pytest.approx(0.5, rel=0.05)
 
 
 def test_habitual_posting_ignores_likes():
     """With w = 1 the delay is the habit H, whatever the likes."""
-    a = Posters(300, w=1.0, alpha_reward=1.0, delay_h=30.0, likes0=4.0).run(2000, lambda s: 4)[300:]
-    b = Posters(300, w=1.0, alpha_reward=1.0, delay_h=30.0, likes0=4.0).run(2000, lambda s: 16)[300:]
+    a = Posters(300, w=1.0, alpha_reward=1.0, delay_h=30.0, likes0=4.0).run(2000, lambda s, _: 4)[300:]
+    b = Posters(300, w=1.0, alpha_reward=1.0, delay_h=30.0, likes0=4.0).run(2000, lambda s, _: 16)[300:]
     assert b.mean() / a.mean() == pytest.approx(1.0, rel=0.06)
 
 
@@ -42,16 +42,34 @@ def test_more_likes_than_expected_shortens_the_wait_for_the_next_post():
     assert u.clock[0] == pytest.approx(expected, rel=1e-5)
 
 
+def test_the_speedup_statistic_sees_reward_learning_and_nothing_else():
+    """F1's statistic (Turner et al. 2025) on posters whose likes are drawn independently of when they
+    post: clearly negative for pure reward learners (Turner et al.'s reward-learning models give -0.04
+    and -0.05), zero within its standard error for habitual posters, whose delays ignore likes."""
+    n, hours = 1000, 1500
+    rng = np.random.default_rng(0)
+    mean_likes = rng.lognormal(np.log(20.0), 0.8, n)
+    delay = rng.lognormal(np.log(20.0), 0.5, n)
+    slopes = {}
+    for w in (0.0, 1.0):
+        draw = np.random.default_rng(1)
+        lab = Posters(n, w=w, alpha_reward=0.3, delay_h=delay, likes0=mean_likes)
+        lab.run(hours, lambda s, authors: draw.negative_binomial(1.5, 1.5 / (1.5 + mean_likes[authors])))
+        slopes[w] = speedup_slope(lab.sequences(), 10)
+    assert slopes[0.0] < -0.03
+    assert abs(slopes[1.0]) < 0.015
+
+
 def test_rewarded_outrage_is_learned():
     """If outrage earns more likes, authors choose it more often (Brady et al. 2021)."""
     prior = [0.45, 0.2, 0.1, 0.25]
     users = Posters(300, w=1.0, alpha_reward=0.1, delay_h=5.0, likes0=1.0, style_prior=prior)
-    users.run(1500, lambda s: np.where(s == OUTRAGE, 12, 1))
+    users.run(1500, lambda s, _: np.where(s == OUTRAGE, 12, 1))
     n = users.next_id
     styles = users.style[:n]
     early, late = styles[: n // 5], styles[-n // 5:]
     assert (late == OUTRAGE).mean() > (early == OUTRAGE).mean() + 0.15
     neutral = Posters(300, w=1.0, alpha_reward=0.1, delay_h=5.0, likes0=1.0, style_prior=prior)
-    neutral.run(1500, lambda s: np.ones_like(s))
+    neutral.run(1500, lambda s, _: np.ones_like(s))
     m = neutral.next_id
     assert abs((neutral.style[m - m // 5:m] == OUTRAGE).mean() - 0.1) < 0.03

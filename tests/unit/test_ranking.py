@@ -201,6 +201,7 @@ def test_a_hand_built_world_gets_the_feeds_written_out_by_hand():
     w_age[fx.F_AGE_HOURS] = -1.0
     assert feed(chrono, w_age, np.zeros(0, np.int64)) == [2, 1, 0]  # newest first, no outsider
     assert feed(chrono._replace(per_followee_cap=1), w_age, np.zeros(0, np.int64)) == [2, 1]
+    assert feed(chrono._replace(per_followee_cap=0), w_age, np.zeros(0, np.int64)) == [2, 1, 0]  # 0 = no cap
     assert feed(chrono._replace(max_age_hours=2), w_age, np.zeros(0, np.int64)) == [2, 1]
 
     with_pool = kernels.PolicyParams(oon_candidates=5, **base)
