@@ -5,6 +5,7 @@ Lindstrom et al. (2021)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from sim.behaviour import posting
 from sim.experiments import stats
@@ -54,15 +55,12 @@ class PostingLab:
         self.tot = np.zeros((n, len(TOTALS)))
 
     def sequences(self):
-        """Per author with posts, the creation hours and likes of their posts in order."""
+        """Per author with posts, the creation hours and likes of their posts in order (``posting_sequences``)."""
         hours = np.concatenate([np.full(len(a), h) for h, a, _ in self.posts])
         authors = np.concatenate([a for _, a, _ in self.posts])
         likes = np.concatenate([lk for _, _, lk in self.posts])
-        order = np.argsort(authors, kind="stable")
-        hours, authors, likes = hours[order].astype(np.float64), authors[order], likes[order].astype(np.float64)
-        bounds = np.flatnonzero(np.diff(authors)) + 1
-        for h, lk, a in zip(np.split(hours, bounds), np.split(likes, bounds), np.split(authors, bounds)):
-            yield int(a[0]), h, lk
+        return posting_sequences(pd.DataFrame({"post_id": np.arange(len(authors)), "author": authors,
+                                               "created_hour": hours, "likes": likes}))
 
     def run(self, hours, likes_for) -> np.ndarray:
         """Simulate ``hours``; return every realised delay between posts (hours), in order of posting."""
