@@ -73,3 +73,27 @@ def test_rewarded_outrage_is_learned():
     neutral.run(1500, lambda s, _: np.ones_like(s))
     m = neutral.next_id
     assert abs((neutral.style[m - m // 5:m] == OUTRAGE).mean() - 0.1) < 0.03
+
+
+def _diagnosis():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "experiments" / "posting_speedup" / "diagnose.py"
+    spec = importlib.util.spec_from_file_location("posting_speedup_diagnose", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_fitted_phenotypes_show_the_speedup_only_with_noisy_likes():
+    """The diagnosis of F1 (experiments/posting_speedup/NOTES.md): Turner et al.'s hybrid model simulated
+    post by post with the fitted phenotypes shows F1's speed-up with Twitter-like likes (Poisson counts
+    around one per post), much less with likes as regular as the simulated platform's (35 per post,
+    coefficient of variation 0.45)."""
+    diagnose = _diagnosis()
+    platform = (np.full(100, 35.0), np.full(100, 0.45))
+    twitter = diagnose.post_by_post(0, "twitter", "policy delay", platform)
+    regular = diagnose.post_by_post(0, "platform", "policy delay", platform)
+    assert twitter < -0.012  # -0.016 (10,000 users, a standard error of about 0.0015)
+    assert twitter < regular - 0.003  # -0.012
