@@ -1,11 +1,11 @@
 """Why F1 is not met: the runs behind NOTES.md, rerunnable.
 
-    python experiments/posting_speedup/diagnose.py              # seeds 0 and 1, 2 workers, about 20 min
+    python experiments/posting_speedup/diagnose.py              # seeds 0 and 1, 2 workers, about 10 min
     python experiments/posting_speedup/diagnose.py --seeds 0 --jobs 1
 
-F1 sees reward learning through the likes' surprises, so it depends on three things this script varies
-one at a time, all on the F1 experiment's population (every user posts at a fitted phenotype, 1,000
-users, 56 days):
+F1 sees reward learning through the likes' surprises. This script varies, one at a time, what decides
+how well those surprises show, on the F1 experiment's population at its ``ci`` scale (every user posts at
+a fitted phenotype, 1,000 users, 56 days):
 
 1. When likes count as "in" (``behaviour.posting.feedback_delay_hours``), for pure reward learners
    (habit weight 0, reward learning rate 0.3), against the posting laboratory where likes are known at
@@ -30,8 +30,10 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-ARM = ["population.phenotypes.poster_share=1.0", "days=56", "n_users=1000", "progress=false"]
-PREVIOUS_POSTS = 10
+from sim.experiments import base
+
+PREVIOUS_POSTS = int(base.load("posting_speedup").params["previous_posts"])
+
 PURE_REWARD_LEARNERS = {"habit_weight": 0.0, "alpha_reward": 0.3}
 
 
@@ -56,7 +58,9 @@ def full_model(seed: int, overrides: tuple[str, ...] = (), phenotype: dict | Non
     from sim.runner import set_threads
 
     set_threads(1)
-    cfg = compose(ARM + list(overrides) + [f"seed={seed}"])
+    spec = base.load("posting_speedup")
+    arm = list(spec.arms["main"]) + list(spec.scales["ci"]["overrides"])
+    cfg = compose(arm + list(overrides) + [f"seed={seed}", "progress=false"])
     model = FeedModel(cfg)
     for name, value in (phenotype or {}).items():
         drawn = getattr(model.users, name)
