@@ -115,18 +115,21 @@ def speedup_slope(sequences, window: int) -> float:
     its likes minus the mean likes of those posts, and the outcome the change in log delay (delay after
     post t minus delay before it); both are standardised within each user and pooled (fixed effect).
     ``sequences`` yields (author, creation hours, likes) per author, posts in order."""
-    groups = []
-    for _, hours, likes in sequences:
+    beta, _ = stats.within_standardised_slope([(x, y) for _, x, y, _ in speedup_terms(sequences, window)])
+    return beta
+
+
+def speedup_terms(sequences, window: int):
+    """The terms of ``speedup_slope`` per author with at least ``window`` + 3 posts: author, prediction
+    errors, changes in log delay, and the creation hours of the posts before, at and after each post t."""
+    for author, hours, likes in sequences:
         if len(hours) < window + 3:
             continue
         delays = np.diff(hours)
-        x, y = [], []
-        for t in range(window, len(hours) - 1):
-            x.append(likes[t] - likes[t - window:t].mean())
-            y.append(np.log(delays[t]) - np.log(delays[t - 1]))
-        groups.append((np.array(x), np.array(y)))
-    beta, _ = stats.within_standardised_slope(groups)
-    return beta
+        t = np.arange(window, len(hours) - 1)
+        x = likes[t] - np.array([likes[k - window:k].mean() for k in t])
+        y = np.log(delays[t]) - np.log(delays[t - 1])
+        yield author, x, y, np.column_stack([hours[t - 1], hours[t], hours[t + 1]])
 
 
 @measure("posting_speedup")
