@@ -34,7 +34,9 @@ from joblib import Parallel, delayed
 
 from sim.experiments import base
 
-PREVIOUS_POSTS = int(base.load("posting_speedup").params["previous_posts"])
+SPEC = base.load("posting_speedup")
+PREVIOUS_POSTS = int(SPEC.params["previous_posts"])
+F1_POPULATION = list(SPEC.arms["main"]) + list(SPEC.scales["ci"]["overrides"])
 
 PURE_REWARD_LEARNERS = {"habit_weight": 0.0, "alpha_reward": 0.3}
 
@@ -60,9 +62,7 @@ def full_model(seed: int, overrides: tuple[str, ...] = (), phenotype: dict | Non
     from sim.runner import set_threads
 
     set_threads(1)
-    spec = base.load("posting_speedup")
-    arm = list(spec.arms["main"]) + list(spec.scales["ci"]["overrides"])
-    cfg = compose(arm + list(overrides) + [f"seed={seed}", "progress=false"])
+    cfg = compose(F1_POPULATION + list(overrides) + [f"seed={seed}", "progress=false"])
     model = FeedModel(cfg)
     for name, value in (phenotype or {}).items():
         drawn = getattr(model.users, name)
