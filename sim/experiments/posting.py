@@ -110,23 +110,36 @@ def posting_sequences(posts):
         yield author, g["created_hour"].to_numpy(np.float64), g["likes"].to_numpy(np.float64)
 
 
-def speedup_slope(sequences, window: int) -> float:
+def likes_final_before(cfg) -> int:
+    """The first creation hour whose posts may still gain likes when a run of ``cfg`` ends: a post is a
+    candidate until ``policy.max_age_hours`` after the hour it was created in. Turner et al. counted the
+    likes of posts long after they were made, so F1 uses only posts created earlier."""
+    return int(cfg.days) * 24 - int(cfg.policy.max_age_hours)
+
+
+def speedup_slope(sequences, window: int, final_before_hour: float = np.inf) -> float:
     """F1 as Turner et al. (2025, fig. 3b): per post t with ``window`` earlier posts, the prediction error is
     its likes minus the mean likes of those posts, and the outcome the change in log delay (delay after
     post t minus delay before it); both are standardised within each user and pooled (fixed effect).
-    ``sequences`` yields (author, creation hours, likes) per author, posts in order."""
-    beta, _ = stats.within_standardised_slope([(x, y) for _, x, y, _ in speedup_terms(sequences, window)])
+    ``sequences`` yields (author, creation hours, likes) per author, posts in order; only posts t created
+    before ``final_before_hour`` count (their likes are all in; see ``likes_final_before``)."""
+    beta, _ = stats.within_standardised_slope(
+        [(x, y) for _, x, y, _ in speedup_terms(sequences, window, final_before_hour)])
     return beta
 
 
-def speedup_terms(sequences, window: int):
+def speedup_terms(sequences, window: int, final_before_hour: float = np.inf):
     """The terms of ``speedup_slope`` per author with at least ``window`` + 3 posts: author, prediction
-    errors, changes in log delay, and the creation hours of the posts before, at and after each post t."""
+    errors, changes in log delay, and the creation hours of the posts before, at and after each post t.
+    Posts t created at or after ``final_before_hour`` are left out; the post after t need not be."""
     for author, hours, likes in sequences:
         if len(hours) < window + 3:
             continue
         delays = np.diff(hours)
         t = np.arange(window, len(hours) - 1)
+        t = t[hours[t] < final_before_hour]
+        if len(t) == 0:
+            continue
         x = likes[t] - np.array([likes[k - window:k].mean() for k in t])
         y = np.log(delays[t]) - np.log(delays[t - 1])
         yield author, x, y, np.column_stack([hours[t - 1], hours[t], hours[t + 1]])
@@ -135,7 +148,8 @@ def speedup_terms(sequences, window: int):
 @measure("posting_speedup")
 def posting_speedup(ctx: Context) -> dict[str, float]:
     """F1 on the run's posts table (``speedup_slope``)."""
-    return {"F1": speedup_slope(posting_sequences(ctx.run("main").posts), int(ctx.params["previous_posts"]))}
+    return {"F1": speedup_slope(posting_sequences(ctx.run("main").posts), int(ctx.params["previous_posts"]),
+                                likes_final_before(ctx.config("main")))}
 
 
 @measure("posting_phenotypes")

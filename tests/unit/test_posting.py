@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.behaviour import posting
-from sim.experiments.posting import PostingLab, speedup_slope
+from sim.experiments.posting import PostingLab, likes_final_before, speedup_slope
 from sim.state import N_STYLES, OUTRAGE, TOTALS
 
 
@@ -59,6 +59,43 @@ def test_the_speedup_statistic_sees_reward_learning_and_nothing_else():
     assert slopes[0.0] < -0.03
     assert abs(slopes[1.0]) < 0.015
 
+
+
+def test_a_posts_likes_are_final_from_the_hour_f1_counts_it(compose_small):
+    """F1 uses only posts created before ``likes_final_before``: their likes no longer change when the run
+    goes on, while later posts still gain likes (their counts at the end of a run are cut short)."""
+    from sim.model import FeedModel
+
+    cfg = compose_small(days=4, offline_days=1, **{"population.phenotypes.poster_share": 1.0})
+    model = FeedModel(cfg)
+    model.run_days(4)
+    at_end = model.posts_table().set_index("post_id")["likes"]
+    model.run_days(2)
+    later = model.posts_table().set_index("post_id")["likes"].loc[at_end.index]
+    created = model.posts_table().set_index("post_id")["created_hour"].loc[at_end.index]
+    final = created < likes_final_before(cfg)
+    assert final.sum() > 100 and (~final).sum() > 100
+    assert (later[final] == at_end[final]).all()
+    assert (later[~final] > at_end[~final]).mean() > 0.2
+
+
+def test_the_speedup_statistic_leaves_out_posts_whose_likes_are_not_in():
+    """Posters whose delays ignore likes, observed until hour 1200, with likes arriving over 48 hours: the
+    posts of the last 48 hours have few likes so far, and only short delays after them are seen. Counted,
+    they make fewer likes go with slower posting; left out, the slope is zero within its standard error
+    (about 0.005)."""
+    rng = np.random.default_rng(0)
+    end, likes_window = 1200, 48
+    sequences = []
+    for author in range(1000):
+        hours = np.cumsum(rng.exponential(20.0, 100).round() + 1)
+        hours = hours[hours < end]
+        likes = rng.poisson(20.0, len(hours)) * np.minimum(1.0, (end - hours) / likes_window)
+        sequences.append((author, hours, likes))
+    honest = speedup_slope(sequences, 10, final_before_hour=end - likes_window)
+    censored = speedup_slope(sequences, 10)
+    assert abs(honest) < 0.015  # -0.009
+    assert censored > honest + 0.012  # +0.011, 0.020 above
 
 def test_rewarded_outrage_is_learned():
     """If outrage earns more likes, authors choose it more often (Brady et al. 2021)."""
