@@ -1,6 +1,6 @@
 """Why F1 is not met: the runs behind NOTES.md, rerunnable.
 
-    python experiments/posting_speedup/diagnose.py              # seeds 0 and 1, 2 workers, about 10 min
+    python experiments/posting_speedup/diagnose.py              # seeds 0 and 1, 2 workers, about 12 min
     python experiments/posting_speedup/diagnose.py --seeds 0 --jobs 1
 
 F1 sees reward learning through the likes' surprises. This script varies, one at a time, what decides
@@ -21,6 +21,9 @@ a fitted phenotype, 1,000 users, 56 days):
    (``behaviour.response.like_intercept`` -7 instead of -4, with expected likes scaled to match).
 5. A chronological feed. Every full-model run is also measured with the hour of day of the posts around
    each delay held fixed, which shows how much of the slope is time of day.
+
+6. Likes that do not depend on when users post: users learn from (and feel) likes drawn independently of
+   the platform, and F1 is measured both on those likes and on the platform's likes of the same posts.
 
 Only posts whose likes are all in when the run ends count (``likes_final_before``); the default run is also
 measured counting the others, as F1 did before that rule.
@@ -52,6 +55,7 @@ def double_reward_share(w):
 STRONGER_REWARD_LEARNING = {"habit_weight": double_reward_share}
 DEFAULT = "fitted phenotypes, likes in after 24 h (the default)"
 CENSORED = "the default, also counting the posts of the last 48 h, whose likes are not all in"
+INDEPENDENT = "full model, users learn from likes independent of when they post"
 FEEDBACK_DELAYS_H = (1, 6, 12, 24)
 TWITTER_LIKE_RATE = ["behaviour.response.like_intercept=-7.0",
                      "population.phenotypes.initial_likes_per_follower=0.017"]
@@ -70,24 +74,70 @@ def with_final_likes(posts: pd.DataFrame) -> pd.DataFrame:
     return posts[posts["created_hour"] < final_before()]
 
 
-def full_model(seed: int, overrides: tuple[str, ...] = (), phenotype: dict | None = None):
-    """F1 and the posts table of one run of the F1 population, with every user's phenotype optionally
-    replaced after the population is drawn (by a value or a function of the drawn values)."""
+def f1_model(seed: int, overrides: tuple[str, ...] = (), phenotype: dict | None = None):
+    """A model of the F1 population, with every user's phenotype optionally replaced after the population
+    is drawn (by a value or a function of the drawn values)."""
     from sim.config import compose
-    from sim.experiments.posting import posting_sequences, speedup_slope
     from sim.model import FeedModel
     from sim.runner import set_threads
 
     set_threads(1)
-    cfg = compose(F1_POPULATION + list(overrides) + [f"seed={seed}", "progress=false"])
-    model = FeedModel(cfg)
+    model = FeedModel(compose(F1_POPULATION + list(overrides) + [f"seed={seed}", "progress=false"]))
     for name, value in (phenotype or {}).items():
         drawn = getattr(model.users, name)
         drawn[:] = value(drawn) if callable(value) else value
-    for _ in range(int(cfg.days) * 24):
+    return model
+
+
+def run_to_end(model) -> pd.DataFrame:
+    for _ in range(int(model.cfg.days) * 24):
         model.step()
-    posts = model.posts_table()
+    return model.posts_table()
+
+
+def full_model(seed: int, overrides: tuple[str, ...] = (), phenotype: dict | None = None):
+    """F1 and the posts table of one run of the F1 population (``f1_model``)."""
+    from sim.experiments.posting import posting_sequences, speedup_slope
+
+    posts = run_to_end(f1_model(seed, overrides, phenotype))
     return speedup_slope(posting_sequences(posts), PREVIOUS_POSTS, final_before()), posts
+
+
+def learning_from_independent_likes(seed: int, phenotype: dict | None = None, cv: float = 0.45):
+    """F1 when users learn from likes that do not depend on when they post. In a run of the F1 population
+    the likes each post is learned from (and felt) are replaced by a draw independent of everything else:
+    gamma with the author's initial expected likes as its mean and coefficient of variation ``cv`` (the
+    platform's, about 0.45). Returns F1 measured on those likes and F1 measured on the platform's likes of
+    the same posts. The second shows how the platform's likes depend on posting times that were not
+    learned from them."""
+    from sim.experiments.posting import posting_sequences, speedup_slope
+
+    model = f1_model(seed, (), phenotype)
+    mean = model.users.expected_likes.astype(np.float64)
+    shape = 1.0 / cv**2
+    rng = np.random.default_rng(seed)
+    independent: dict[int, float] = {}
+    learn_from_platform = model._feedback
+
+    def learn_from_independent(hour: int) -> None:
+        posts, created = model.posts, hour - model.feedback_delay
+        if created < 0:
+            return learn_from_platform(hour)
+        ids = np.arange(model.hour_first_post[created], model.hour_first_post[created + 1])
+        slots = ids % posts.capacity
+        slots = slots[posts.post_id[slots] == ids]
+        draw = np.round(rng.gamma(shape, mean[posts.author[slots]] / shape))
+        independent.update(zip(posts.post_id[slots].tolist(), draw.tolist()))
+        platform = posts.likes[slots].copy()
+        posts.likes[slots] = draw
+        learn_from_platform(hour)
+        posts.likes[slots] = platform
+
+    model._feedback = learn_from_independent
+    posts = run_to_end(model)
+    on_platform = speedup_slope(posting_sequences(posts), PREVIOUS_POSTS, final_before())
+    posts = posts[posts["post_id"].isin(independent.keys())].assign(likes=lambda t: t["post_id"].map(independent))
+    return speedup_slope(posting_sequences(posts), PREVIOUS_POSTS), on_platform
 
 
 def laboratory_pure_reward_learners(seed: int, posts: pd.DataFrame) -> float:
@@ -219,6 +269,13 @@ def main(argv: list[str] | None = None) -> None:
     default_posts = {seed: posts for (label, seed, _, _), (_, posts) in zip(tasks, done) if label == DEFAULT}
     rows += [("full model", CENSORED, seed, speedup_slope(posting_sequences(posts), PREVIOUS_POSTS), np.nan,
               posts["likes"].mean()) for seed, posts in default_posts.items()]
+    independent = [(label, seed, phenotype) for label, phenotype in
+                   (("fitted phenotypes", None), ("pure reward learners", PURE_REWARD_LEARNERS)) for seed in a.seeds]
+    done = Parallel(n_jobs=a.jobs, verbose=10)(delayed(learning_from_independent_likes)(seed, phenotype)
+                                               for _, seed, phenotype in independent)
+    for (label, seed, _), (learned, on_platform) in zip(independent, done):
+        rows.append((INDEPENDENT, f"{label}, F1 on the likes learned from", seed, learned, np.nan, np.nan))
+        rows.append((INDEPENDENT, f"{label}, F1 on the platform's likes", seed, on_platform, np.nan, np.nan))
     for seed, posts in default_posts.items():
         rows.append(("posting laboratory", "pure reward learners, likes known at once", seed,
                      laboratory_pure_reward_learners(seed, posts), np.nan, np.nan))
