@@ -61,7 +61,7 @@ TWITTER_LIKE_RATE = ["behaviour.response.like_intercept=-7.0",
                      "population.phenotypes.initial_likes_per_follower=0.017"]
 
 
-def final_before() -> int:
+def likes_final_before_hour() -> int:
     """The first creation hour of the F1 population's runs whose posts may still gain likes when the run
     ends (``likes_final_before``); no variant below changes the run's length or the candidate window."""
     from sim.config import compose
@@ -70,8 +70,11 @@ def final_before() -> int:
     return likes_final_before(compose(F1_POPULATION + ["progress=false"]))
 
 
+FINAL_BEFORE_HOUR = likes_final_before_hour()
+
+
 def with_final_likes(posts: pd.DataFrame) -> pd.DataFrame:
-    return posts[posts["created_hour"] < final_before()]
+    return posts[posts["created_hour"] < FINAL_BEFORE_HOUR]
 
 
 def f1_model(seed: int, overrides: tuple[str, ...] = (), phenotype: dict | None = None):
@@ -100,7 +103,7 @@ def full_model(seed: int, overrides: tuple[str, ...] = (), phenotype: dict | Non
     from sim.experiments.posting import posting_sequences, speedup_slope
 
     posts = run_to_end(f1_model(seed, overrides, phenotype))
-    return speedup_slope(posting_sequences(posts), PREVIOUS_POSTS, final_before()), posts
+    return speedup_slope(posting_sequences(posts), PREVIOUS_POSTS, FINAL_BEFORE_HOUR), posts
 
 
 def learning_from_independent_likes(seed: int, phenotype: dict | None = None, cv: float = 0.45):
@@ -135,7 +138,7 @@ def learning_from_independent_likes(seed: int, phenotype: dict | None = None, cv
 
     model._feedback = learn_from_independent
     posts = run_to_end(model)
-    on_platform = speedup_slope(posting_sequences(posts), PREVIOUS_POSTS, final_before())
+    on_platform = speedup_slope(posting_sequences(posts), PREVIOUS_POSTS, FINAL_BEFORE_HOUR)
     posts = posts[posts["post_id"].isin(independent.keys())].assign(likes=lambda t: t["post_id"].map(independent))
     return speedup_slope(posting_sequences(posts), PREVIOUS_POSTS), on_platform
 
@@ -183,7 +186,7 @@ def slope_given_hour_of_day(posts: pd.DataFrame, bins: int = 8) -> float:
     from sim.experiments import stats
     from sim.experiments.posting import posting_sequences, speedup_terms
 
-    terms = list(speedup_terms(posting_sequences(posts), PREVIOUS_POSTS, final_before()))
+    terms = list(speedup_terms(posting_sequences(posts), PREVIOUS_POSTS, FINAL_BEFORE_HOUR))
     hour_bin = (np.concatenate([hours for *_, hours in terms]) % 24 // (24 // bins)).astype(int)
     covariates = np.column_stack([np.ones(len(hour_bin))] + [
         (hour_bin[:, j] == b).astype(float) for j in range(3) for b in range(1, bins)])
