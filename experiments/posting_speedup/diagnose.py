@@ -1,6 +1,6 @@
 """Why F1 is not met: the runs behind NOTES.md, rerunnable.
 
-    python experiments/posting_speedup/diagnose.py              # seeds 0-7, 2 workers, about 25 min
+    python experiments/posting_speedup/diagnose.py              # seeds 0-7, 2 workers, about 30 min
     python experiments/posting_speedup/diagnose.py --seeds 0 --jobs 1
 
 F1 sees reward learning through the likes' surprises. This script varies, one at a time, what decides
@@ -16,7 +16,8 @@ a fitted phenotype, 1,000 users, 56 days):
    coefficient of variation measured in the default run) or Twitter-like likes (Poisson counts, the
    median user about 1 like per post, as the median user mean in Turner et al.'s sample). The habit
    learns either towards the policy delay (this project) or from each realised delay (Turner et al.).
-3. Reward learning twice as strong in the full model (every user's 1 - w doubled, still within F3b).
+3. Stronger reward learning in the full model: every user's 1 - w doubled, or scaled so that the median
+   habit weight is F3b's lower edge (0.8), the strongest the phenotype fact allows.
 4. Twitter-like likes in the full model: a like rate about twenty times lower
    (``behaviour.response.like_intercept`` -7 instead of -4, with expected likes scaled to match).
 5. A chronological feed. Every full-model run is also measured with the hour of day of the posts around
@@ -29,7 +30,7 @@ a fitted phenotype, 1,000 users, 56 days):
    and with stronger reward learning; each step removes one way the full model differs from Turner et
    al.'s post-by-post simulations.
 
-Single seeds of the full model differ by about 0.005, so the script reports the mean over eight seeds
+Single seeds of the full model differ by about 0.006, so the script reports the mean over eight seeds
 and its standard error.
 
 Only posts whose likes are all in when the run ends count (``likes_final_before``); the default run is also
