@@ -75,22 +75,31 @@ DEFAULT = "fitted phenotypes, likes in after 24 h (the default)"
 CENSORED = "the default, also counting the posts of the last 48 h, whose likes are not all in"
 INDEPENDENT = "full model, users learn from likes independent of when they post"
 FEEDBACK_DELAYS_H = (1, 6, 12, 24)
-LIKES_IN_AFTER_1_H = ("behaviour.posting.feedback_delay_hours=1",)
+
+
+def likes_in_after(hours: int) -> tuple[str, ...]:
+    return (f"behaviour.posting.feedback_delay_hours={hours}",)
+
+
+LIKES_IN_AFTER_1_H = likes_in_after(1)
+PLATFORM_LIKE_CV = 0.45  # within-author coefficient of variation of the platform's likes in the default run
 # Within-user coefficient of variation of likes of the three example users in Turner et al. (2025, fig. 5,
-# data_fig5.csv) is 1.2, 1.7 and 4.7; the simulated platform's is about 0.45.
+# data_fig5.csv) is 1.2, 1.7 and 4.7.
 TWITTER_LIKE_CV = 1.2
 # (label, phenotype, overrides, posting clocks ignore sleep, coefficient of variation of the likes)
 INDEPENDENT_RUNS = [
-    ("fitted phenotypes, likes in after 24 h", None, (), False, 0.45),
-    ("fitted phenotypes, likes in after 1 h", None, LIKES_IN_AFTER_1_H, False, 0.45),
-    ("fitted phenotypes, likes in after 1 h, posting through the night", None, LIKES_IN_AFTER_1_H, True, 0.45),
+    ("fitted phenotypes, likes in after 24 h", None, (), False, PLATFORM_LIKE_CV),
+    ("fitted phenotypes, likes in after 1 h", None, LIKES_IN_AFTER_1_H, False, PLATFORM_LIKE_CV),
+    ("fitted phenotypes, likes in after 1 h, posting through the night", None, LIKES_IN_AFTER_1_H, True,
+     PLATFORM_LIKE_CV),
     ("fitted phenotypes, likes in after 1 h, posting through the night, likes CV 1.2", None, LIKES_IN_AFTER_1_H,
      True, TWITTER_LIKE_CV),
-    ("1 - w doubled, likes in after 24 h", STRONGER_REWARD_LEARNING, (), False, 0.45),
+    ("1 - w doubled, likes in after 24 h", STRONGER_REWARD_LEARNING, (), False, PLATFORM_LIKE_CV),
     ("1 - w doubled, likes in after 1 h, posting through the night", STRONGER_REWARD_LEARNING, LIKES_IN_AFTER_1_H,
-     True, 0.45),
-    ("median w 0.8, likes in after 1 h, posting through the night", WEAKEST_HABITS, LIKES_IN_AFTER_1_H, True, 0.45),
-    ("pure reward learners, likes in after 24 h", PURE_REWARD_LEARNERS, (), False, 0.45),
+     True, PLATFORM_LIKE_CV),
+    ("median w 0.8, likes in after 1 h, posting through the night", WEAKEST_HABITS, LIKES_IN_AFTER_1_H, True,
+     PLATFORM_LIKE_CV),
+    ("pure reward learners, likes in after 24 h", PURE_REWARD_LEARNERS, (), False, PLATFORM_LIKE_CV),
 ]
 TWITTER_LIKE_RATE = ["behaviour.response.like_intercept=-7.0",
                      "population.phenotypes.initial_likes_per_follower=0.017"]
@@ -158,13 +167,13 @@ def posting_clocks_ignore_sleep(model) -> None:
 
 
 def learning_from_independent_likes(seed: int, phenotype: dict | None = None, overrides: tuple[str, ...] = (),
-                                    awake_all_day: bool = False, cv: float = 0.45):
+                                    awake_all_day: bool = False, cv: float = PLATFORM_LIKE_CV):
     """F1 when users learn from likes that do not depend on when they post. In a run of the F1 population
     the likes each post is learned from (and felt) are replaced by a draw independent of everything else:
-    gamma with the author's initial expected likes as its mean and coefficient of variation ``cv`` (the
-    platform's is about 0.45). ``awake_all_day`` applies ``posting_clocks_ignore_sleep``. Returns F1
-    measured on those likes and F1 measured on the platform's likes of the same posts. The second shows how
-    the platform's likes depend on posting times that were not learned from them."""
+    gamma with the author's initial expected likes as its mean and coefficient of variation ``cv``.
+    ``awake_all_day`` applies ``posting_clocks_ignore_sleep``. Returns F1 measured on those likes and F1
+    measured on the platform's likes of the same posts. The second shows how the platform's likes depend on
+    posting times that were not learned from them."""
     from sim.experiments.posting import posting_sequences, speedup_slope
 
     model = f1_model(seed, overrides, phenotype)
@@ -312,7 +321,7 @@ def main(argv: list[str] | None = None) -> None:
 
     full_runs = [(DEFAULT, (), None),
                  ("fitted phenotypes, likes in after 1 h", LIKES_IN_AFTER_1_H, None)]
-    full_runs += [(f"pure reward learners, likes in after {d} h", (f"behaviour.posting.feedback_delay_hours={d}",),
+    full_runs += [(f"pure reward learners, likes in after {d} h", likes_in_after(d),
                    PURE_REWARD_LEARNERS) for d in FEEDBACK_DELAYS_H]
     full_runs += [("reward learning twice as strong (1 - w doubled)", (), STRONGER_REWARD_LEARNING),
                   ("median w 0.8 (1 - w scaled to F3b's lower edge)", (), WEAKEST_HABITS),
