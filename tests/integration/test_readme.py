@@ -27,3 +27,36 @@ def test_generated_parameters_doc_is_current():
     from sim.paramdoc import markdown
 
     assert (ROOT / "docs" / "parameters.md").read_text() == markdown(), "run: python -m sim.paramdoc > docs/parameters.md"
+
+
+def test_no_tracked_file_holds_merge_conflict_markers():
+    import re
+    import subprocess
+
+    try:
+        files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        files = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file() and ".venv" not in p.parts
+                 and ".git" not in p.parts and "results" not in p.parts]
+    marker = re.compile(r"^(<<<<<<<|=======|>>>>>>>)( |$)", re.MULTILINE)
+    hits = []
+    for name in files:
+        try:
+            text = (ROOT / name).read_text()
+        except (UnicodeDecodeError, FileNotFoundError, IsADirectoryError):
+            continue
+        hits += [f"{name}: {m.group(0)!r}" for m in marker.finditer(text)]
+    assert not hits, "unresolved merge conflict: " + "; ".join(hits)
+
+
+def test_readme_lists_every_configuration_group_and_its_options():
+    """The README's table of conf/ groups names every group, and every ranking rule and scenario preset."""
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `([a-z_]+)/` \|(.*)$", readme, re.MULTILINE))
+    groups = {p.name for p in (ROOT / "conf").iterdir() if p.is_dir()}
+    assert set(rows) == groups, f"README's table lists {sorted(rows)}, conf/ holds {sorted(groups)}"
+    for group in ("policy", "scenario", "experiment"):
+        for option in sorted(p.stem for p in (ROOT / "conf" / group).glob("*.yaml")):
+            assert f"`{option}`" in rows[group], f"README's conf table does not name {group}={option}"
