@@ -1,4 +1,4 @@
-"""Sweeps: many runs from one command, ``python -m sim -m policy=engagement,civic seed='range(0,10)'``.
+"""Sweeps: many runs from one command, ``python -m sim -m scenario=status_quo,civic_platform seed='range(0,10)'``.
 
 A sweep lives in one directory whose name is derived from the command's settings and the configurations
 they compose to, so running the same command again finds the same directory. Each job writes a normal
