@@ -58,6 +58,14 @@ def test_settings_given_with_a_preset_override_it():
     assert compose(["policy=civic"]).label == "status_quo"
 
 
+def test_a_sweep_over_rules_alone_can_label_each_job_by_its_rule():
+    """docs/sweeps.md: without a label every job of ``policy=engagement,civic`` is ``status_quo``."""
+    from sim.config import job_label
+
+    assert [job_label(compose([f"policy={rule}", "label=${policy.name}"])) for rule in ("engagement", "civic")] == [
+        "engagement", "civic"]
+
+
 def test_the_command_line_runs_a_preset(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "sim", "scenario=civic_platform", "days=1", *SMALL,
                            f"output.dir={tmp_path}"], capture_output=True, text=True, timeout=300)
