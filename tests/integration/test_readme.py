@@ -1,8 +1,13 @@
-"""The README's two commands exist, and CI runs the test command (and the run command) on a fresh clone."""
+"""The README: its two commands exist and CI runs them on a fresh clone, its generated docs are current, its
+table of configuration groups is complete; and no tracked file holds merge conflict markers."""
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,30 +34,25 @@ def test_generated_parameters_doc_is_current():
     assert (ROOT / "docs" / "parameters.md").read_text() == markdown(), "run: python -m sim.paramdoc > docs/parameters.md"
 
 
-def test_no_tracked_file_holds_merge_conflict_markers():
-    import re
-    import subprocess
 
+def test_no_tracked_file_holds_merge_conflict_markers():
     try:
-        files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+        listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
     except (OSError, subprocess.CalledProcessError):
-        files = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file() and ".venv" not in p.parts
-                 and ".git" not in p.parts and "results" not in p.parts]
+        pytest.skip("not a git checkout")
     marker = re.compile(r"^(<<<<<<<|=======|>>>>>>>)( |$)", re.MULTILINE)
     hits = []
-    for name in files:
+    for name in listed.stdout.split():
         try:
             text = (ROOT / name).read_text()
-        except (UnicodeDecodeError, FileNotFoundError, IsADirectoryError):
+        except (UnicodeDecodeError, OSError):  # binary files, and files deleted but not yet committed
             continue
         hits += [f"{name}: {m.group(0)!r}" for m in marker.finditer(text)]
     assert not hits, "unresolved merge conflict: " + "; ".join(hits)
 
 
 def test_readme_lists_every_configuration_group_and_its_options():
-    """The README's table of conf/ groups names every group, and every ranking rule and scenario preset."""
-    import re
-
+    """The README's table of conf/ groups names every group, every ranking rule, scenario preset and experiment."""
     readme = (ROOT / "README.md").read_text()
     rows = dict(re.findall(r"^\| `([a-z_]+)/` \|(.*)$", readme, re.MULTILINE))
     groups = {p.name for p in (ROOT / "conf").iterdir() if p.is_dir()}
