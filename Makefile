@@ -1,5 +1,4 @@
 # The README's commands. Each sets up .venv (Python 3.12+) first; re-running is cheap.
-export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 # Every target installs the same extras, so switching between them never reinstalls.
 EXTRAS := dev,viz
 

@@ -10,6 +10,11 @@ The same run from the command line: ``python -m sim policy=civic n_users=5000 da
 
 from __future__ import annotations
 
+from sim import codecache
+
+# Before any kernel module is imported: compiled kernels are cached per version of the code.
+codecache.configure()
+
 from sim.results import ResultsError, RunResult, load
 
 __version__ = "0.1.0"

@@ -3,14 +3,12 @@ session, in the controlling process before xdist workers start, so workers never
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".cache" / "numba"))
 
 
 def pytest_sessionstart(session):

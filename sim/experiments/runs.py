@@ -13,20 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim import results
+from sim.codecache import code_version
 from sim.config import compose
-
-SIM_DIR = Path(__file__).resolve().parents[1]
-# Code that analyses or shows runs, not what a run computes: editing it keeps the cached runs.
-NOT_SIMULATION = ("experiments", "explorer", "report", "app.py", "compare.py", "calibrate.py", "paramdoc.py",
-                  "warmup.py", "sweep.py", "jobs.py", "sensitivity.py", "__main__.py", "results.py", "runner.py")
-
 
 @dataclass(frozen=True)
 class RunSpec:
@@ -46,18 +40,6 @@ class RunData:
     posts: pd.DataFrame
     user_days: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (days, users)
     hourly: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (hours, users)
-
-
-@lru_cache(maxsize=1)
-def code_version() -> str:
-    """A hash of the simulation code (sim/ without the analysis and interface modules)."""
-    h = hashlib.sha256()
-    for path in sorted(SIM_DIR.rglob("*.py")):
-        if path.relative_to(SIM_DIR).parts[0] in NOT_SIMULATION:
-            continue
-        h.update(str(path.relative_to(SIM_DIR)).encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:16]
 
 
 def run_key(spec: RunSpec) -> str:
