@@ -88,10 +88,16 @@ def task_overrides(argv: list[str]) -> list[str]:
 
 
 def main() -> None:
-    from sim import sweep
+    from sim import named_rules, sweep
     from sim.jobs import task
 
     register_configs()
+    try:  # rules named as policies become policies of their own, in this process and its workers
+        expanded = named_rules.expand(task_overrides(sys.argv[1:]))
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    sys.argv = [sys.argv[0]] + [a for a in sys.argv[1:] if a not in task_overrides(sys.argv[1:])] + expanded
     argv = sys.argv[1:]
     multirun = "-m" in argv or "--multirun" in argv
     if any(a.partition("=")[0].lstrip("+") == "experiment" for a in task_overrides(argv)) and \

@@ -2,6 +2,7 @@
 
     python -m sim.compare                                   # engagement vs civic, 2,000 users, 28 days
     python -m sim.compare --policies engagement chronological n_users=5000 days=56
+    python -m sim.compare --policies engagement rules.py:my_rule      # a rule of your own, as a policy
 
 Each policy runs with identical people, network and random numbers (common random numbers), so the
 differences are due to the policy. The table shows means over the last ``--last-days`` days per group,
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim import named_rules
 from sim.config import ConfigError, compose, group_options
 
 OUTCOMES = {
@@ -72,8 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         known = group_options("policy")
         for p in args.policies:
-            if p not in known:
-                raise ConfigError(f"--policies {p!r} is not allowed: choose from " + ", ".join(known))
+            if p not in known and not named_rules.is_rule(p):
+                raise ConfigError(f"--policies {p!r} is not allowed: choose from " + ", ".join(known)
+                                  + ", or name a rule of your own as file.py:function")
+        # a rule of one's own is reported under its function's name, like a built-in under its own
+        args.policies = [named_rules.register_rule(p) if named_rules.is_rule(p) else p for p in args.policies]
         if len(set(args.policies)) != len(args.policies) or len(args.policies) < 2:
             raise ConfigError(f"--policies {' '.join(args.policies)} is not allowed: give two or more different policies")
         if any(o.split("=")[0].lstrip("+") == "policy" for o in args.overrides):

@@ -403,7 +403,10 @@ def run_dir_name(name: str, label: str, policy: str, seed: Any) -> str:
 
 
 def register_configs() -> None:
+    from sim import named_rules
+
     ConfigStore.instance().store(name="sim_schema", node=SimConfig)
+    named_rules.register()
     if not OmegaConf.has_resolver("run_dir_name"):
         OmegaConf.register_new_resolver("run_dir_name", run_dir_name)
 
@@ -656,6 +659,16 @@ def _check_all_finite(node, prefix: str = "") -> None:
             fail(path, v, "must be a finite number")
 
 
+def _takes_score(policy_name: str) -> bool:
+    """Whether a policy ranks by ``policy.score``: custom, a rule named as the policy, or a policy file of a
+    user's own that sets ``score`` (docs/plugins.md); not a built-in rule."""
+    path = CONF_DIR / "policy" / f"{policy_name}.yaml"
+    if not path.is_file():
+        return True  # registered from a rule (sim/named_rules.py)
+    node = OmegaConf.load(path)
+    return "score" in node or "custom" in list(node.get("defaults") or [])
+
+
 def _check_nothing_missing(cfg: DictConfig) -> None:
     if cfg.policy.get("score", "") is None:
         raise ConfigError("policy.score is not set: name your ranking rule as module:function, "
@@ -869,6 +882,10 @@ def validate(cfg: DictConfig) -> None:
         c.finite(f"{p}.weights.{name}")
 
     score = c.get(f"{p}.score")
+    if score not in ("", None) and not _takes_score(c.get(f"{p}.name")):
+        name = c.get(f"{p}.name")
+        fail(f"{p}.score", score, f"it applies only to policy=custom (policy={name} would be reported as {name} "
+             f"but ranked by {score}); name the rule as the policy instead: policy={score}")
     if score not in ("", None):
         from sim.ranking.plugins import resolve
         from sim.ranking.policies import weight_vector

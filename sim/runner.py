@@ -120,8 +120,13 @@ def unique_dir(path: Path) -> Path:
 
 def run(overrides: list[str] | None = None, score_fn=None) -> results.RunResult:
     """Compose the config for ``overrides`` (as on the command line), simulate, write and return it."""
-    from sim.config import compose, run_dir_name
+    from sim import named_rules
+    from sim.config import ConfigError, _takes_score, compose, run_dir_name
 
-    cfg = compose(list(overrides or []))
+    overrides = named_rules.expand(list(overrides or []))
+    cfg = compose(overrides)
+    if score_fn is not None and not _takes_score(cfg.policy.name):
+        raise ConfigError(f"score_fn is used only with policy=custom, and policy={cfg.policy.name} ranks by its own "
+                          "rule (the run would silently rank by score_fn under its name); pass policy=custom")
     run_dir = unique_dir(Path(cfg.output.dir) / run_dir_name(cfg.output.name, cfg.label, cfg.policy.name, cfg.seed))
-    return execute(cfg, run_dir, score_fn=score_fn, overrides=list(overrides or []))
+    return execute(cfg, run_dir, score_fn=score_fn, overrides=overrides)

@@ -103,7 +103,7 @@ CATALOGUE = [
     (["behaviour.sessions.base_hazard.adult=-1"], ["base_hazard.adult=-1", "0 or greater"]),
     (["policy.max_age_hours=1"], ["max_age_hours=1", "feedback_delay_hours (24)"]),
     (["policy.pool_key=hot"], ["pool_key='hot'", "virality, bridging, recent"]),
-    (["policy.score=nosuch:f"], ["policy.score='nosuch:f'", "cannot import 'nosuch'", "path/to/rules.py"]),
+    (["policy=custom", "policy.score=nosuch:f"], ["policy.score='nosuch:f'", "cannot import 'nosuch'", "path/to/rules.py"]),
     (["policy.out_of_network=true", "policy.pool_share=0"], ["pool_share=0", "out_of_network is true"]),
     (["policy.author_cap=-1"], ["author_cap=-1", "0 or a positive integer"]),
     (["platform.notifications.batch_hours=0"], ["batch_hours=0", "integer from 1 to 24"]),

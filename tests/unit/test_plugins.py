@@ -83,7 +83,7 @@ def rank_with(model, ranker, p, weights, sessions):
 def test_a_plugin_ranks_exactly_as_the_reference_does_with_it(rules_file, model, name):
     from sim.ranking.policies import policy_params, weight_vector
 
-    cfg = compose([f"policy.score=myrules:{name}"])
+    cfg = compose(["policy=custom", f"policy.score=myrules:{name}"])
     p, w = policy_params(cfg), weight_vector(cfg.policy.weights)
     rule = plugins.resolve(cfg.policy.score, w)
     assert rule.compiled == (name == "friends_first")
@@ -108,7 +108,13 @@ def test_a_plugin_that_reimplements_the_linear_rule_gives_the_built_in_run(rules
     common = ["n_users=300", "days=2", "offline_days=2", "progress=false", "network.mean_out_degree=40",
               f"output.dir={tmp_path / 'runs'}"]
     built_in = sim.run(common + ["output.name=built_in"])
-    plugin = sim.run(common + ["output.name=plugin", "policy.score=myrules:weighted_sum"])
+    from omegaconf import OmegaConf
+
+    from sim.config import CONF_DIR
+
+    weights = OmegaConf.load(CONF_DIR / "policy" / "engagement.yaml").weights
+    as_engagement = ["policy=custom", "label=status_quo"] + [f"+policy.weights.{k}={v}" for k, v in weights.items()]
+    plugin = sim.run(common + as_engagement + ["output.name=plugin", "policy.score=myrules:weighted_sum"])
     assert plugin.manifest["tables"] == built_in.manifest["tables"]
 
 
@@ -138,7 +144,7 @@ def test_a_module_that_fails_to_import_is_reported(tmp_path, monkeypatch):
     (tmp_path / "broken.py").write_text("import numpy as np\nundefined_name + 1\n")
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match="importing broken.py raised NameError"):
-        compose(["policy.score=broken:f"])
+        compose(["policy=custom", "policy.score=broken:f"])
 
 
 def test_custom_policy_requires_a_rule():
@@ -148,7 +154,7 @@ def test_custom_policy_requires_a_rule():
 
 def test_a_rule_can_be_named_by_path_or_hydra_target(rules_file, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path.parent)
-    cfg = compose([f"policy.score={rules_file}:friends_first"])
+    cfg = compose(["policy=custom", f"policy.score={rules_file}:friends_first"])
     assert plugins.resolve(cfg.policy.score, np.zeros(fx.N_FEATURES)).compiled
     monkeypatch.chdir(tmp_path)
     rule = plugins.resolve({"_target_": "myrules.friends_first"}, np.zeros(fx.N_FEATURES))
@@ -161,7 +167,8 @@ def test_a_non_finite_score_during_a_run_stops_it_with_the_viewer_named(rules_fi
     assert min(x[fx.F_NOISE] for x, _ in plugins._test_inputs(np.zeros(fx.N_FEATURES))) > 1e-3
     with pytest.raises(plugins.PluginError, match=r"returned a score that is not a finite number for viewer \d+"):
         sim.run(["n_users=300", "days=2", "offline_days=1", "progress=false", "network.mean_out_degree=40",
-                 "policy.score=myrules:nan_sometimes", f"output.dir={tmp_path / 'runs'}", "output.name=nan"])
+                 "policy=custom", "policy.score=myrules:nan_sometimes", f"output.dir={tmp_path / 'runs'}",
+                 "output.name=nan"])
     assert sim.results.read_manifest(tmp_path / "runs" / "nan")["status"] == "failed"
 
 
@@ -195,5 +202,5 @@ def test_a_rule_is_imported_only_from_the_file_named_and_leaves_sys_path_alone(r
     monkeypatch.chdir(tmp_path.parent)  # no myrules.py here: an explicit path still names exactly one file
     assert plugins.resolve(f"{rules_file}:friends_first", weights).function(x, weights) == pytest.approx(2.99)
     with pytest.raises(ConfigError, match="other.py does not exist"):
-        compose([f"policy.score={tmp_path / 'other.py'}:friends_first"])
+        compose(["policy=custom", f"policy.score={tmp_path / 'other.py'}:friends_first"])
     assert sys.path == path_before
