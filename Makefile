@@ -2,7 +2,7 @@
 # Every target installs the same extras, so switching between them never reinstalls.
 EXTRAS := dev,viz
 
-.PHONY: run test explore setup
+.PHONY: run test lint explore setup
 run:
 	@scripts/bootstrap.sh $(EXTRAS)
 	.venv/bin/python -m sim.compare
@@ -10,6 +10,12 @@ run:
 test:
 	@scripts/bootstrap.sh $(EXTRAS)
 	.venv/bin/python -m pytest -n 2 --dist loadgroup --durations=15
+
+# ruff: lint (pyflakes, pycodestyle, import order) and formatting, configured in pyproject.toml
+lint:
+	@scripts/bootstrap.sh $(EXTRAS)
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 
 explore:
 	@scripts/bootstrap.sh $(EXTRAS)

@@ -26,8 +26,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script, from any directory
-COLUMNS = ("minutes_on_platform", "exposure_hostile_share", "exposure_idealised_share",
-           "exposure_supportive_share", "upward_comparisons", "mood", "wellbeing")
+COLUMNS = (
+    "minutes_on_platform",
+    "exposure_hostile_share",
+    "exposure_idealised_share",
+    "exposure_supportive_share",
+    "upward_comparisons",
+    "mood",
+    "wellbeing",
+)
 
 
 def _measure(n_users: int, seed: int, days: int) -> dict[str, float]:
@@ -42,8 +49,7 @@ def _measure(n_users: int, seed: int, days: int) -> dict[str, float]:
     late = daily[(daily["group"] == "all") & (daily["day"] >= days // 2)]
     users = model.users_table()
     out = {c: float(late[c].mean()) for c in COLUMNS}
-    out["influencer_follow_share"] = float(users.loc[users["influencer"], "followers"].sum()
-                                           / users["followers"].sum())
+    out["influencer_follow_share"] = float(users.loc[users["influencer"], "followers"].sum() / users["followers"].sum())
     return out
 
 
@@ -80,8 +86,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def work(task):
         n, seed = task
-        done = subprocess.run([sys.executable, __file__, "--worker", str(n), str(seed), str(args.days)],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, __file__, "--worker", str(n), str(seed), str(args.days)], capture_output=True, text=True
+        )
         if done.returncode != 0:
             raise RuntimeError(f"{n} users, seed {seed} failed:\n{done.stderr[-2000:]}")
         return task, json.loads(done.stdout.strip().splitlines()[-1])
@@ -115,8 +122,13 @@ def main(argv: list[str] | None = None) -> int:
         cells = [f"{statistics.mean(results[(n, s)][c] for s in args.seeds):.3g}" for c in names]
         lines.append(f"| {n:,} | " + " | ".join(cells) + " |")
     units = {c: DAILY[c][0] for c in COLUMNS}
-    lines += ["", "Units: influencer_follow_share: share of all follows that go to the professional accounts; "
-              + "; ".join(f"{c}: {u}" for c, u in units.items()) + " (sim/metrics.py).", ""]
+    lines += [
+        "",
+        "Units: influencer_follow_share: share of all follows that go to the professional accounts; "
+        + "; ".join(f"{c}: {u}" for c, u in units.items())
+        + " (sim/metrics.py).",
+        "",
+    ]
     args.out.write_text("\n".join(lines))
     print(f"wrote {args.out}")
     return 0

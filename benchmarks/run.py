@@ -48,8 +48,8 @@ POLICIES = ("engagement", "civic")
 
 # Targets of issue 6
 TARGET_THROUGHPUT = 1_000_000  # user-hours per second at 1e6 users, engagement
-TARGET_CIVIC_SHARE = 0.8       # civic within 20% of engagement
-TARGET_SCALING = 1.3           # cost per user-hour at 1e6 over that at 1e4
+TARGET_CIVIC_SHARE = 0.8  # civic within 20% of engagement
+TARGET_SCALING = 1.3  # cost per user-hour at 1e6 over that at 1e4
 TARGET_PEAK_GB = 4.0
 TARGET_ORACLE_RATIO = 100.0
 TARGET_COLD_S = 20.0
@@ -59,9 +59,16 @@ TARGET_WARM_S = 2.0
 # ------------------------------------------------------------------------------------------------
 # workers (run in subprocesses)
 
+
 def _overrides(n: int, policy: str, offline_days: int, days: int) -> list[str]:
-    return [f"n_users={n}", f"policy={policy}", f"offline_days={offline_days}", f"days={days}", "seed=0",
-            "progress=false"]
+    return [
+        f"n_users={n}",
+        f"policy={policy}",
+        f"offline_days={offline_days}",
+        f"days={days}",
+        "seed=0",
+        "progress=false",
+    ]
 
 
 def _peak_rss_bytes() -> int:
@@ -94,11 +101,23 @@ def worker_throughput(n: int, policy: str, repeats: int, hours: int, offline_day
         model.phase_timer = None
     u, g, p = model.users, model.graph, model.posts
     return {
-        "n": n, "policy": policy, "hours": hours, "repeats": repeats, "warmup_hours": warmup_hours, "setup_s": setup_s, "windows_s": windows,
-        "phases_s": phases, "peak_rss": _peak_rss_bytes(), "peak_rss_setup": rss_after_setup,
-        "user_bytes": int(u.nbytes), "graph_bytes": int(g.nbytes), "edges": int(g.n_edges),
-        "post_bytes": int(p.nbytes), "post_capacity": int(p.capacity),
-        "posts_live": int((p.post_id >= 0).sum()), "posts_total": int(p.next_id),
+        "n": n,
+        "policy": policy,
+        "hours": hours,
+        "repeats": repeats,
+        "warmup_hours": warmup_hours,
+        "setup_s": setup_s,
+        "windows_s": windows,
+        "phases_s": phases,
+        "peak_rss": _peak_rss_bytes(),
+        "peak_rss_setup": rss_after_setup,
+        "user_bytes": int(u.nbytes),
+        "graph_bytes": int(g.nbytes),
+        "edges": int(g.n_edges),
+        "post_bytes": int(p.nbytes),
+        "post_capacity": int(p.capacity),
+        "posts_live": int((p.post_id >= 0).sum()),
+        "posts_total": int(p.next_id),
     }
 
 
@@ -116,8 +135,15 @@ def worker_startup(n: int, policy: str) -> dict:
     t3 = time.perf_counter()
     model.step()
     t4 = time.perf_counter()
-    return {"policy": policy, "import_s": t1 - t0, "compose_s": t2 - t1, "build_s": t3 - t2, "first_hour_s": t4 - t3,
-            "total_s": t4 - t0, "first_hour_done_epoch": time.time()}
+    return {
+        "policy": policy,
+        "import_s": t1 - t0,
+        "compose_s": t2 - t1,
+        "build_s": t3 - t2,
+        "first_hour_s": t4 - t3,
+        "total_s": t4 - t0,
+        "first_hour_done_epoch": time.time(),
+    }
 
 
 def worker_oracle(n: int, hours: int, start_hour: int, offline_days: int) -> dict:
@@ -157,6 +183,7 @@ def _run_worker(kind: str, args: dict, env: dict | None = None) -> dict:
 # ------------------------------------------------------------------------------------------------
 # machine description
 
+
 def machine() -> dict:
     import numba
     import numpy
@@ -178,20 +205,32 @@ def machine() -> dict:
     except OSError:
         pass
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=ROOT).stdout.strip() or "unknown"
+        commit = (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+            ).stdout.strip()
+            or "unknown"
+        )
     except OSError:
         commit = "unknown"
     return {
-        "cpu": cpu, "cores": os.cpu_count(), "ram_gb": ram_gb, "os": platform.platform(),
-        "python": platform.python_version(), "numba": numba.__version__, "numpy": numpy.__version__,
-        "numba_threads": numba.config.NUMBA_NUM_THREADS, "load_avg": os.getloadavg(), "commit": commit,
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gb": ram_gb,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "numba": numba.__version__,
+        "numpy": numpy.__version__,
+        "numba_threads": numba.config.NUMBA_NUM_THREADS,
+        "load_avg": os.getloadavg(),
+        "commit": commit,
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
 
 # ------------------------------------------------------------------------------------------------
 # report
+
 
 def _fmt_n(n: int) -> str:
     return f"{n:,}"
@@ -205,8 +244,13 @@ def summarise(r: dict) -> dict:
     per_hour = [w / r["hours"] for w in r["windows_s"]]
     med = statistics.median(per_hour)
     uh = r["n"] / med
-    return {"s_per_hour": med, "min": min(per_hour), "max": max(per_hour), "user_hours_per_s": uh,
-            "us_per_user_hour": 1e6 / uh}
+    return {
+        "s_per_hour": med,
+        "min": min(per_hour),
+        "max": max(per_hour),
+        "user_hours_per_s": uh,
+        "us_per_user_hour": 1e6 / uh,
+    }
 
 
 def phase_shares(r: dict) -> dict[str, float]:
@@ -218,40 +262,56 @@ def phase_shares(r: dict) -> dict[str, float]:
     return {k: v / s for k, v in tot.items()}
 
 
-def render(mach: dict, results: list[dict], startup: dict | None, oracle: dict | None, settings: dict,
-           analysis: str | None) -> str:
-    L = ["# Benchmark results", "",
-         f"Written by `benchmarks/run.py` on {mach['date']} at commit `{mach['commit']}`.", "",
-         "## Machine", "",
-         f"- CPU: {mach['cpu']}, {mach['cores']} logical cores (Numba threads: {mach['numba_threads']})",
-         f"- RAM: {mach['ram_gb']:.1f} GB",
-         f"- OS: {mach['os']}",
-         f"- Python {mach['python']}, NumPy {mach['numpy']}, Numba {mach['numba']}",
-         f"- Load average at the start (1, 5, 15 min): {', '.join(f'{x:.2f}' for x in mach['load_avg'])}",
-         "", "## Settings", "",
-         f"- Default model (`conf/`), seed 0, `offline_days={settings['offline_days']}` (burn-in before day 0, "
-         "part of set-up, not of the step).",
-         "- Each size: untimed warm-up hours from midnight of day 0, then timed windows of simulated hours "
-         "(column `timed windows`); median and range (min to max) over the windows. "
-         "Timings are wall-clock on a machine shared with other jobs (see the load average), so they are "
-         "noisy.",
-         "- One user-hour = one user simulated for one hour with the full step (sleep, notifications, "
-         "sessions, pool, ranking, scrolling, impressions, posting, feedback, platform, wellbeing, metrics).",
-         "", "## Throughput and memory", "",
-         "| rule | users | timed windows | s per simulated hour (median) | range | user-hours/s "
-         "| us per user-hour | peak RSS | bytes/user | bytes/post | posts live | set-up s |",
-         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+def render(
+    mach: dict, results: list[dict], startup: dict | None, oracle: dict | None, settings: dict, analysis: str | None
+) -> str:
+    L = [
+        "# Benchmark results",
+        "",
+        f"Written by `benchmarks/run.py` on {mach['date']} at commit `{mach['commit']}`.",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {mach['cpu']}, {mach['cores']} logical cores (Numba threads: {mach['numba_threads']})",
+        f"- RAM: {mach['ram_gb']:.1f} GB",
+        f"- OS: {mach['os']}",
+        f"- Python {mach['python']}, NumPy {mach['numpy']}, Numba {mach['numba']}",
+        f"- Load average at the start (1, 5, 15 min): {', '.join(f'{x:.2f}' for x in mach['load_avg'])}",
+        "",
+        "## Settings",
+        "",
+        f"- Default model (`conf/`), seed 0, `offline_days={settings['offline_days']}` (burn-in before day 0, "
+        "part of set-up, not of the step).",
+        "- Each size: untimed warm-up hours from midnight of day 0, then timed windows of simulated hours "
+        "(column `timed windows`); median and range (min to max) over the windows. "
+        "Timings are wall-clock on a machine shared with other jobs (see the load average), so they are "
+        "noisy.",
+        "- One user-hour = one user simulated for one hour with the full step (sleep, notifications, "
+        "sessions, pool, ranking, scrolling, impressions, posting, feedback, platform, wellbeing, metrics).",
+        "",
+        "## Throughput and memory",
+        "",
+        "| rule | users | timed windows | s per simulated hour (median) | range | user-hours/s "
+        "| us per user-hour | peak RSS | bytes/user | bytes/post | posts live | set-up s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         s = summarise(r)
         per_user = (r["user_bytes"] + r["graph_bytes"]) / r["n"]
         per_post = r["post_bytes"] / r["post_capacity"]
-        L.append(f"| {r['policy']} | {_fmt_n(r['n'])} | {r['repeats']} x {r['hours']} h after {r.get('warmup_hours', 24)} h "
-                 f"| {s['s_per_hour']:.4f} | {s['min']:.4f} to {s['max']:.4f} "
-                 f"| {s['user_hours_per_s']:,.0f} | {s['us_per_user_hour']:.2f} | {_gb(r['peak_rss'])} "
-                 f"| {per_user:,.0f} | {per_post:.0f} | {_fmt_n(r['posts_live'])} | {r['setup_s']:.1f} |")
-    L += ["", "Bytes per user: the user state arrays plus the follow graph, divided by the users. Bytes per post: "
-          "the post ring's arrays divided by its capacity (slots). Peak RSS: the worker process's "
-          "`ru_maxrss`, set-up (population, follow graph, burn-in) included.", ""]
+        L.append(
+            f"| {r['policy']} | {_fmt_n(r['n'])} | {r['repeats']} x {r['hours']} h after {r.get('warmup_hours', 24)} h "
+            f"| {s['s_per_hour']:.4f} | {s['min']:.4f} to {s['max']:.4f} "
+            f"| {s['user_hours_per_s']:,.0f} | {s['us_per_user_hour']:.2f} | {_gb(r['peak_rss'])} "
+            f"| {per_user:,.0f} | {per_post:.0f} | {_fmt_n(r['posts_live'])} | {r['setup_s']:.1f} |"
+        )
+    L += [
+        "",
+        "Bytes per user: the user state arrays plus the follow graph, divided by the users. Bytes per post: "
+        "the post ring's arrays divided by its capacity (slots). Peak RSS: the worker process's "
+        "`ru_maxrss`, set-up (population, follow graph, burn-in) included.",
+        "",
+    ]
 
     L += ["## Time per phase", "", "Share of the timed windows' wall time per phase of `FeedModel.step`.", ""]
     phases = list(phase_shares(results[0]).keys()) if results else []
@@ -259,28 +319,39 @@ def render(mach: dict, results: list[dict], startup: dict | None, oracle: dict |
     L.append("|---|---:|" + "---:|" * len(phases))
     for r in results:
         sh = phase_shares(r)
-        L.append(f"| {r['policy']} | {_fmt_n(r['n'])} | " + " | ".join(f"{100 * sh.get(p, 0):.1f}%" for p in phases)
-                 + " |")
+        L.append(
+            f"| {r['policy']} | {_fmt_n(r['n'])} | " + " | ".join(f"{100 * sh.get(p, 0):.1f}%" for p in phases) + " |"
+        )
     L.append("")
 
     L += ["## Start-up", ""]
     if startup:
-        L += [f"One run per rule in a new process: import `sim`, compose the configuration, build a "
-              f"{_fmt_n(startup['n'])}-user model without burn-in (`offline_days=0`; burn-in days are simulated "
-              "hours, counted as throughput above) and simulate its first hour; first with an empty Numba cache "
-              "of its own (cold: every kernel the run uses is compiled), then again with the cache that run "
-              "left (warm). Start-up is the time from launching the process to the end of its first simulated "
-              "hour (the interpreter's own start included); the process wall time adds its exit.", "",
-              "| rule | Numba cache | start-up s | import s | compose s | build s | first hour s | process wall s |",
-              "|---|---|---:|---:|---:|---:|---:|---:|"]
+        L += [
+            f"One run per rule in a new process: import `sim`, compose the configuration, build a "
+            f"{_fmt_n(startup['n'])}-user model without burn-in (`offline_days=0`; burn-in days are simulated "
+            "hours, counted as throughput above) and simulate its first hour; first with an empty Numba cache "
+            "of its own (cold: every kernel the run uses is compiled), then again with the cache that run "
+            "left (warm). Start-up is the time from launching the process to the end of its first simulated "
+            "hour (the interpreter's own start included); the process wall time adds its exit.",
+            "",
+            "| rule | Numba cache | start-up s | import s | compose s | build s | first hour s | process wall s |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
         for policy, r in startup["rules"].items():
             for name in ("cold", "warm"):
                 x = r[name]
-                L.append(f"| {policy} | {name} | {x['to_first_hour_s']:.2f} | {x['import_s']:.2f} | "
-                         f"{x['compose_s']:.2f} | {x['build_s']:.2f} | {x['first_hour_s']:.2f} | "
-                         f"{x['process_wall_s']:.2f} |")
-        L += ["", "Compilation (cold minus warm start-up): "
-              + ", ".join(f"{p} {r['compile_s']:.1f} s" for p, r in startup["rules"].items()) + ".", ""]
+                L.append(
+                    f"| {policy} | {name} | {x['to_first_hour_s']:.2f} | {x['import_s']:.2f} | "
+                    f"{x['compose_s']:.2f} | {x['build_s']:.2f} | {x['first_hour_s']:.2f} | "
+                    f"{x['process_wall_s']:.2f} |"
+                )
+        L += [
+            "",
+            "Compilation (cold minus warm start-up): "
+            + ", ".join(f"{p} {r['compile_s']:.1f} s" for p, r in startup["rules"].items())
+            + ".",
+            "",
+        ]
     else:
         L += ["Not measured in this run.", ""]
 
@@ -288,14 +359,20 @@ def render(mach: dict, results: list[dict], startup: dict | None, oracle: dict |
     if oracle:
         e = oracle["engine_s"] / (oracle["n"] * oracle["hours"])
         o = oracle["oracle_s"] / (oracle["n"] * oracle["hours"])
-        L += [f"`sim/oracle.py` (one `step()` per `User` object, plain Python) and the engine step the same "
-              f"{oracle['hours']} hours (from hour {oracle['start_hour']}, i.e. {oracle['start_hour'] % 24}:00 "
-              f"of day {oracle['start_hour'] // 24}) from the same state with {_fmt_n(oracle['n'])} users. The "
-              "oracle is timed on these few hours only and compared per user-hour.", "",
-              "| | s | us per user-hour |", "|---|---:|---:|",
-              f"| engine | {oracle['engine_s']:.3f} | {1e6 * e:.2f} |",
-              f"| oracle | {oracle['oracle_s']:.3f} | {1e6 * o:.2f} |", "",
-              f"Ratio: the oracle is **{o / e:,.0f}x** slower per user-hour.", ""]
+        L += [
+            f"`sim/oracle.py` (one `step()` per `User` object, plain Python) and the engine step the same "
+            f"{oracle['hours']} hours (from hour {oracle['start_hour']}, i.e. {oracle['start_hour'] % 24}:00 "
+            f"of day {oracle['start_hour'] // 24}) from the same state with {_fmt_n(oracle['n'])} users. The "
+            "oracle is timed on these few hours only and compared per user-hour.",
+            "",
+            "| | s | us per user-hour |",
+            "|---|---:|---:|",
+            f"| engine | {oracle['engine_s']:.3f} | {1e6 * e:.2f} |",
+            f"| oracle | {oracle['oracle_s']:.3f} | {1e6 * o:.2f} |",
+            "",
+            f"Ratio: the oracle is **{o / e:,.0f}x** slower per user-hour.",
+            "",
+        ]
     else:
         L += ["Not measured in this run.", ""]
 
@@ -320,50 +397,64 @@ def targets(results, startup, oracle) -> list[str]:
 
     def at_full(ok, n):
         return yes(ok) if n == FULL_SIZE else "not measured at 1e6"
+
     big = max((r["n"] for r in results), default=0)
     eng = _find(results, "engagement", big)
-    civ = _find(results, "civic", big)
     if eng:
         uh = summarise(eng)["user_hours_per_s"]
         note = "" if big == FULL_SIZE else f" (at {_fmt_n(big)} users; 1e6 not run)"
-        rows.append(f"| >= 1,000,000 user-hours/s at 1e6 users, engagement | {uh:,.0f}{note} "
-                    f"| {at_full(uh >= TARGET_THROUGHPUT, big)} |")
+        rows.append(
+            f"| >= 1,000,000 user-hours/s at 1e6 users, engagement | {uh:,.0f}{note} "
+            f"| {at_full(uh >= TARGET_THROUGHPUT, big)} |"
+        )
         both = [r["n"] for r in results if r["policy"] == "civic" and _find(results, "engagement", r["n"])]
         if both:
             nb = max(both)
             e_b, c_b = _find(results, "engagement", nb), _find(results, "civic", nb)
             c = summarise(c_b)["user_hours_per_s"] / summarise(e_b)["user_hours_per_s"]
-            rows.append(f"| civic within 20% of engagement | civic at {c:.2f}x the throughput of engagement at "
-                        f"{_fmt_n(nb)}{'' if nb == FULL_SIZE else ' (civic not run at 1e6)'} "
-                        f"| {at_full(c >= TARGET_CIVIC_SHARE, nb)} |")
+            rows.append(
+                f"| civic within 20% of engagement | civic at {c:.2f}x the throughput of engagement at "
+                f"{_fmt_n(nb)}{'' if nb == FULL_SIZE else ' (civic not run at 1e6)'} "
+                f"| {at_full(c >= TARGET_CIVIC_SHARE, nb)} |"
+            )
         ten = _find(results, "engagement", 10_000)
         if ten and big > 10_000:
             ratio = summarise(eng)["us_per_user_hour"] / summarise(ten)["us_per_user_hour"]
             same = (eng["hours"], eng.get("warmup_hours", 24)) == (ten["hours"], ten.get("warmup_hours", 24))
             note = "" if same else " (different timed windows: see the table)"
-            rows.append(f"| cost per user-hour at 1e6 <= 1.3x that at 1e4 | {ratio:.2f}x at {_fmt_n(big)}{note} "
-                        f"| {at_full(ratio <= TARGET_SCALING, big)}{'' if same else ' (indicative)'} |")
+            rows.append(
+                f"| cost per user-hour at 1e6 <= 1.3x that at 1e4 | {ratio:.2f}x at {_fmt_n(big)}{note} "
+                f"| {at_full(ratio <= TARGET_SCALING, big)}{'' if same else ' (indicative)'} |"
+            )
         peak = max(r["peak_rss"] for r in results if r["n"] == big)
-        rows.append(f"| peak memory at 1e6 users <= 4 GB | {_gb(peak)} at {_fmt_n(big)} "
-                    f"| {at_full(peak <= TARGET_PEAK_GB * 1e9, big)} |")
+        rows.append(
+            f"| peak memory at 1e6 users <= 4 GB | {_gb(peak)} at {_fmt_n(big)} "
+            f"| {at_full(peak <= TARGET_PEAK_GB * 1e9, big)} |"
+        )
     if oracle:
         ratio = oracle["oracle_s"] / oracle["engine_s"]
-        rows.append(f"| oracle >= 100x slower per user-hour at 1e4 | {ratio:,.0f}x at {_fmt_n(oracle['n'])} "
-                    f"| {yes(ratio >= TARGET_ORACLE_RATIO and oracle['n'] >= 10_000)} |")
+        rows.append(
+            f"| oracle >= 100x slower per user-hour at 1e4 | {ratio:,.0f}x at {_fmt_n(oracle['n'])} "
+            f"| {yes(ratio >= TARGET_ORACLE_RATIO and oracle['n'] >= 10_000)} |"
+        )
     if startup:
         rules = startup["rules"]
         worst = max(rules, key=lambda p: rules[p]["compile_s"])
         c = rules[worst]["compile_s"]
-        rows.append(f"| cold-cache compilation <= 20 s | {c:.1f} s ({worst}, the slowest rule) | "
-                    f"{yes(c <= TARGET_COLD_S)} |")
+        rows.append(
+            f"| cold-cache compilation <= 20 s | {c:.1f} s ({worst}, the slowest rule) | {yes(c <= TARGET_COLD_S)} |"
+        )
         worst = max(rules, key=lambda p: rules[p]["warm"]["to_first_hour_s"])
         w = rules[worst]["warm"]["to_first_hour_s"]
-        rows.append(f"| warm-cache start-up <= 2 s | {w:.2f} s ({worst}; from launching the process to the end of "
-                    f"the first hour of a {_fmt_n(startup['n'])}-user model) | {yes(w <= TARGET_WARM_S)} |")
+        rows.append(
+            f"| warm-cache start-up <= 2 s | {w:.2f} s ({worst}; from launching the process to the end of "
+            f"the first hour of a {_fmt_n(startup['n'])}-user model) | {yes(w <= TARGET_WARM_S)} |"
+        )
     return rows
 
 
 # ------------------------------------------------------------------------------------------------
+
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -383,8 +474,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
     ap.add_argument("--json", type=Path, default=None, help="also write the raw measurements here")
     ap.add_argument("--analysis", type=Path, default=None)
-    ap.add_argument("--reuse", type=Path, default=None,
-                    help="a --json file of an earlier run: keep its measurements, run only what it lacks")
+    ap.add_argument(
+        "--reuse",
+        type=Path,
+        default=None,
+        help="a --json file of an earlier run: keep its measurements, run only what it lacks",
+    )
     ap.add_argument("--worker", choices=("throughput", "startup", "oracle"), help=argparse.SUPPRESS)
     ap.add_argument("--worker-args", default="{}", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -398,11 +493,34 @@ def main(argv: list[str] | None = None) -> int:
     from tqdm import tqdm
 
     sizes = sorted(set(a.sizes) | ({FULL_SIZE} if a.full else set()))
-    jobs = [("throughput", {"n": n, "policy": p, "repeats": a.repeats, "hours": a.hours,
-                            "offline_days": a.offline_days, "warmup_hours": a.warmup_hours}) for n in sizes for p in a.policies]
+    jobs = [
+        (
+            "throughput",
+            {
+                "n": n,
+                "policy": p,
+                "repeats": a.repeats,
+                "hours": a.hours,
+                "offline_days": a.offline_days,
+                "warmup_hours": a.warmup_hours,
+            },
+        )
+        for n in sizes
+        for p in a.policies
+    ]
     if not a.skip_oracle:
-        jobs.insert(0, ("oracle", {"n": a.oracle_users, "hours": a.oracle_hours, "start_hour": a.oracle_start_hour,
-                                "offline_days": a.offline_days}))
+        jobs.insert(
+            0,
+            (
+                "oracle",
+                {
+                    "n": a.oracle_users,
+                    "hours": a.oracle_hours,
+                    "start_hour": a.oracle_start_hour,
+                    "offline_days": a.offline_days,
+                },
+            ),
+        )
     mach = machine()
     results, oracle, startup = [], None, None
     if a.reuse:
@@ -410,8 +528,11 @@ def main(argv: list[str] | None = None) -> int:
         results, oracle, startup = old["results"], old["oracle"], old["startup"]
         mach = old["machine"]
         have = {(r["policy"], r["n"]) for r in results}
-        jobs = [(k, kw) for k, kw in jobs
-                if (k == "throughput" and (kw["policy"], kw["n"]) not in have) or (k == "oracle" and not oracle)]
+        jobs = [
+            (k, kw)
+            for k, kw in jobs
+            if (k == "throughput" and (kw["policy"], kw["n"]) not in have) or (k == "oracle" and not oracle)
+        ]
         a.skip_startup = a.skip_startup or startup is not None
     bar = tqdm(total=len(jobs) + (0 if a.skip_startup else 2 * len(a.policies)), desc="benchmark", unit="run")
     if not a.skip_startup:
@@ -444,8 +565,12 @@ def main(argv: list[str] | None = None) -> int:
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(render(mach, results, startup, oracle, settings, analysis))
     if a.json:
-        a.json.write_text(json.dumps({"machine": mach, "settings": settings, "results": results,
-                                      "startup": startup, "oracle": oracle}, indent=1))
+        a.json.write_text(
+            json.dumps(
+                {"machine": mach, "settings": settings, "results": results, "startup": startup, "oracle": oracle},
+                indent=1,
+            )
+        )
     print(f"wrote {a.out}")
     return 0
 

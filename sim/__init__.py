@@ -15,7 +15,7 @@ from sim import codecache
 # Before any kernel module is imported: compiled kernels are cached per version of the code.
 codecache.configure()
 
-from sim.results import ResultsError, RunResult, load
+from sim.results import ResultsError, RunResult, load  # noqa: E402 (after the cache is configured)
 
 __version__ = "0.1.0"
 __all__ = ["run", "load", "RunResult", "ResultsError", "__version__"]

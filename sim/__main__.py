@@ -14,11 +14,31 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
-from sim.config import (CONF_DIR, ConfigError, _check_override_syntax, compose, compose_unchecked, expand_sweep,
-                        explain, register_configs)
+from sim import named_rules, sensitivity, sweep
+from sim.config import (
+    CONF_DIR,
+    ConfigError,
+    _check_override_syntax,
+    compose,
+    compose_unchecked,
+    expand_sweep,
+    explain,
+    register_configs,
+)
+from sim.jobs import task
 
-HYDRA_FLAGS_WITHOUT_RUN = {"--help", "-h", "--hydra-help", "--version", "--cfg", "-c", "--info", "--shell-completion",
-                           "-sc", "--resolve"}
+HYDRA_FLAGS_WITHOUT_RUN = {
+    "--help",
+    "-h",
+    "--hydra-help",
+    "--version",
+    "--cfg",
+    "-c",
+    "--info",
+    "--shell-completion",
+    "-sc",
+    "--resolve",
+}
 
 
 def preflight(argv: list[str]) -> list[DictConfig]:
@@ -66,21 +86,30 @@ def check_hydra_settings(overrides: list[str], hydra_args: list[str]) -> None:
             group, value = missing.groups()
             header = f"Available options in '{group}':"
             options = []
-            for line in lines[lines.index(header) + 1:] if header in lines else []:
+            for line in lines[lines.index(header) + 1 :] if header in lines else []:
                 if not re.fullmatch(r"[\w.-]+", line):
                     break
                 options.append(line)
-            raise ConfigError(f"{group}={value!r} is not allowed: choose one of {', '.join(options)}"
-                              + ("" if value not in ("ray", "submitit_slurm") else
-                                 " (install the extra: pip install -e '.[ray]' or '.[slurm]')")) from None
+            raise ConfigError(
+                f"{group}={value!r} is not allowed: choose one of {', '.join(options)}"
+                + (
+                    ""
+                    if value not in ("ray", "submitit_slurm")
+                    else " (install the extra: pip install -e '.[ray]' or '.[slurm]')"
+                )
+            ) from None
         bad = re.search(r"Could not override '([^']+)'", text)
         if bad:
             key = bad.group(1)
             value = next((a.partition("=")[2] for a in hydra_args if a.partition("=")[0] == key), "")
-            raise ConfigError(f"{key}={value} is not allowed: the chosen launcher has no such setting; "
-                              f"add a new one with +{key}={value}") from None
-        raise ConfigError(f"{' '.join(hydra_args)} is not allowed: {lines[0] if lines else type(e).__name__} "
-                          "(quote values with special characters: key='value')") from None
+            raise ConfigError(
+                f"{key}={value} is not allowed: the chosen launcher has no such setting; "
+                f"add a new one with +{key}={value}"
+            ) from None
+        raise ConfigError(
+            f"{' '.join(hydra_args)} is not allowed: {lines[0] if lines else type(e).__name__} "
+            "(quote values with special characters: key='value')"
+        ) from None
 
 
 def task_overrides(argv: list[str]) -> list[str]:
@@ -88,8 +117,6 @@ def task_overrides(argv: list[str]) -> list[str]:
 
 
 def main() -> None:
-    from sim import named_rules, sweep
-    from sim.jobs import task
 
     register_configs()
     try:  # rules named as policies become policies of their own, in this process and its workers
@@ -100,8 +127,9 @@ def main() -> None:
     sys.argv = [sys.argv[0]] + [a for a in sys.argv[1:] if a not in task_overrides(sys.argv[1:])] + expanded
     argv = sys.argv[1:]
     multirun = "-m" in argv or "--multirun" in argv
-    if any(a.partition("=")[0].lstrip("+") == "experiment" for a in task_overrides(argv)) and \
-            not any(a.split("=")[0] in HYDRA_FLAGS_WITHOUT_RUN for a in argv):
+    if any(a.partition("=")[0].lstrip("+") == "experiment" for a in task_overrides(argv)) and not any(
+        a.split("=")[0] in HYDRA_FLAGS_WITHOUT_RUN for a in argv
+    ):
         sys.exit(run_experiment(argv, multirun))
     try:
         configs = preflight(argv)
@@ -122,19 +150,24 @@ def main() -> None:
         if sweep.LAST_OUTCOME is None:
             sweep_dir = _sweep_dir_of(sys.argv[1:])
             if sweep_dir is not None and sweep.is_sweep_dir(sweep_dir):
-                print("the launcher stopped before the end of the sweep; collecting the jobs that finished",
-                      file=sys.stderr, flush=True)
+                print(
+                    "the launcher stopped before the end of the sweep; collecting the jobs that finished",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 sweep.finish(sweep_dir)
     sys.exit(0 if sweep.LAST_OUTCOME is not None and sweep.LAST_OUTCOME.ok else 1)
 
 
 def run_experiment(argv: list[str], multirun: bool) -> int:
     """An experiment (conf/experiment/) runs its own set of simulations, not one Hydra job."""
-    from sim import sensitivity
 
     if multirun:
-        print("error: -m is not allowed with experiment=...: an experiment runs its own samples "
-              "(drop -m; see docs/sensitivity.md)", file=sys.stderr)
+        print(
+            "error: -m is not allowed with experiment=...: an experiment runs its own samples "
+            "(drop -m; see docs/sensitivity.md)",
+            file=sys.stderr,
+        )
         return 2
     for a in argv:
         if a.startswith("-") or a.startswith("hydra"):

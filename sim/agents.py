@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import mesa
 
-from sim.config import AGE_GROUPS
-from sim.state import ASLEEP, IN_BED
+from sim.state import ASLEEP, IN_BED, USER_FIELDS
+from sim.vocabulary import AGE_GROUPS
 
 
 class User(mesa.Agent):
@@ -83,7 +83,6 @@ class User(mesa.Agent):
 
     def snapshot(self) -> dict:
         """All of this user's scalar state as a dict (for tables and the explorer)."""
-        from sim.state import USER_FIELDS
 
         return {name: getattr(self.model.users, name)[self.uid].item() for name in USER_FIELDS}
 

@@ -25,7 +25,12 @@ from mesa.visualization.utils import update_counter
 
 from sim.config import ConfigError
 from sim.explorer import figures, network_sample
-from sim.explorer.model import DEFAULT_ALTERNATIVE, DEFAULT_REFERENCE, DEFAULT_USERS, ExplorerModel
+from sim.explorer.model import (
+    DEFAULT_ALTERNATIVE,
+    DEFAULT_REFERENCE,
+    DEFAULT_USERS,
+    ExplorerModel,
+)
 from sim.explorer.settings import AS_CONFIGURED, PLATFORM_CONTROLS, scenario_choices
 
 POPULATION_SIZES = ("300", "500", "1000", "2000", "5000")
@@ -48,14 +53,33 @@ class PageModel(ExplorerModel):
 
 
 model_params = {
-    "reference": {"type": "Select", "label": "Scenario A (reference)", "value": DEFAULT_REFERENCE,
-                  "values": scenario_choices()},
-    "alternative": {"type": "Select", "label": "Scenario B", "value": DEFAULT_ALTERNATIVE,
-                    "values": scenario_choices()},
-    **{name: {"type": "Select", "label": f"B: {control.label.lower()}", "value": AS_CONFIGURED,
-              "values": [AS_CONFIGURED, *control.values]} for name, control in PLATFORM_CONTROLS.items()},
-    "n_users": {"type": "Select", "label": "Population size", "value": str(DEFAULT_USERS),
-                "values": list(POPULATION_SIZES)},
+    "reference": {
+        "type": "Select",
+        "label": "Scenario A (reference)",
+        "value": DEFAULT_REFERENCE,
+        "values": scenario_choices(),
+    },
+    "alternative": {
+        "type": "Select",
+        "label": "Scenario B",
+        "value": DEFAULT_ALTERNATIVE,
+        "values": scenario_choices(),
+    },
+    **{
+        name: {
+            "type": "Select",
+            "label": f"B: {control.label.lower()}",
+            "value": AS_CONFIGURED,
+            "values": [AS_CONFIGURED, *control.values],
+        }
+        for name, control in PLATFORM_CONTROLS.items()
+    },
+    "n_users": {
+        "type": "Select",
+        "label": "Population size",
+        "value": str(DEFAULT_USERS),
+        "values": list(POPULATION_SIZES),
+    },
     "seed": {"type": "InputText", "label": "Seed", "value": "0"},
     "days": {"type": "InputText", "label": "Days to run", "value": "28"},
 }
@@ -71,18 +95,24 @@ def _heading(text: str) -> None:
     solara.HTML(tag="div", unsafe_innerHTML=f"<b>{html.escape(text)}</b>", style="font-size: 15px;")
 
 
-TABLE_STYLE = ("<style>.feedsim-table td, .feedsim-table th {padding: 1px 10px; text-align: right}"
-               ".feedsim-table td:first-child, .feedsim-table th:first-child {text-align: left}</style>")
+TABLE_STYLE = (
+    "<style>.feedsim-table td, .feedsim-table th {padding: 1px 10px; text-align: right}"
+    ".feedsim-table td:first-child, .feedsim-table th:first-child {text-align: left}</style>"
+)
 
 
 def _table(frame: pd.DataFrame, digits: int, classes: list[str], signed: tuple[str, ...] = ()) -> None:
     """A small table in plain HTML (the page loads nothing from the internet); numbers in the
     ``signed`` columns (differences) carry their sign."""
-    formats = {c: (lambda v, d=digits, s=c in signed: f"{v:{'+' if s else ''}.{d}f}")
-               for c in frame.columns if pd.api.types.is_float_dtype(frame[c])}
+    formats = {
+        c: (lambda v, d=digits, s=c in signed: f"{v:{'+' if s else ''}.{d}f}")
+        for c in frame.columns
+        if pd.api.types.is_float_dtype(frame[c])
+    }
     table = frame.to_html(index=False, border=0, formatters=formats, classes="feedsim-table")
-    solara.HTML(tag="div", unsafe_innerHTML=TABLE_STYLE + table, style="font-size: 13px; overflow-x: auto;",
-                classes=classes)
+    solara.HTML(
+        tag="div", unsafe_innerHTML=TABLE_STYLE + table, style="font-size: 13px; overflow-x: auto;", classes=classes
+    )
 
 
 def _status(model) -> str:
@@ -98,8 +128,9 @@ def Outcomes(model):
         solara.Error(f"Cannot build the model: {model.error}", classes=["feedsim-error"])
         return
     _heading(f"Outcomes by group · {_status(model)}")
-    solara.Image(panels.draw(model.a.daily(), model.b.daily(), model.a.title, model.b.title),
-                 classes=["feedsim-outcomes"])
+    solara.Image(
+        panels.draw(model.a.daily(), model.b.daily(), model.a.title, model.b.title), classes=["feedsim-outcomes"]
+    )
 
 
 @solara.component
@@ -112,8 +143,10 @@ def Difference(model):
     _heading(f"Difference B − A · {_status(model)}")
     solara.Text(f"A: {model.a.settings}", classes=["feedsim-settings-a"])
     solara.Text(f"B: {model.b.settings}", classes=["feedsim-settings-b"])
-    solara.Text(f"{model.n_users} users, seed {model.seed}. Both sides have the same people, network and random "
-                "numbers, so a difference is the effect of the settings.")
+    solara.Text(
+        f"{model.n_users} users, seed {model.seed}. Both sides have the same people, network and random "
+        "numbers, so a difference is the effect of the settings."
+    )
     table = figures.latest_table(daily_a, daily_b)
     if not table.empty:
         wide = table.pivot(index="outcome", columns="group", values="B − A")
@@ -162,19 +195,24 @@ def UserPicker(model):
     uid = _current_user(model)
     by_label = {label: u for u, label in picks}
     _heading("One user's day: the same person under A and under B")
-    solara.Select("Pick a user", values=list(by_label), value=next((lb for u, lb in picks if u == uid), None),
-                  on_value=lambda label: picked_user.set(by_label[label]))
+    solara.Select(
+        "Pick a user",
+        values=list(by_label),
+        value=next((lb for u, lb in picks if u == uid), None),
+        on_value=lambda label: picked_user.set(by_label[label]),
+    )
     solara.InputInt("or type a user id", value=uid, continuous_update=False, on_value=picked_user.set)
     if picked_user.value is not None and picked_user.value != uid:
         solara.Warning(f"user {picked_user.value} does not exist: the ids run from 0 to {model.n_users - 1}")
     trace = model.a.trace
     max_back = max(0, (trace.end - trace.start - WINDOW_HOURS) // 24)
     if max_back:
-        solara.SliderInt("days back", value=min(days_back.value, max_back), min=0, max=max_back,
-                         on_value=days_back.set)
+        solara.SliderInt("days back", value=min(days_back.value, max_back), min=0, max=max_back, on_value=days_back.set)
     person = model.a.model.user(uid)  # a Mesa agent viewing the model's arrays
-    solara.Text(f"user {uid}: {person.age_group.replace('_', ' ')}{', vulnerable' if person.vulnerable else ''}, "
-                f"ideology {person.ideology:+.2f}, {person.followers} followers")
+    solara.Text(
+        f"user {uid}: {person.age_group.replace('_', ' ')}{', vulnerable' if person.vulnerable else ''}, "
+        f"ideology {person.ideology:+.2f}, {person.followers} followers"
+    )
     start, end = _window(model)
     if end > start:
         _table(_user_summary(model, uid, start, end), 1, ["feedsim-user-table"], signed=("B − A",))
@@ -206,26 +244,44 @@ def FollowNetwork(model):
         return
     _heading(f"Follow network: user {uid} (ringed), accounts it follows or is followed by, and random others")
     with solara.Row():
-        solara.Select("colour by", values=list(NETWORK_COLOURS), value=network_colour.value, on_value=network_colour.set)
-        solara.SliderInt(f"{size} users shown", value=size, min=20,
-                         max=min(network_sample.MAX_SAMPLE, model.n_users - 1), step=10, on_value=network_size.set)
+        solara.Select(
+            "colour by", values=list(NETWORK_COLOURS), value=network_colour.value, on_value=network_colour.set
+        )
+        solara.SliderInt(
+            f"{size} users shown",
+            value=size,
+            min=20,
+            max=min(network_sample.MAX_SAMPLE, model.n_users - 1),
+            step=10,
+            on_value=network_size.set,
+        )
     users = sample.users
     if network_colour.value == "ideology":
-        values, label, cmap, limits = model.a.model.users.ideology[users], "ideology (left −1, right +1)", "coolwarm", (-1, 1)
+        values, label, cmap, limits = (
+            model.a.model.users.ideology[users],
+            "ideology (left −1, right +1)",
+            "coolwarm",
+            (-1, 1),
+        )
     else:
         change = {side.name: (side.model.wellbeing_now - side.model.wellbeing_start)[users] for side in model.sides}
-        values = change["B"] - change["A"] if network_colour.value.endswith("B − A") else change[network_colour.value[-1]]
+        values = (
+            change["B"] - change["A"] if network_colour.value.endswith("B − A") else change[network_colour.value[-1]]
+        )
         bound = max(float(np.quantile(np.abs(values), 0.95)), 1e-3)
         label, cmap, limits = f"{network_colour.value} since day 0 (baseline SD)", "PuOr", (-bound, bound)
     sizes = 12 + 8 * np.log1p(model.a.model.users.followers[users])
-    fig = figures.network(sample.positions, sample.edges, [values], [network_colour.value], label, cmap, limits,
-                          highlight=0, sizes=sizes)
+    fig = figures.network(
+        sample.positions, sample.edges, [values], [network_colour.value], label, cmap, limits, highlight=0, sizes=sizes
+    )
     solara.Image(figures.png(fig), classes=["feedsim-network"])
     ideology = model.a.model.users.ideology
     ends = users[sample.edges] if len(sample.edges) else np.zeros((0, 2), np.int64)
     crossing = np.mean(np.sign(ideology[ends[:, 0]]) != np.sign(ideology[ends[:, 1]])) if len(ends) else 0.0
-    solara.Text(f"Only these {size} users are laid out. {len(ends)} follows among them; "
-                f"{crossing:.0%} cross the ideological divide.")
+    solara.Text(
+        f"Only these {size} users are laid out. {len(ends)} follows among them; "
+        f"{crossing:.0%} cross the ideological divide."
+    )
 
 
 @solara.component

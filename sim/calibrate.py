@@ -28,7 +28,7 @@ import re
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -37,6 +37,7 @@ import yaml
 from omegaconf import OmegaConf
 
 from sim.config import CONF_DIR, ConfigError, compose
+from sim.experiments import base
 
 
 @dataclass(frozen=True)
@@ -106,89 +107,167 @@ def _short_sleep_share(ctx) -> float:
 
 def _target(experiment: str, tid: str) -> Moment:
     """A moment that aims at a validation target's published value (or the middle of its tolerance)."""
-    from sim.experiments import base
 
     t = next(t for t in base.load(experiment).targets if t.id == tid)
     half = (t.high - t.low) / 2.0
     if t.published is not None:
-        return Moment(tid, experiment, t.published, half, edge_below=(t.published - t.low) / half,
-                      edge_above=(t.high - t.published) / half)
+        return Moment(
+            tid,
+            experiment,
+            t.published,
+            half,
+            edge_below=(t.published - t.low) / half,
+            edge_above=(t.high - t.published) / half,
+        )
     if t.high >= 100 or t.low <= -1.0:  # open-ended: only the bound matters
-        return (Moment(tid, experiment, t.low, abs(t.low) or 1.0, "above") if t.high >= 100
-                else Moment(tid, experiment, t.high, abs(t.high) or 1.0, "below"))
+        return (
+            Moment(tid, experiment, t.low, abs(t.low) or 1.0, "above")
+            if t.high >= 100
+            else Moment(tid, experiment, t.high, abs(t.high) or 1.0, "below")
+        )
     return Moment(tid, experiment, (t.low + t.high) / 2.0, half)
 
 
 def blocks() -> list[Block]:
     youth = {"behaviour.sessions.base_hazard.adolescent": 1.0, "behaviour.sessions.base_hazard.young_adult": 0.92}
     return [
-        Block("posting", [
-            Parameter("likes expected per follower", {"population.phenotypes.initial_likes_per_follower": 1.0},
-                      0.01, 2.0),
-            Parameter("lurkers' posting delay factor", {"population.phenotypes.lurker_tpost_factor": 1.0}, 5.0, 300.0),
-        ], [
-            Moment("likes_expectation", "posting_phenotypes", 0.0, 0.1, function=_likes_expectation),
-            _target("posting_phenotypes", "F3a"),
-        ], max_evaluations=20),
-        Block("use", [
-            Parameter("hazard, adolescents and young adults", youth, 0.1, 2.0),
-            Parameter("hazard, adults", {"behaviour.sessions.base_hazard.adult": 1.0}, 0.05, 2.0),
-            Parameter("use of the vulnerable", {"population.traits.use_vulnerable_factor": 1.0}, 1.0, 6.0),
-            # the young already open the app in most awake hours: only longer sessions raise their use
-            Parameter("keep scrolling (intercept)", {"behaviour.response.continue_intercept": 1.0}, 1.5, 6.0,
-                      prior=3.0),
-        ], [
-            Moment("adult_minutes", "use_levels", 60.0, 15.0, function=_adult_minutes),
-            _target("use_levels", "F12a"),
-            _target("vulnerable_use", "F11a"),
-        ], max_evaluations=25),
-        Block("sleep", [
-            Parameter("spread of sleep need", {"population.traits.sleep_threshold_sd": 1.0}, 0.005, 0.1),
-            Parameter("phone in bed, per unit of habit", {"behaviour.sleep.in_bed_use_habit": 1.0}, 0.2, 8.0,
-                      prior=2.0),
-        ], [
-            Moment("short_sleep_share", "heavy_use_sleep", 0.33, 0.1, function=_short_sleep_share),
-            _target("heavy_use_sleep", "F10"),
-        ], max_evaluations=20, seeds=(0, 1)),
-        Block("symptoms", [
-            Parameter("symptoms per negative share", {"behaviour.wellbeing.symptoms_negative_share": 1.0}, 0.05, 20.0,
-                      prior=1.5),
-            Parameter("symptoms per positive share", {"behaviour.wellbeing.symptoms_positive_share": 1.0}, 0.005, 5.0,
-                      prior=0.3),
-            # what makes a session an experience one remembers as good or bad: a change of mood that stands out
-            # from its everyday hourly variation (mood_noise_sd, about 0.5); the prior is half of that. With
-            # nearly every session counted, the two shares are complements and the survey's regression on
-            # both cannot tell them apart
-            Parameter("session mood change that counts as an experience",
-                      {"behaviour.wellbeing.session_event_threshold": 1.0}, 0.01, 1.0, prior=0.25),
-        ], [_target("negative_experiences", "F6a"), _target("negative_experiences", "F6b")],
+        Block(
+            "posting",
+            [
+                Parameter(
+                    "likes expected per follower", {"population.phenotypes.initial_likes_per_follower": 1.0}, 0.01, 2.0
+                ),
+                Parameter(
+                    "lurkers' posting delay factor", {"population.phenotypes.lurker_tpost_factor": 1.0}, 5.0, 300.0
+                ),
+            ],
+            [
+                Moment("likes_expectation", "posting_phenotypes", 0.0, 0.1, function=_likes_expectation),
+                _target("posting_phenotypes", "F3a"),
+            ],
+            max_evaluations=20,
+        ),
+        Block(
+            "use",
+            [
+                Parameter("hazard, adolescents and young adults", youth, 0.1, 2.0),
+                Parameter("hazard, adults", {"behaviour.sessions.base_hazard.adult": 1.0}, 0.05, 2.0),
+                Parameter("use of the vulnerable", {"population.traits.use_vulnerable_factor": 1.0}, 1.0, 6.0),
+                # the young already open the app in most awake hours: only longer sessions raise their use
+                Parameter(
+                    "keep scrolling (intercept)", {"behaviour.response.continue_intercept": 1.0}, 1.5, 6.0, prior=3.0
+                ),
+            ],
+            [
+                Moment("adult_minutes", "use_levels", 60.0, 15.0, function=_adult_minutes),
+                _target("use_levels", "F12a"),
+                _target("vulnerable_use", "F11a"),
+            ],
+            max_evaluations=25,
+        ),
+        Block(
+            "sleep",
+            [
+                Parameter("spread of sleep need", {"population.traits.sleep_threshold_sd": 1.0}, 0.005, 0.1),
+                Parameter(
+                    "phone in bed, per unit of habit", {"behaviour.sleep.in_bed_use_habit": 1.0}, 0.2, 8.0, prior=2.0
+                ),
+            ],
+            [
+                Moment("short_sleep_share", "heavy_use_sleep", 0.33, 0.1, function=_short_sleep_share),
+                _target("heavy_use_sleep", "F10"),
+            ],
+            max_evaluations=20,
+            seeds=(0, 1),
+        ),
+        Block(
+            "symptoms",
+            [
+                Parameter(
+                    "symptoms per negative share",
+                    {"behaviour.wellbeing.symptoms_negative_share": 1.0},
+                    0.05,
+                    20.0,
+                    prior=1.5,
+                ),
+                Parameter(
+                    "symptoms per positive share",
+                    {"behaviour.wellbeing.symptoms_positive_share": 1.0},
+                    0.005,
+                    5.0,
+                    prior=0.3,
+                ),
+                # what makes a session an experience one remembers as good or bad: a change of mood that stands out
+                # from its everyday hourly variation (mood_noise_sd, about 0.5); the prior is half of that. With
+                # nearly every session counted, the two shares are complements and the survey's regression on
+                # both cannot tell them apart
+                Parameter(
+                    "session mood change that counts as an experience",
+                    {"behaviour.wellbeing.session_event_threshold": 1.0},
+                    0.01,
+                    1.0,
+                    prior=0.25,
+                ),
+            ],
+            [_target("negative_experiences", "F6a"), _target("negative_experiences", "F6b")],
             # the odds ratios vary between seeds by more than their tolerances (docs/validation.md, F6): as
             # many seeds as the validation uses, other ones, so that the table checks the fit out of sample
-            max_evaluations=20, seeds=tuple(range(100, 120))),
-        Block("mood", [
-            Parameter("mood per upward comparison", {"behaviour.comparison.upward_mood": 1.0}, 0.05, 3.0, prior=0.25),
-            # the cap must let one novel exposure through whole (F5a, a quarter of an SD of mood)
-            Parameter("session mood cap", {"behaviour.wellbeing.session_mood_cap": 1.0}, 0.05, 2.0, prior=0.5),
-            # no prior: nothing measures the rate directly; F5a against F5b, F5c and F7a identifies it
-            Parameter("habituation per upward comparison", {"behaviour.comparison.upward_habituation": 1.0},
-                      0.01, 10.0),
-            Parameter("mood per hostile item", {"behaviour.wellbeing.hostile_mood": 1.0}, 0.005, 0.5, prior=0.08),
-            Parameter("mood per supportive item", {"behaviour.wellbeing.supportive_mood": 1.0}, 0.002, 0.3,
-                      prior=0.02),
-            Parameter("mood per hour of sleep deficit", {"behaviour.wellbeing.sleep_deficit_mood": 1.0}, 0.05, 1.5,
-                      prior=0.35),
-            Parameter("everyday mood variation", {"behaviour.wellbeing.mood_noise_sd": 1.0}, 0.02, 1.5, prior=0.3),
-            Parameter("mood half-life (hours)", {"behaviour.wellbeing.mood_half_life_h": 1.0}, 0.25, 6.0, prior=1.5),
-        ], [
-            _target("upward_comparison", "F5a"), _target("upward_comparison", "F5b"),
-            _target("upward_comparison", "F5c"), _target("sleep_loss_mood", "F9"), _target("deactivation", "F7a"),
-        ], max_evaluations=90),
-        Block("polarisation", [
-            # without a prior, "no detectable change in three months" is met best by no mechanism at all
-            Parameter("animosity rates", {"behaviour.opinion.outgroup_hostile_rate": 1.0,
-                                          "behaviour.opinion.civil_crosscut_rate": 1.0}, 1e-6, 1e-3, prior=3e-4,
-                      prior_sd=2.0),
-        ], [_target("chronological_feed", "F8b")], max_evaluations=10),
+            max_evaluations=20,
+            seeds=tuple(range(100, 120)),
+        ),
+        Block(
+            "mood",
+            [
+                Parameter(
+                    "mood per upward comparison", {"behaviour.comparison.upward_mood": 1.0}, 0.05, 3.0, prior=0.25
+                ),
+                # the cap must let one novel exposure through whole (F5a, a quarter of an SD of mood)
+                Parameter("session mood cap", {"behaviour.wellbeing.session_mood_cap": 1.0}, 0.05, 2.0, prior=0.5),
+                # no prior: nothing measures the rate directly; F5a against F5b, F5c and F7a identifies it
+                Parameter(
+                    "habituation per upward comparison", {"behaviour.comparison.upward_habituation": 1.0}, 0.01, 10.0
+                ),
+                Parameter("mood per hostile item", {"behaviour.wellbeing.hostile_mood": 1.0}, 0.005, 0.5, prior=0.08),
+                Parameter(
+                    "mood per supportive item", {"behaviour.wellbeing.supportive_mood": 1.0}, 0.002, 0.3, prior=0.02
+                ),
+                Parameter(
+                    "mood per hour of sleep deficit",
+                    {"behaviour.wellbeing.sleep_deficit_mood": 1.0},
+                    0.05,
+                    1.5,
+                    prior=0.35,
+                ),
+                Parameter("everyday mood variation", {"behaviour.wellbeing.mood_noise_sd": 1.0}, 0.02, 1.5, prior=0.3),
+                Parameter(
+                    "mood half-life (hours)", {"behaviour.wellbeing.mood_half_life_h": 1.0}, 0.25, 6.0, prior=1.5
+                ),
+            ],
+            [
+                _target("upward_comparison", "F5a"),
+                _target("upward_comparison", "F5b"),
+                _target("upward_comparison", "F5c"),
+                _target("sleep_loss_mood", "F9"),
+                _target("deactivation", "F7a"),
+            ],
+            max_evaluations=90,
+        ),
+        Block(
+            "polarisation",
+            [
+                # without a prior, "no detectable change in three months" is met best by no mechanism at all
+                Parameter(
+                    "animosity rates",
+                    {"behaviour.opinion.outgroup_hostile_rate": 1.0, "behaviour.opinion.civil_crosscut_rate": 1.0},
+                    1e-6,
+                    1e-3,
+                    prior=3e-4,
+                    prior_sd=2.0,
+                ),
+            ],
+            [_target("chronological_feed", "F8b")],
+            max_evaluations=10,
+        ),
     ]
 
 
@@ -224,21 +303,22 @@ def _beyond_tolerance_weighted(d: float, edge: float = 1.0) -> float:
 
 def evaluate(block: Block, values: list[float], root: Path, jobs: int) -> tuple[np.ndarray, dict[str, float]]:
     """The block's residuals and the value of each of its moments at these parameter values."""
-    from sim.experiments import base
 
     extra = tuple(overrides_for(block.parameters, values))
     got: dict[str, list[float]] = {}
     for experiment in dict.fromkeys(m.experiment for m in block.moments):
         spec = base.load(experiment)
-        result = base.run(experiment, scale="ci", jobs=jobs, root=root, progress=False, extra=extra,
-                          seeds=list(block.seeds))
+        result = base.run(
+            experiment, scale="ci", jobs=jobs, root=root, progress=False, extra=extra, seeds=list(block.seeds)
+        )
         for t in result["targets"]:
             got[t["id"]] = [v for v in t["values"] if v is not None]
         own = [m for m in block.moments if m.experiment == experiment and m.function is not None]
         if own:
             wanted = spec.run_specs("ci", extra)
-            paths = base.ensure([wanted[(arm, s)] for arm in spec.arms for s in block.seeds], root, jobs=jobs,
-                                progress=False)
+            paths = base.ensure(
+                [wanted[(arm, s)] for arm in spec.arms for s in block.seeds], root, jobs=jobs, progress=False
+            )
             for seed in block.seeds:
                 ctx = base.Context(spec, "ci", seed, {arm: paths[wanted[(arm, seed)]] for arm in spec.arms}, extra)
                 for m in own:
@@ -272,21 +352,26 @@ def calibrate_block(block: Block, jobs: int, log=print) -> list[float]:
                 prior_residuals = [(math.log(values[i]) - mu) / sd for i, mu, sd in priors]
                 seen[key] = np.concatenate([fit_residuals, prior_residuals])
                 shown = ", ".join(f"{m}={v:.3g}" for m, v in moments.items())
-                log(f"  [{block.name} {len(seen):3d}] loss {float(seen[key] @ seen[key]):8.3f}  "
-                    + ", ".join(f"{p.name}={v:.4g}" for p, v in zip(block.parameters, values)) + f"  | {shown}",
-                    flush=True)
+                log(
+                    f"  [{block.name} {len(seen):3d}] loss {float(seen[key] @ seen[key]):8.3f}  "
+                    + ", ".join(f"{p.name}={v:.4g}" for p, v in zip(block.parameters, values))
+                    + f"  | {shown}",
+                    flush=True,
+                )
                 shutil.rmtree(Path(tmp) / ".runs", ignore_errors=True)  # keep the disk small
             return seen[key]
 
         z0 = np.clip(np.log(start), lo + 1e-9, hi - 1e-9)
-        fit = least_squares(residuals, z0, bounds=(lo, hi), diff_step=0.1, max_nfev=block.max_evaluations,
-                            xtol=0.02, ftol=0.01)
+        least_squares(
+            residuals, z0, bounds=(lo, hi), diff_step=0.1, max_nfev=block.max_evaluations, xtol=0.02, ftol=0.01
+        )
         best = min(seen, key=lambda k: float(seen[k] @ seen[k]))  # the best point evaluated
     return list(best)
 
 
 # --------------------------------------------------------------------------------------------------
 # writing the result into conf/ (values replaced in place, comments kept)
+
 
 def _file_and_keys(path: str) -> tuple[Path, list[str]]:
     group, *rest = path.split(".")
@@ -344,16 +429,20 @@ def write_result(found: dict[str, dict[str, float]], moments: dict[str, dict[str
     for name in found:
         previous[name] = {
             "date": dt.date.today().isoformat(),
-            "procedure": (f"python -m sim.calibrate --blocks {name} ({passes} pass(es); ci scale, seeds "
-                          f"{list(seeds[name])}; see sim/calibrate.py)"),
+            "procedure": (
+                f"python -m sim.calibrate --blocks {name} ({passes} pass(es); ci scale, seeds "
+                f"{list(seeds[name])}; see sim/calibrate.py)"
+            ),
             "parameters": {k: float(f"{v:.4g}") for k, v in sorted(found[name].items())},
             "moments": {k: (round(v, 4) if math.isfinite(v) else None) for k, v in sorted(moments[name].items())},
         }
     order = [b.name for b in blocks()]
     record = {"blocks": {name: previous[name] for name in sorted(previous, key=order.index)}}
-    header = ("# Written by python -m sim.calibrate: the calibrated behavioural constants (already set in the\n"
-              "# YAML files of conf/) and, per block, the value of each calibration moment at them when that block\n"
-              "# was last calibrated. Do not edit by hand.\n")
+    header = (
+        "# Written by python -m sim.calibrate: the calibrated behavioural constants (already set in the\n"
+        "# YAML files of conf/) and, per block, the value of each calibration moment at them when that block\n"
+        "# was last calibrated. Do not edit by hand.\n"
+    )
     file.write_text(header + yaml.safe_dump(record, sort_keys=False))
 
 
@@ -377,8 +466,9 @@ def main(argv: list[str] | None = None) -> int:
             block = available[name]
             print(f"block {name}: " + ", ".join(p.name for p in block.parameters), flush=True)
             values = calibrate_block(block, args.jobs)
-            found[name] = {path: v * factor for p, v in zip(block.parameters, values)
-                           for path, factor in p.settings.items()}
+            found[name] = {
+                path: v * factor for p, v in zip(block.parameters, values) for path, factor in p.settings.items()
+            }
             if not args.dry_run:
                 for path, value in found[name].items():
                     set_in_yaml(path, value)
@@ -388,8 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="calibrate-final-") as tmp:
         for name in chosen:
             block = available[name]
-            _, moments[name] = evaluate(block, [current(p.settings) for p in block.parameters], Path(tmp),
-                                        args.jobs)
+            _, moments[name] = evaluate(block, [current(p.settings) for p in block.parameters], Path(tmp), args.jobs)
     write_result(found, moments, args.passes)
     print("written to conf/ and conf/calibration.yaml")
     return 0

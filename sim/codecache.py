@@ -32,8 +32,22 @@ SIM_DIR = Path(__file__).resolve().parent
 # Code that analyses or shows runs and never holds a kernel or a constant a kernel reads: editing it
 # neither changes what a run computes nor invalidates compiled kernels (a test checks that none of
 # these defines an @njit function).
-NOT_SIMULATION = ("experiments", "explorer", "report", "app.py", "compare.py", "calibrate.py", "paramdoc.py",
-                  "warmup.py", "sweep.py", "jobs.py", "sensitivity.py", "__main__.py", "results.py", "runner.py")
+NOT_SIMULATION = (
+    "experiments",
+    "explorer",
+    "report",
+    "app.py",
+    "compare.py",
+    "calibrate.py",
+    "paramdoc.py",
+    "warmup.py",
+    "sweep.py",
+    "jobs.py",
+    "sensitivity.py",
+    "__main__.py",
+    "results.py",
+    "runner.py",
+)
 # How many code versions' compiled kernels to keep side by side (switching branches back and forth
 # reuses them); older folders are removed when a new one is made.
 KEEP_VERSIONS = 6
@@ -94,7 +108,7 @@ def _prune(root: Path, keep: Path) -> None:
         folders.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     except OSError:
         return
-    for old in folders[KEEP_VERSIONS - 1:]:
+    for old in folders[KEEP_VERSIONS - 1 :]:
         shutil.rmtree(old, ignore_errors=True)
 
 

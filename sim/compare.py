@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim import named_rules
 from sim.config import ConfigError, compose, group_options
+from sim.runner import execute, unique_dir
 
 OUTCOMES = {
     "wellbeing": ("wellbeing (SD)", "{:+.3f}"),
@@ -52,17 +53,24 @@ def format_table(table: pd.DataFrame) -> str:
     shown = table.copy()
     value_cols = [c for c in shown.columns if c not in ("group", "outcome")]
     for c in value_cols:
-        shown[c] = [fmt[o].format(v).replace("+", "+" if " - " in c else "") if " - " not in c
-                    else ("{:+.3f}" if abs(v) < 10 else "{:+.1f}").format(v)
-                    for o, v in zip(shown["outcome"], shown[c])]
+        shown[c] = [
+            fmt[o].format(v).replace("+", "+" if " - " in c else "")
+            if " - " not in c
+            else ("{:+.3f}" if abs(v) < 10 else "{:+.1f}").format(v)
+            for o, v in zip(shown["outcome"], shown[c])
+        ]
     shown["group"] = shown["group"].where(shown["group"] != shown["group"].shift(), "")
     return shown.to_string(index=False)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.compare", description=__doc__.splitlines()[0])
-    parser.add_argument("--policies", nargs="+", default=["engagement", "civic"],
-                        help="ranking policies to compare (the first is the reference)")
+    parser.add_argument(
+        "--policies",
+        nargs="+",
+        default=["engagement", "civic"],
+        help="ranking policies to compare (the first is the reference)",
+    )
     parser.add_argument("--last-days", type=int, default=7, help="days averaged at the end of the run")
     parser.add_argument("overrides", nargs="*", help="settings for every run, e.g. n_users=5000 seed=3")
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -75,12 +83,17 @@ def main(argv: list[str] | None = None) -> int:
         known = group_options("policy")
         for p in args.policies:
             if p not in known and not named_rules.is_rule(p):
-                raise ConfigError(f"--policies {p!r} is not allowed: choose from " + ", ".join(known)
-                                  + ", or name a rule of your own as file.py:function")
+                raise ConfigError(
+                    f"--policies {p!r} is not allowed: choose from "
+                    + ", ".join(known)
+                    + ", or name a rule of your own as file.py:function"
+                )
         # a rule of one's own is reported under its function's name, like a built-in under its own
         args.policies = [named_rules.register_rule(p) if named_rules.is_rule(p) else p for p in args.policies]
         if len(set(args.policies)) != len(args.policies) or len(args.policies) < 2:
-            raise ConfigError(f"--policies {' '.join(args.policies)} is not allowed: give two or more different policies")
+            raise ConfigError(
+                f"--policies {' '.join(args.policies)} is not allowed: give two or more different policies"
+            )
         if any(o.split("=")[0].lstrip("+") == "policy" for o in args.overrides):
             raise ConfigError("policy=... is not allowed here: use --policies")
         # each run is reported under its policy, not under the default scenario's label
@@ -92,15 +105,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
-    from sim.runner import execute, unique_dir
-
     cfg0 = next(iter(cfgs.values()))
     stamp = f"{dt.datetime.now():%Y-%m-%d_%H-%M-%S}"
-    out_dir = unique_dir(Path(cfg0.output.dir).parent / "compare" / f"{stamp}_{'_vs_'.join(args.policies)}_s{cfg0.seed}")
+    out_dir = unique_dir(
+        Path(cfg0.output.dir).parent / "compare" / f"{stamp}_{'_vs_'.join(args.policies)}_s{cfg0.seed}"
+    )
     summaries, paths = {}, {}
     for p, cfg in cfgs.items():
-        print(f"simulating {cfg.n_users} users for {cfg.days} days under '{p}' (seed {cfg.seed}) ...",
-              file=sys.stderr, flush=True)
+        print(
+            f"simulating {cfg.n_users} users for {cfg.days} days under '{p}' (seed {cfg.seed}) ...",
+            file=sys.stderr,
+            flush=True,
+        )
         result = execute(cfg, out_dir / p)
         summaries[p] = result.summary(args.last_days)
         paths[p] = result.path
@@ -110,8 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     table.to_csv(out_dir / "comparison.csv", index=False)
     (out_dir / "comparison.md").write_text(table.to_markdown(index=False, floatfmt=".3f") + "\n")
     print()
-    print(f"{' vs '.join(args.policies)}: {cfg0.n_users} users, {cfg0.days} days, seed {cfg0.seed}; "
-          f"means over the last {args.last_days} days (same people and random numbers in each run)")
+    print(
+        f"{' vs '.join(args.policies)}: {cfg0.n_users} users, {cfg0.days} days, seed {cfg0.seed}; "
+        f"means over the last {args.last_days} days (same people and random numbers in each run)"
+    )
     print()
     print(format_table(table))
     print()

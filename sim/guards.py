@@ -23,8 +23,8 @@ failed``, ``error`` and the structured ``nonfinite`` entry) and removes the part
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from numba import njit, prange
@@ -123,8 +123,11 @@ def _float_arrays(owner, prefix: str, n_users: int, n_posts: int, parts: list[Pa
     for name, a in vars(owner).items():
         if not isinstance(a, np.ndarray) or a.dtype.kind != "f" or a.size == 0:
             continue
-        rows = "users" if a.shape[0] == n_users and prefix != "posts" else (
-            "posts" if prefix == "posts" and a.shape[0] == n_posts else "")
+        rows = (
+            "users"
+            if a.shape[0] == n_users and prefix != "posts"
+            else ("posts" if prefix == "posts" and a.shape[0] == n_posts else "")
+        )
         parts.append(Part(f"{prefix}.{name}", rows, a))
 
 
@@ -204,13 +207,23 @@ def error(found: Finding, hour: int, mechanism: str | None, note: str = "") -> N
     who = f"user {found.user}" if found.user is not None else "no single user"
     if found.post is not None:
         who = f"post {found.post} by user {found.user}"
-    where = (f"after mechanism '{mechanism}' ({MECHANISMS.get(mechanism, mechanism)})" if mechanism
-             else "in the hour's mechanisms")
+    where = (
+        f"after mechanism '{mechanism}' ({MECHANISMS.get(mechanism, mechanism)})"
+        if mechanism
+        else "in the hour's mechanisms"
+    )
     msg = f"non-finite state: {found.array} = {found.value} for {who} {where} at {when(hour)}"
     if note:
         msg += f"; {note}"
-    details = {"array": found.array, "value": str(found.value), "user": found.user, "post": found.post,
-               "mechanism": mechanism, "hour": int(hour), "day": int(hour) // 24}
+    details = {
+        "array": found.array,
+        "value": str(found.value),
+        "user": found.user,
+        "post": found.post,
+        "mechanism": mechanism,
+        "hour": int(hour),
+        "day": int(hour) // 24,
+    }
     return NonFiniteState(msg, details)
 
 
@@ -221,17 +234,14 @@ def error(found: Finding, hour: int, mechanism: str | None, note: str = "") -> N
 class Guard:
     """Called by ``FeedModel`` after each mechanism (``after``) and at the end of each hour (``end_of_hour``)."""
 
-    def __init__(self, mode: str, cfg=None, score_fn=None, replay_hour: int | None = None):
+    def __init__(self, mode: str, replay: Callable[["Guard", int], None] | None = None, replay_hour: int | None = None):
+        """``replay(guard, hour)`` reruns the run from its seed up to the end of ``hour`` with ``guard`` watching
+        (the model supplies it, so this module does not need to know how a model is built)."""
         if mode not in MODES and mode != "replay":
             raise ValueError(f"check_finite={mode!r}: choose one of {', '.join(MODES)}")
         self.mode = mode
-        self.cfg = cfg
-        self.score_fn = score_fn
+        self.replay = replay
         self.replay_hour = replay_hour
-
-    @classmethod
-    def for_run(cls, cfg, score_fn=None) -> "Guard":
-        return cls(str(cfg.get("check_finite", "hour")), cfg, score_fn)
 
     def after(self, model, mechanism: str, hour: int) -> None:
         if self.mode == "mechanism" or (self.mode == "replay" and hour == self.replay_hour):
@@ -247,20 +257,16 @@ class Guard:
             return
         if self.mode == "mechanism":  # every mechanism was checked: the hour's own bookkeeping did it
             raise error(found, hour, "end_of_hour")
-        raise locate(self.cfg, self.score_fn, hour, found)
+        raise locate(self.replay, hour, found)
 
 
-def locate(cfg, score_fn, hour: int, found: Finding) -> NonFiniteState:
+def locate(replay: Callable[[Guard, int], None] | None, hour: int, found: Finding) -> NonFiniteState:
     """Replay the run from its seed with a check after every mechanism of ``hour``; the error names the
     mechanism. If the replay does not reproduce the value, the error names the hour only."""
-    from sim.model import FeedModel
-
-    if cfg is None:
+    if replay is None:
         return error(found, hour, None)
     try:
-        model = FeedModel(cfg, score_fn=score_fn, guard=Guard("replay", cfg, score_fn, replay_hour=hour))
-        while model.hour <= hour:
-            model.step()
+        replay(Guard("replay", replay_hour=hour), hour)
     except NonFiniteState as located:
         return located
     except Exception as e:  # the replay itself failed: report what the hourly check saw

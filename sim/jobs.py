@@ -13,13 +13,22 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from sim.config import ConfigError, validate
+from sim.guards import NonFiniteState
+from sim.runner import execute
+from sim.sweep import (
+    complete_run,
+    job_threads,
+    progress,
+    remove_tree_if_only_hydra,
+    set_aside,
+    summary_line,
+)
+
 
 def task(cfg: DictConfig) -> float | None:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
-
-    from sim.config import ConfigError, validate
-    from sim.sweep import remove_tree_if_only_hydra
 
     # Hydra sets the root logger to INFO, at which Mesa logs every step; keep the log to what matters.
     logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -39,11 +48,6 @@ def task(cfg: DictConfig) -> float | None:
 def single_run(cfg: DictConfig, run_dir: Path) -> float:
     from hydra.core.hydra_config import HydraConfig
 
-    from sim.runner import execute
-    from sim.sweep import summary_line
-
-    from sim.guards import NonFiniteState
-
     overrides = list(HydraConfig.get().overrides.task)
     try:
         result = execute(cfg, run_dir, overrides=overrides)
@@ -57,12 +61,11 @@ def single_run(cfg: DictConfig, run_dir: Path) -> float:
 def sweep_job(cfg: DictConfig, hydra_cfg: DictConfig, run_dir: Path) -> float | None:
     """One job of a sweep: skipped when its directory already holds the same complete run; a failure
     is recorded in its manifest and reported, and does not stop the other jobs."""
-    from sim.runner import execute
-    from sim.sweep import complete_run, job_threads, progress, set_aside, summary_line
 
     sweep_dir = Path(str(hydra_cfg.sweep.dir))
-    name = str(run_dir.relative_to(sweep_dir.resolve())) if run_dir.is_relative_to(sweep_dir.resolve()) \
-        else run_dir.name
+    name = (
+        str(run_dir.relative_to(sweep_dir.resolve())) if run_dir.is_relative_to(sweep_dir.resolve()) else run_dir.name
+    )
 
     def say(text: str) -> None:
         done, total = progress(sweep_dir)
@@ -76,8 +79,13 @@ def sweep_job(cfg: DictConfig, hydra_cfg: DictConfig, run_dir: Path) -> float | 
     if moved is not None:
         print(f"{name}: previous run moved to {moved} ({why})", flush=True)
     try:
-        result = execute(cfg, run_dir, overrides=list(hydra_cfg.overrides.task), show_progress=False,
-                         threads=job_threads(cfg, hydra_cfg))
+        result = execute(
+            cfg,
+            run_dir,
+            overrides=list(hydra_cfg.overrides.task),
+            show_progress=False,
+            threads=job_threads(cfg, hydra_cfg),
+        )
     except Exception as e:  # recorded in the manifest; the sweep goes on and lists it at the end
         say(f"FAILED {type(e).__name__}: {e}")
         return None

@@ -17,14 +17,42 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import AGE_GROUPS
+from sim.checks import Checker, fail
 from sim.state import (
-    CD_BED_MINUTES, CD_BRIDGING, CD_HOSTILE, CD_IDEALISED, CD_ITEMS, CD_LIKES_GIVEN, CD_LIKES_RECEIVED,
-    CD_LIMIT_HITS, CD_MINUTES, CD_MOOD_N, CD_MOOD_SUM, CD_NIGHT_MINUTES, CD_NUDGES, CD_OUTRAGE_POSTS, CD_POSTS,
-    CD_POSTS_REMOVED, CD_SESSIONS, CD_SUPPORTIVE, CD_UPWARD, CD_WOKE, TOT_EXPERIENCES, TOT_LATE_ONSETS,
-    TOT_LIKES_RECEIVED, TOT_MINUTES, TOT_NEGATIVE, TOT_NIGHT_MINUTES, TOT_NIGHTS, TOT_POSITIVE, TOT_POSTS,
-    TOT_SLEEP_H, TOT_UPWARD, UserState,
+    CD_BED_MINUTES,
+    CD_BRIDGING,
+    CD_HOSTILE,
+    CD_IDEALISED,
+    CD_ITEMS,
+    CD_LIKES_GIVEN,
+    CD_LIKES_RECEIVED,
+    CD_LIMIT_HITS,
+    CD_MINUTES,
+    CD_MOOD_N,
+    CD_MOOD_SUM,
+    CD_NIGHT_MINUTES,
+    CD_NUDGES,
+    CD_OUTRAGE_POSTS,
+    CD_POSTS,
+    CD_POSTS_REMOVED,
+    CD_SESSIONS,
+    CD_SUPPORTIVE,
+    CD_UPWARD,
+    CD_WOKE,
+    TOT_EXPERIENCES,
+    TOT_LATE_ONSETS,
+    TOT_LIKES_RECEIVED,
+    TOT_MINUTES,
+    TOT_NEGATIVE,
+    TOT_NIGHT_MINUTES,
+    TOT_NIGHTS,
+    TOT_POSITIVE,
+    TOT_POSTS,
+    TOT_SLEEP_H,
+    TOT_UPWARD,
+    UserState,
 )
+from sim.vocabulary import AGE_GROUPS
 
 GROUPS = ("all",) + AGE_GROUPS + ("vulnerable",)
 
@@ -33,48 +61,63 @@ DAILY = {
     "day": ("day", "simulated day, 0 = the first"),
     "group": ("", "all, adolescent (13-17), young_adult (18-25), adult (26+), vulnerable (any age)"),
     "n_users": ("users", "users in the group"),
-    "wellbeing": ("baseline SD", "mean wellbeing index (composite of mood, self-esteem, symptoms, "
-                  "loneliness), 0 = population mean without the platform (end of the offline burn-in)"),
+    "wellbeing": (
+        "baseline SD",
+        "mean wellbeing index (composite of mood, self-esteem, symptoms, "
+        "loneliness), 0 = population mean without the platform (end of the offline burn-in)",
+    ),
     "mood": ("trait SD", "mean over users of the day's mean mood while awake"),
     "self_esteem": ("trait SD", "mean self-esteem at the end of the day"),
     "symptoms": ("trait SD", "mean internalising symptoms at the end of the day"),
-    "elevated_symptoms_share": ("share", "share of users with symptoms above "
-                                "metrics.elevated_symptoms_threshold"),
+    "elevated_symptoms_share": ("share", "share of users with symptoms above metrics.elevated_symptoms_threshold"),
     "loneliness": ("trait SD", "mean loneliness at the end of the day"),
     "sleep_hours": ("hours", "mean length of the night that ended this day (users who woke this day)"),
     "sleep_debt_hours": ("hours", "mean accumulated sleep debt at the end of the day"),
-    "late_sleep_onset_share": ("share", "share of users who woke this day whose sleep began at or after "
-                               "metrics.late_onset_hour (and before noon)"),
+    "late_sleep_onset_share": (
+        "share",
+        "share of users who woke this day whose sleep began at or after metrics.late_onset_hour (and before noon)",
+    ),
     "minutes_on_platform": ("minutes/user/day", "mean time on the platform"),
-    "night_minutes": ("minutes/user/day", "mean time on the platform between metrics.night_start_hour "
-                      "and metrics.night_end_hour"),
+    "night_minutes": (
+        "minutes/user/day",
+        "mean time on the platform between metrics.night_start_hour and metrics.night_end_hour",
+    ),
     "sessions": ("sessions/user/day", "mean number of sessions (at most one per user-hour)"),
     "posts": ("posts/user/day", "mean number of posts created"),
     "likes": ("likes/user/day", "mean number of likes received"),
     "exposure_hostile_share": ("share", "outrage/hostile items among all items seen by the group"),
     "exposure_idealised_share": ("share", "idealised items among all items seen"),
     "exposure_supportive_share": ("share", "personal/supportive items among all items seen"),
-    "exposure_bridging_share": ("share", "items seen that were liked on both sides of the ideological "
-                                "divide (like rate >= metrics.bridging_min_rate among viewers left and "
-                                "right of centre, each with >= metrics.bridging_min_impressions)"),
+    "exposure_bridging_share": (
+        "share",
+        "items seen that were liked on both sides of the ideological "
+        "divide (like rate >= metrics.bridging_min_rate among viewers left and "
+        "right of centre, each with >= metrics.bridging_min_impressions)",
+    ),
     "post_outrage_share": ("share", "outrage/hostile posts among the posts the group created"),
     "affective_polarization": ("0-1 scale", "mean out-group animosity (feeling thermometer / 100)"),
     # additional columns
-    "affective_polarization_sd": ("baseline SD", "change in mean out-group animosity since day 0, in "
-                                  "SDs of the baseline distribution"),
+    "affective_polarization_sd": (
+        "baseline SD",
+        "change in mean out-group animosity since day 0, in SDs of the baseline distribution",
+    ),
     "daily_user_share": ("share", "share of users with any time on the platform this day"),
     "bed_minutes": ("minutes/user/day", "mean time on the platform in bed or after being woken at night"),
     "items_seen": ("items/user/day", "mean number of feed items seen"),
     "likes_given": ("likes/user/day", "mean number of likes given"),
-    "upward_comparisons": ("items/user/day", "mean number of idealised items seen from authors of higher "
-                           "perceived status"),
+    "upward_comparisons": (
+        "items/user/day",
+        "mean number of idealised items seen from authors of higher perceived status",
+    ),
     # platform interventions (sim/platform/)
-    "active_share": ("share", "share of users whose account is active at the end of the day (not in the "
-                     "off period of a deactivation experiment)"),
+    "active_share": (
+        "share",
+        "share of users whose account is active at the end of the day (not in the "
+        "off period of a deactivation experiment)",
+    ),
     "pause_nudges": ("nudges/user/day", "mean number of 'take a break' prompts shown (platform.pause_nudge)"),
     "time_limit_hits": ("share", "share of users who reached their daily time limit (platform.time_limit)"),
-    "posts_removed": ("posts/user/day", "mean number of the group's posts removed by moderation "
-                      "(platform.moderation)"),
+    "posts_removed": ("posts/user/day", "mean number of the group's posts removed by moderation (platform.moderation)"),
 }
 
 USERS = {
@@ -93,15 +136,21 @@ USERS = {
     "symptoms_end": ("trait SD", "symptoms at the end of the run"),
     "sleep_hours_mean": ("hours", "mean length of the user's nights"),
     "late_sleep_onset_days": ("days", "nights that began at or after metrics.late_onset_hour"),
-    "negative_experience_share": ("share", "negative experiences (sessions whose net effect on mood was "
-                                  "below -behaviour.wellbeing.session_event_threshold, feedback below "
-                                  "expectation, hostile replies) among all experiences (sessions, feedback "
-                                  "events, replies)"),
+    "negative_experience_share": (
+        "share",
+        "negative experiences (sessions whose net effect on mood was "
+        "below -behaviour.wellbeing.session_event_threshold, feedback below "
+        "expectation, hostile replies) among all experiences (sessions, feedback "
+        "events, replies)",
+    ),
     "affective_polarization_end": ("0-1 scale", "out-group animosity at the end of the run"),
     # additional columns
-    "positive_experience_share": ("share", "positive experiences (sessions whose net effect on mood was "
-                                  "above behaviour.wellbeing.session_event_threshold, feedback above "
-                                  "expectation) among all experiences"),
+    "positive_experience_share": (
+        "share",
+        "positive experiences (sessions whose net effect on mood was "
+        "above behaviour.wellbeing.session_event_threshold, feedback above "
+        "expectation) among all experiences",
+    ),
     "influencer": ("bool", "one of the high-fitness accounts that post idealised content"),
     "comparison_orientation": ("trait", "tendency to compare oneself with others"),
     "upward_comparisons_per_day": ("items/day", "idealised items seen from higher-status authors"),
@@ -134,9 +183,12 @@ def _composite(values: dict[str, np.ndarray], base: Baseline, weights) -> np.nda
 def make_baseline(users: UserState, mood: np.ndarray, weights) -> Baseline:
     """Reference statistics from the state at the end of the offline burn-in (``mood`` is each user's
     mean daily mood over the burn-in's last week)."""
-    values = {"mood": mood, "self_esteem": users.self_esteem.astype(np.float64),
-              "symptoms": users.symptoms.astype(np.float64),
-              "loneliness": users.loneliness.astype(np.float64)}
+    values = {
+        "mood": mood,
+        "self_esteem": users.self_esteem.astype(np.float64),
+        "symptoms": users.symptoms.astype(np.float64),
+        "loneliness": users.loneliness.astype(np.float64),
+    }
     mean = {k: float(v.mean()) for k, v in values.items()}
     sd = {k: float(v.std()) or 1.0 for k, v in values.items()}
     pol = users.polarization.astype(np.float64)
@@ -148,9 +200,12 @@ def make_baseline(users: UserState, mood: np.ndarray, weights) -> Baseline:
 
 
 def wellbeing_index(users: UserState, mood: np.ndarray, base: Baseline, weights) -> np.ndarray:
-    values = {"mood": mood, "self_esteem": users.self_esteem.astype(np.float64),
-              "symptoms": users.symptoms.astype(np.float64),
-              "loneliness": users.loneliness.astype(np.float64)}
+    values = {
+        "mood": mood,
+        "self_esteem": users.self_esteem.astype(np.float64),
+        "symptoms": users.symptoms.astype(np.float64),
+        "loneliness": users.loneliness.astype(np.float64),
+    }
     return (_composite(values, base, weights) - base.mean["composite"]) / base.sd["composite"]
 
 
@@ -181,8 +236,9 @@ def late_onset(users: UserState, late_onset_hour: float) -> np.ndarray:
     return (users.last_onset_hod >= late_onset_hour) & (users.last_onset_hod < 12.0)
 
 
-def end_of_day(day: int, users: UserState, masks: dict[str, np.ndarray], base: Baseline, active: np.ndarray,
-               cfg) -> tuple[list[dict], np.ndarray]:
+def end_of_day(
+    day: int, users: UserState, masks: dict[str, np.ndarray], base: Baseline, active: np.ndarray, cfg
+) -> tuple[list[dict], np.ndarray]:
     """The day's rows of the daily table and each user's wellbeing index; also books the day's nights
     into the users' totals. ``active`` marks accounts that are not deactivated."""
     cd = users.calendar_day
@@ -202,41 +258,43 @@ def end_of_day(day: int, users: UserState, masks: dict[str, np.ndarray], base: B
         mw = m & woke
         items = cd[m, CD_ITEMS]
         pol = users.polarization[m].astype(np.float64)
-        rows.append({
-            "day": day,
-            "group": group,
-            "n_users": int(m.sum()),
-            "wellbeing": _mean(wb[m]),
-            "mood": _mean(mood[m]),
-            "self_esteem": _mean(users.self_esteem[m].astype(np.float64)),
-            "symptoms": _mean(users.symptoms[m].astype(np.float64)),
-            "elevated_symptoms_share": _mean(elevated[m]),
-            "loneliness": _mean(users.loneliness[m].astype(np.float64)),
-            "sleep_hours": _mean(users.last_sleep_h[mw].astype(np.float64)),
-            "sleep_debt_hours": _mean(users.sleep_debt_h[m].astype(np.float64)),
-            "late_sleep_onset_share": _mean(late[mw]),
-            "minutes_on_platform": _mean(cd[m, CD_MINUTES]),
-            "night_minutes": _mean(cd[m, CD_NIGHT_MINUTES]),
-            "sessions": _mean(cd[m, CD_SESSIONS]),
-            "posts": _mean(cd[m, CD_POSTS]),
-            "likes": _mean(cd[m, CD_LIKES_RECEIVED]),
-            "exposure_hostile_share": _ratio(cd[m, CD_HOSTILE], items),
-            "exposure_idealised_share": _ratio(cd[m, CD_IDEALISED], items),
-            "exposure_supportive_share": _ratio(cd[m, CD_SUPPORTIVE], items),
-            "exposure_bridging_share": _ratio(cd[m, CD_BRIDGING], items),
-            "post_outrage_share": _ratio(cd[m, CD_OUTRAGE_POSTS], cd[m, CD_POSTS]),
-            "affective_polarization": _mean(pol),
-            "affective_polarization_sd": (_mean(pol) - base.mean["polarization"]) / base.sd["polarization"],
-            "daily_user_share": _mean(cd[m, CD_MINUTES] > 0),
-            "bed_minutes": _mean(cd[m, CD_BED_MINUTES]),
-            "items_seen": _mean(items),
-            "likes_given": _mean(cd[m, CD_LIKES_GIVEN]),
-            "upward_comparisons": _mean(cd[m, CD_UPWARD]),
-            "active_share": _mean(active[m] == 1),
-            "pause_nudges": _mean(cd[m, CD_NUDGES]),
-            "time_limit_hits": _mean(cd[m, CD_LIMIT_HITS] > 0),
-            "posts_removed": _mean(cd[m, CD_POSTS_REMOVED]),
-        })
+        rows.append(
+            {
+                "day": day,
+                "group": group,
+                "n_users": int(m.sum()),
+                "wellbeing": _mean(wb[m]),
+                "mood": _mean(mood[m]),
+                "self_esteem": _mean(users.self_esteem[m].astype(np.float64)),
+                "symptoms": _mean(users.symptoms[m].astype(np.float64)),
+                "elevated_symptoms_share": _mean(elevated[m]),
+                "loneliness": _mean(users.loneliness[m].astype(np.float64)),
+                "sleep_hours": _mean(users.last_sleep_h[mw].astype(np.float64)),
+                "sleep_debt_hours": _mean(users.sleep_debt_h[m].astype(np.float64)),
+                "late_sleep_onset_share": _mean(late[mw]),
+                "minutes_on_platform": _mean(cd[m, CD_MINUTES]),
+                "night_minutes": _mean(cd[m, CD_NIGHT_MINUTES]),
+                "sessions": _mean(cd[m, CD_SESSIONS]),
+                "posts": _mean(cd[m, CD_POSTS]),
+                "likes": _mean(cd[m, CD_LIKES_RECEIVED]),
+                "exposure_hostile_share": _ratio(cd[m, CD_HOSTILE], items),
+                "exposure_idealised_share": _ratio(cd[m, CD_IDEALISED], items),
+                "exposure_supportive_share": _ratio(cd[m, CD_SUPPORTIVE], items),
+                "exposure_bridging_share": _ratio(cd[m, CD_BRIDGING], items),
+                "post_outrage_share": _ratio(cd[m, CD_OUTRAGE_POSTS], cd[m, CD_POSTS]),
+                "affective_polarization": _mean(pol),
+                "affective_polarization_sd": (_mean(pol) - base.mean["polarization"]) / base.sd["polarization"],
+                "daily_user_share": _mean(cd[m, CD_MINUTES] > 0),
+                "bed_minutes": _mean(cd[m, CD_BED_MINUTES]),
+                "items_seen": _mean(items),
+                "likes_given": _mean(cd[m, CD_LIKES_GIVEN]),
+                "upward_comparisons": _mean(cd[m, CD_UPWARD]),
+                "active_share": _mean(active[m] == 1),
+                "pause_nudges": _mean(cd[m, CD_NUDGES]),
+                "time_limit_hits": _mean(cd[m, CD_LIMIT_HITS] > 0),
+                "posts_removed": _mean(cd[m, CD_POSTS_REMOVED]),
+            }
+        )
     return rows, wb
 
 
@@ -270,8 +328,9 @@ def user_day_snapshot(users: UserState, wellbeing: np.ndarray, late_onset_hour: 
     }
 
 
-def users_table(users: UserState, days: int, wellbeing_start: np.ndarray, wellbeing_end: np.ndarray,
-                symptoms_start: np.ndarray) -> dict[str, np.ndarray]:
+def users_table(
+    users: UserState, days: int, wellbeing_start: np.ndarray, wellbeing_end: np.ndarray, symptoms_start: np.ndarray
+) -> dict[str, np.ndarray]:
     tot = users.totals
     nights = tot[:, TOT_NIGHTS]
     exp = tot[:, TOT_EXPERIENCES]
@@ -307,23 +366,38 @@ def users_table(users: UserState, days: int, wellbeing_start: np.ndarray, wellbe
 
 def markdown() -> str:
     """docs/outputs.md, generated from the definitions above."""
-    lines = ["# Outputs", "", "Generated from `sim/metrics.py` by `python -m sim.metrics > docs/outputs.md`;",
-             "do not edit by hand.", "",
-             "A run directory holds `daily.parquet`, `users.parquet`, `posts.parquet` and `manifest.json`.", "",
-             "## daily.parquet", "", "One row per (day, group).", "", "| column | unit | definition |",
-             "|---|---|---|"]
+    lines = [
+        "# Outputs",
+        "",
+        "Generated from `sim/metrics.py` by `python -m sim.metrics > docs/outputs.md`;",
+        "do not edit by hand.",
+        "",
+        "A run directory holds `daily.parquet`, `users.parquet`, `posts.parquet` and `manifest.json`.",
+        "",
+        "## daily.parquet",
+        "",
+        "One row per (day, group).",
+        "",
+        "| column | unit | definition |",
+        "|---|---|---|",
+    ]
     lines += [f"| `{k}` | {u} | {d} |" for k, (u, d) in DAILY.items()]
     lines += ["", "## users.parquet", "", "One row per user.", "", "| column | unit | definition |", "|---|---|---|"]
     lines += [f"| `{k}` | {u} | {d} |" for k, (u, d) in USERS.items()]
     lines += ["", "## posts.parquet", "", "One row per post.", "", "| column | unit | definition |", "|---|---|---|"]
     lines += [f"| `{k}` | {u} | {d} |" for k, (u, d) in POSTS.items()]
-    lines += ["", "## manifest.json", "",
-              "`status` (`running` from the start, then `complete` or `failed` with `error` and `traceback`),",
-              "`seed`, `label` (the name sweeps and reports use: the scenario's `label`, else the policy's name),",
-              "`policy`, `overrides` (the settings given), `config` (the resolved configuration), `versions`,",
-              "`git_commit`, `wall_time_s`, `started`, `finished`, `tables` (row counts and content hashes).",
-              "",
-              "Sweep directories and their tables: [sweeps.md](sweeps.md).", ""]
+    lines += [
+        "",
+        "## manifest.json",
+        "",
+        "`status` (`running` from the start, then `complete` or `failed` with `error` and `traceback`),",
+        "`seed`, `label` (the name sweeps and reports use: the scenario's `label`, else the policy's name),",
+        "`policy`, `overrides` (the settings given), `config` (the resolved configuration), `versions`,",
+        "`git_commit`, `wall_time_s`, `started`, `finished`, `tables` (row counts and content hashes).",
+        "",
+        "Sweep directories and their tables: [sweeps.md](sweeps.md).",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -342,3 +416,28 @@ POSTS = {
 
 if __name__ == "__main__":
     print(markdown(), end="")
+
+
+def check_settings(c: Checker) -> None:
+    """Range and cross-field checks of the ``metrics`` settings (run by ``sim.config.validate``)."""
+    mt = "metrics"
+    c.finite(f"{mt}.elevated_symptoms_threshold")
+    c.hour(f"{mt}.late_onset_hour", integer=False)
+    if c.get(f"{mt}.late_onset_hour") >= 12:
+        fail(
+            f"{mt}.late_onset_hour",
+            c.get(f"{mt}.late_onset_hour"),
+            "must be before noon (0 <= h < 12): onsets from noon on count as the previous night's",
+        )
+    c.hour(f"{mt}.night_start_hour", f"{mt}.night_end_hour")
+    if c.get(f"{mt}.night_start_hour") == c.get(f"{mt}.night_end_hour"):
+        fail(
+            f"{mt}.night_end_hour",
+            c.get(f"{mt}.night_end_hour"),
+            "must differ from metrics.night_start_hour (the night window would be empty)",
+        )
+    c.probability(f"{mt}.bridging_min_rate")
+    if c.get(f"{mt}.bridging_min_impressions") < 0:
+        fail(
+            f"{mt}.bridging_min_impressions", c.get(f"{mt}.bridging_min_impressions"), "must be 0 or a positive integer"
+        )

@@ -26,17 +26,28 @@ Day 0 starts on a Monday at 00:00; alarms ring on ``behaviour.sleep.alarm_days``
 
 from __future__ import annotations
 
+from functools import partial
+
 import mesa
 import numpy as np
 
 from sim import guards, metrics, network, population
-from sim.behaviour import comparison, opinion, posting, response, sessions, sleep, wellbeing
-from sim.config import AGE_GROUPS
+from sim.agents import User
+from sim.behaviour import (
+    comparison,
+    opinion,
+    posting,
+    response,
+    sessions,
+    sleep,
+    wellbeing,
+)
 from sim.platform import Platform, in_window
 from sim.ranking import bridging, kernels, plugins, policies
 from sim.ranking.seen import start_day
 from sim.rng import Streams
 from sim.state import PostStore
+from sim.vocabulary import AGE_GROUPS, POOL_KEY_IDS, STYLES
 
 
 class FeedModel(mesa.Model):
@@ -47,7 +58,7 @@ class FeedModel(mesa.Model):
         super().__init__(rng=int(cfg.seed))
         self.cfg = cfg
         # checks the state for NaN and infinities after each hour or mechanism (sim/guards.py)
-        self.guard = guard or guards.Guard.for_run(cfg, score_fn)
+        self.guard = guard or guards.Guard(str(cfg.get("check_finite", "hour")), partial(replay, cfg, score_fn))
         self.streams = Streams(cfg.seed)
         self.keys = self.streams.keys()
         n = int(cfg.n_users)
@@ -79,17 +90,20 @@ class FeedModel(mesa.Model):
 
         expected_posts_per_hour = float(np.sum(24.0 / np.maximum(self.users.habit_delay_h, 1e-3))) / 24.0
         min_age = max(int(cfg.policy.max_age_hours), self.feedback_delay) + 2
-        self.posts = PostStore(capacity=int(expected_posts_per_hour * (min_age + 24) * 1.5) + 256,
-                               min_age_hours=min_age)
+        self.posts = PostStore(
+            capacity=int(expected_posts_per_hour * (min_age + 24) * 1.5) + 256, min_age_hours=min_age
+        )
         self.hour_first_post = np.zeros(int(cfg.days) * 24 + 1, np.int64)  # grows if run longer
 
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "wellbeing": lambda m: m._latest("wellbeing"),
-            "sleep_hours": lambda m: m._latest("sleep_hours"),
-            "minutes_on_platform": lambda m: m._latest("minutes_on_platform"),
-            "exposure_hostile_share": lambda m: m._latest("exposure_hostile_share"),
-            "affective_polarization": lambda m: m._latest("affective_polarization"),
-        })
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "wellbeing": lambda m: m._latest("wellbeing"),
+                "sleep_hours": lambda m: m._latest("sleep_hours"),
+                "minutes_on_platform": lambda m: m._latest("minutes_on_platform"),
+                "exposure_hostile_share": lambda m: m._latest("exposure_hostile_share"),
+                "affective_polarization": lambda m: m._latest("affective_polarization"),
+            }
+        )
 
     # ----------------------------------------------------------------------------------------------
     # set-up
@@ -113,7 +127,7 @@ class FeedModel(mesa.Model):
         self.bridging_mean = np.zeros(1, np.float64)
         self.policy_p = policies.policy_params(cfg)
         self.weights = policies.weight_vector(cfg.policy.weights)
-        self.pool_key = policies.POOL_KEY_IDS[cfg.policy.pool_key]
+        self.pool_key = POOL_KEY_IDS[cfg.policy.pool_key]
         self.ranker = plugins.ranker(cfg, score_fn)
         self.feed_buffers = kernels.FeedBuffers(self.policy_p.k)
         self._post_records = self._author_records = None  # ranking's packed copies, reused hour to hour
@@ -121,16 +135,39 @@ class FeedModel(mesa.Model):
         self.wants_post = np.zeros(u.n, np.uint8)
         k = self.keys
         self.rank_keys = kernels.Keys(k["followee_offset"], k["oon_offset"], k["ranking_noise"])
-        self.scroll_keys = response.ScrollKeys(k["dwell"], k["like"], k["continue"], k["hostile_reply"], k["nudge"],
-                                               k["limit_reminder"])
+        self.scroll_keys = response.ScrollKeys(
+            k["dwell"], k["like"], k["continue"], k["hostile_reply"], k["nudge"], k["limit_reminder"]
+        )
         self.graph_arrays = kernels.GraphArrays(self.graph.indptr, self.graph.indices, self.graph.mutual)
 
     def _sleep_call(self, kernel, hour: int, alarms: np.ndarray, *tail) -> None:
         u = self.users
-        kernel(hour, hour % 24, alarms, u.age_group, self.sleep_p, self.ctable, u.circadian_shift,
-               u.sleep_threshold_offset, u.sleep_need_h, u.sleep_pressure, u.sleep_state, u.ready_at_h,
-               u.awake_until_h, u.onset_h, u.night_sleep_min, u.night_lost_min, u.pending_substep, u.awake_min,
-               u.woke, u.last_sleep_h, u.last_onset_hod, u.last_deficit_h, u.sleep_debt_h, *tail)
+        kernel(
+            hour,
+            hour % 24,
+            alarms,
+            u.age_group,
+            self.sleep_p,
+            self.ctable,
+            u.circadian_shift,
+            u.sleep_threshold_offset,
+            u.sleep_need_h,
+            u.sleep_pressure,
+            u.sleep_state,
+            u.ready_at_h,
+            u.awake_until_h,
+            u.onset_h,
+            u.night_sleep_min,
+            u.night_lost_min,
+            u.pending_substep,
+            u.awake_min,
+            u.woke,
+            u.last_sleep_h,
+            u.last_onset_hod,
+            u.last_deficit_h,
+            u.sleep_debt_h,
+            *tail,
+        )
 
     def _spin_up_sleep(self, days: int) -> None:
         """Run sleep alone on free days so that everyone starts at their natural rhythm; each user's
@@ -188,18 +225,40 @@ class FeedModel(mesa.Model):
     def _post_arrays(self):
         """What ranking reads of the posts, with its packed records refreshed from the current columns."""
         p = self.posts
-        arrays = kernels.packed(kernels.PostArrays(p.post_id, p.author, p.created_hour, p.prev_by_author, p.style,
-                                                   p.quality, p.likes, p.bridging, p.removed, p.log_likes),
-                                self._post_records)
+        arrays = kernels.packed(
+            kernels.PostArrays(
+                p.post_id,
+                p.author,
+                p.created_hour,
+                p.prev_by_author,
+                p.style,
+                p.quality,
+                p.likes,
+                p.bridging,
+                p.removed,
+                p.log_likes,
+            ),
+            self._post_records,
+        )
         self._post_records = arrays.rec
         return arrays
 
     def _user_arrays(self):
         """What ranking reads of the users, with its packed author records refreshed."""
         u, pl = self.users, self.platform
-        arrays = kernels.packed(kernels.UserArrays(u.last_post_id, u.seen, u.ideology, u.status, pl.protected,
-                                                   pl.counts_visible, pl.oon_idealised_blocked, pl.active),
-                                self._author_records)
+        arrays = kernels.packed(
+            kernels.UserArrays(
+                u.last_post_id,
+                u.seen,
+                u.ideology,
+                u.status,
+                pl.protected,
+                pl.counts_visible,
+                pl.oon_idealised_blocked,
+                pl.active,
+            ),
+            self._author_records,
+        )
         self._author_records = arrays.rec
         return arrays
 
@@ -228,10 +287,27 @@ class FeedModel(mesa.Model):
         pl.notifications.deliver(hour, u, pl.active)
         check(self, "notifications", hour)
         self._lap("notifications")
-        sessions.draw_sessions(k["session_open"], k["in_bed_use"], k["night_wake"], hour, self.session_p,
-                               self.hazard_by_age, float(self.activity[hod]), u.age_group, u.use_propensity,
-                               u.habit, u.sleep_state, u.pending_substep, u.awake_min, u.notif_delivered,
-                               pl.may_open, u.session_kind, u.bed_minutes, u.arousal_min, u.streak_min)
+        sessions.draw_sessions(
+            k["session_open"],
+            k["in_bed_use"],
+            k["night_wake"],
+            hour,
+            self.session_p,
+            self.hazard_by_age,
+            float(self.activity[hod]),
+            u.age_group,
+            u.use_propensity,
+            u.habit,
+            u.sleep_state,
+            u.pending_substep,
+            u.awake_min,
+            u.notif_delivered,
+            pl.may_open,
+            u.session_kind,
+            u.bed_minutes,
+            u.arousal_min,
+            u.streak_min,
+        )
         check(self, "sessions", hour)
         session_users = np.flatnonzero(u.session_kind > 0)
         self._lap("sessions")
@@ -261,8 +337,9 @@ class FeedModel(mesa.Model):
             rows, self.wellbeing_now = metrics.end_of_day(day, u, self.masks, self.baseline, pl.active, cfg)
             self.daily_rows.extend(rows)
             if self.keep_user_days:
-                self.user_days.append(metrics.user_day_snapshot(u, self.wellbeing_now,
-                                                                float(cfg.metrics.late_onset_hour)))
+                self.user_days.append(
+                    metrics.user_day_snapshot(u, self.wellbeing_now, float(cfg.metrics.late_onset_hour))
+                )
             u.calendar_day[:] = 0
             pl.new_day(u)
             self.datacollector.collect(self)
@@ -281,33 +358,102 @@ class FeedModel(mesa.Model):
         u, p, pl = self.users, self.posts, self.platform
         n_s = session_users.shape[0]
         if self.policy_p.oon_candidates > 0:
-            pool = kernels.build_pool(self.keys["oon_offset"], hour, self.pool_key, float(self.cfg.policy.pool_share),
-                                      self.policy_p.oon_candidates, self.policy_p.max_age_hours, p.post_id,
-                                      p.created_hour, p.likes, p.impressions, p.bridging, p.removed, p.author,
-                                      pl.active)
+            pool = kernels.build_pool(
+                self.keys["oon_offset"],
+                hour,
+                self.pool_key,
+                float(self.cfg.policy.pool_share),
+                self.policy_p.oon_candidates,
+                self.policy_p.max_age_hours,
+                p.post_id,
+                p.created_hour,
+                p.likes,
+                p.impressions,
+                p.bridging,
+                p.removed,
+                p.author,
+                pl.active,
+            )
         else:
             pool = np.zeros(0, np.int64)
         self._lap("pool")
         feeds, n_viewed, liked, replied = self.feed_buffers.take(n_s)
-        self.ranker(session_users, hour, self.policy_p, self.response_p, self.rank_keys, self.weights,
-                    self.graph_arrays, self._post_arrays(), self._user_arrays(), pool, *feeds)
+        self.ranker(
+            session_users,
+            hour,
+            self.policy_p,
+            self.response_p,
+            self.rank_keys,
+            self.weights,
+            self.graph_arrays,
+            self._post_arrays(),
+            self._user_arrays(),
+            pool,
+            *feeds,
+        )
         if (feeds.bad_score >= 0).any():
             plugins.raise_bad_score(self.cfg, feeds, session_users, hour)
         self.guard.after(self, "ranking", hour)
         self._lap("ranking")
         is_night = in_window(hod, int(self.cfg.metrics.night_start_hour), int(self.cfg.metrics.night_end_hour))
-        response.scroll_feeds(session_users, hour, is_night, today, self.response_p, self.comparison_p,
-                              self.scroll_p, pl.limits, self.scroll_keys, feeds.slot, feeds.length, feeds.tie,
-                              feeds.seen, self._feed_posts(), u.ideology,
-                              u.status, u.comparison, u.outrage_susceptibility, u.habit, u.sleep_debt_h, u.awake_min,
-                              u.session_kind, pl.counts_visible, pl.limit_minutes, u.limit_state, u.streak_min,
-                              u.mood, u.seen, u.user_day, u.calendar_day, u.totals, u.bed_minutes, u.arousal_min,
-                              u.night_lost_min, n_viewed, liked, replied)
+        response.scroll_feeds(
+            session_users,
+            hour,
+            is_night,
+            today,
+            self.response_p,
+            self.comparison_p,
+            self.scroll_p,
+            pl.limits,
+            self.scroll_keys,
+            feeds.slot,
+            feeds.length,
+            feeds.tie,
+            feeds.seen,
+            self._feed_posts(),
+            u.ideology,
+            u.status,
+            u.comparison,
+            u.outrage_susceptibility,
+            u.habit,
+            u.sleep_debt_h,
+            u.awake_min,
+            u.session_kind,
+            pl.counts_visible,
+            pl.limit_minutes,
+            u.limit_state,
+            u.streak_min,
+            u.mood,
+            u.seen,
+            u.user_day,
+            u.calendar_day,
+            u.totals,
+            u.bed_minutes,
+            u.arousal_min,
+            u.night_lost_min,
+            n_viewed,
+            liked,
+            replied,
+        )
         self.guard.after(self, "scrolling", hour)
         self._lap("scrolling")
-        response.record_impressions(self.bridging_p, session_users, feeds.slot, n_viewed, liked, replied, u.ideology,
-                                    self._feed_posts(), u.likes_this_hour, u.hostile_replies_this_hour,
-                                    u.calendar_day, u.totals, self.bridging_mean, u.mf_intercept, u.mf_factor)
+        response.record_impressions(
+            self.bridging_p,
+            session_users,
+            feeds.slot,
+            n_viewed,
+            liked,
+            replied,
+            u.ideology,
+            self._feed_posts(),
+            u.likes_this_hour,
+            u.hostile_replies_this_hour,
+            u.calendar_day,
+            u.totals,
+            self.bridging_mean,
+            u.mf_intercept,
+            u.mf_factor,
+        )
         self.guard.after(self, "impressions", hour)
         self.last_feed = (session_users, feeds.slot, feeds.length, n_viewed)
         self._lap("impressions")
@@ -323,16 +469,54 @@ class FeedModel(mesa.Model):
             first_id = self.posts.next_id
             slots = self.posts.reserve(posters.size, hour)
             p = self.posts
-            posting.create_posts(k["post_clock"], k["post_style"], k["post_quality"], hour, self.posting_p, posters,
-                                 slots, first_id, u.habit_weight, u.alpha_habit, u.post_cost, u.expected_likes,
-                                 u.habit_delay_h, u.post_clock_h, u.delay_since_post_h, u.last_post_id,
-                                 u.style_value, self.style_prior, self.quality_mean, self.graph.close_indptr,
-                                 self.graph.close_indices, u.notif_pending, u.calendar_day, u.totals, p.post_id,
-                                 p.author, p.created_hour, p.style, p.quality, p.prev_by_author, p.likes,
-                                 p.impressions, p.likes_left, p.likes_right, p.impressions_left,
-                                 p.impressions_right, p.hostile_replies, p.mf_intercept, p.mf_factor,
-                                 p.side_likes_a, p.side_likes_b, p.side_impressions_a, p.side_impressions_b,
-                                 p.bridging, p.removed, p.log_likes)
+            posting.create_posts(
+                k["post_clock"],
+                k["post_style"],
+                k["post_quality"],
+                hour,
+                self.posting_p,
+                posters,
+                slots,
+                first_id,
+                u.habit_weight,
+                u.alpha_habit,
+                u.post_cost,
+                u.expected_likes,
+                u.habit_delay_h,
+                u.post_clock_h,
+                u.delay_since_post_h,
+                u.last_post_id,
+                u.style_value,
+                self.style_prior,
+                self.quality_mean,
+                self.graph.close_indptr,
+                self.graph.close_indices,
+                u.notif_pending,
+                u.calendar_day,
+                u.totals,
+                p.post_id,
+                p.author,
+                p.created_hour,
+                p.style,
+                p.quality,
+                p.prev_by_author,
+                p.likes,
+                p.impressions,
+                p.likes_left,
+                p.likes_right,
+                p.impressions_left,
+                p.impressions_right,
+                p.hostile_replies,
+                p.mf_intercept,
+                p.mf_factor,
+                p.side_likes_a,
+                p.side_likes_b,
+                p.side_impressions_a,
+                p.side_impressions_b,
+                p.bridging,
+                p.removed,
+                p.log_likes,
+            )
         self.hour_first_post[hour + 1] = self.posts.next_id
 
     def _feedback(self, hour: int) -> None:
@@ -343,31 +527,84 @@ class FeedModel(mesa.Model):
         first, end = int(self.hour_first_post[h]), int(self.hour_first_post[h + 1])
         if end <= first:
             return
-        wellbeing.feedback_mood(self.wellbeing_p, first, end, p.post_id, p.author, p.likes, u.expected_likes,
-                                u.feedback_sensitivity, u.mood, u.user_day, u.totals)
-        posting.learn_from_feedback(self.posting_p, first, end, p.post_id, p.author, p.style, p.likes,
-                                    u.habit_weight, u.alpha_reward, u.post_cost, u.expected_likes,
-                                    u.habit_delay_h, u.post_clock_h, u.style_value)
+        wellbeing.feedback_mood(
+            self.wellbeing_p,
+            first,
+            end,
+            p.post_id,
+            p.author,
+            p.likes,
+            u.expected_likes,
+            u.feedback_sensitivity,
+            u.mood,
+            u.user_day,
+            u.totals,
+        )
+        posting.learn_from_feedback(
+            self.posting_p,
+            first,
+            end,
+            p.post_id,
+            p.author,
+            p.style,
+            p.likes,
+            u.habit_weight,
+            u.alpha_reward,
+            u.post_cost,
+            u.expected_likes,
+            u.habit_delay_h,
+            u.post_clock_h,
+            u.style_value,
+        )
 
     def _wellbeing_hour(self, hour: int) -> None:
         u = self.users
         # hours before day 0 are negative; the generator takes a non-negative counter
-        wellbeing.hourly(self.wellbeing_p, self.keys["mood_noise"], hour + 24 * 10_000, u.awake_min, u.hostile_replies_this_hour, u.mood, u.mood_trait,
-                         u.self_esteem, u.self_esteem_trait, u.symptoms, u.symptoms_trait, u.loneliness,
-                         u.loneliness_trait, u.last_deficit_h, u.feedback_sensitivity, u.user_day,
-                         u.calendar_day, u.totals)
+        wellbeing.hourly(
+            self.wellbeing_p,
+            self.keys["mood_noise"],
+            hour + 24 * 10_000,
+            u.awake_min,
+            u.hostile_replies_this_hour,
+            u.mood,
+            u.mood_trait,
+            u.self_esteem,
+            u.self_esteem_trait,
+            u.symptoms,
+            u.symptoms_trait,
+            u.loneliness,
+            u.loneliness_trait,
+            u.last_deficit_h,
+            u.feedback_sensitivity,
+            u.user_day,
+            u.calendar_day,
+            u.totals,
+        )
 
     def _daily_updates(self, wellbeing_p=None, platform_use: bool = True) -> None:
         u = self.users
         if not u.woke.any():
             return
         sc = self.cfg.behaviour.sessions
-        wellbeing.daily_update(wellbeing_p or self.wellbeing_p, u.woke, u.mood, u.mood_trait, u.self_esteem,
-                               u.self_esteem_trait, u.symptoms, u.symptoms_trait, u.loneliness, u.loneliness_trait,
-                               u.sleep_debt_h, u.user_day, u.calendar_day)
+        wellbeing.daily_update(
+            wellbeing_p or self.wellbeing_p,
+            u.woke,
+            u.mood,
+            u.mood_trait,
+            u.self_esteem,
+            u.self_esteem_trait,
+            u.symptoms,
+            u.symptoms_trait,
+            u.loneliness,
+            u.loneliness_trait,
+            u.sleep_debt_h,
+            u.user_day,
+            u.calendar_day,
+        )
         if platform_use:
-            sessions.update_habit(float(sc.habit_learning_rate), float(sc.habit_target_minutes), u.woke, u.habit,
-                                  u.user_day)
+            sessions.update_habit(
+                float(sc.habit_learning_rate), float(sc.habit_target_minutes), u.woke, u.habit, u.user_day
+            )
         opinion.daily_update(self.opinion_p, u.woke, u.polarization, u.polarization_trait, u.user_day)
         u.user_day[u.woke == 1] = 0
 
@@ -388,7 +625,6 @@ class FeedModel(mesa.Model):
 
     def user(self, uid: int):
         """A Mesa agent viewing user ``uid`` (created on first request)."""
-        from sim.agents import User
 
         if not 0 <= uid < self.users.n:
             raise IndexError(f"user {uid} does not exist (n_users = {self.users.n})")
@@ -404,14 +640,13 @@ class FeedModel(mesa.Model):
     def users_table(self):
         import pandas as pd
 
-        table = metrics.users_table(self.users, max(self.day, 1), self.wellbeing_start, self.wellbeing_now,
-                                    self.symptoms_start)
+        table = metrics.users_table(
+            self.users, max(self.day, 1), self.wellbeing_start, self.wellbeing_now, self.symptoms_start
+        )
         return pd.DataFrame(table, columns=list(metrics.USERS))
 
     def posts_table(self):
         import pandas as pd
-
-        from sim.config import STYLES
 
         t = self.posts.table()
         df = pd.DataFrame({name: t[name] for name in ("post_id", "author", "created_hour")})
@@ -421,3 +656,10 @@ class FeedModel(mesa.Model):
         df["removed"] = t["removed"].astype(bool)
         return df
 
+
+def replay(cfg, score_fn, guard: guards.Guard, hour: int) -> None:
+    """Rerun the run ``cfg`` from its seed to the end of ``hour`` under ``guard`` (the guard's way of finding
+    which mechanism made a value non-finite)."""
+    model = FeedModel(cfg, score_fn=score_fn, guard=guard)
+    while model.hour <= hour:
+        model.step()

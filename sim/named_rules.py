@@ -17,6 +17,12 @@ import json
 import os
 from pathlib import Path
 
+from hydra.core.config_store import ConfigStore
+from omegaconf import OmegaConf
+
+from sim.checks import ConfigError
+from sim.confdir import CONF_DIR, group_options
+
 ENV = "FEEDSIM_RULE_POLICIES"
 
 
@@ -30,24 +36,28 @@ def is_rule(value: str) -> bool:
 
 def register_rule(spec: str) -> str:
     """Register the rule ``spec`` as a policy and return the policy's name (the function's name)."""
-    from sim.config import ConfigError, group_options
-
     spec = spec.replace("\\:", ":").strip("'\"")
     module, _, function = spec.rpartition(":")
     if not module or not function.isidentifier():
-        raise ConfigError(f"policy={spec} is not allowed: name a ranking rule as file.py:function or "
-                          "module:function, or choose from " + ", ".join(group_options("policy")))
+        raise ConfigError(
+            f"policy={spec} is not allowed: name a ranking rule as file.py:function or "
+            "module:function, or choose from " + ", ".join(group_options("policy"))
+        )
     if module.endswith(".py") or "/" in module:
         # absolute, so that launcher workers in another working directory load the same file
         module = str(Path(module).expanduser().resolve())
     if function in group_options("policy"):
-        raise ConfigError(f"policy={spec} is not allowed: its function {function!r} has the name of the built-in "
-                          f"policy conf/policy/{function}.yaml; rename the function")
+        raise ConfigError(
+            f"policy={spec} is not allowed: its function {function!r} has the name of the built-in "
+            f"policy conf/policy/{function}.yaml; rename the function"
+        )
     full = f"{module}:{function}"
     rules = json.loads(os.environ.get(ENV, "{}"))
     if rules.get(function, full) != full:
-        raise ConfigError(f"policy={spec} is not allowed: another rule named {function!r} is already in use "
-                          f"({rules[function]}); rename one of the functions")
+        raise ConfigError(
+            f"policy={spec} is not allowed: another rule named {function!r} is already in use "
+            f"({rules[function]}); rename one of the functions"
+        )
     rules[function] = full
     os.environ[ENV] = json.dumps(rules, sort_keys=True)
     register()
@@ -56,11 +66,6 @@ def register_rule(spec: str) -> str:
 
 def register() -> None:
     """Store every rule registered in this process or inherited from its parent in Hydra's ConfigStore."""
-    from hydra.core.config_store import ConfigStore
-    from omegaconf import OmegaConf
-
-    from sim.config import CONF_DIR
-
     rules = json.loads(os.environ.get(ENV, "{}"))
     if not rules:
         return

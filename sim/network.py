@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from sim.checks import Checker, fail
 from sim.rng import Streams, uniform
 from sim.sorting import sort_inplace
 from sim.state import FollowGraph, UserState
@@ -78,8 +79,25 @@ def _search_right(a, lo, hi, x):
 
 
 @njit(parallel=True, cache=True)
-def _draw_edges(key, out_degree, block_of, block_age, block_centre, ideology, age, start, members, cum,
-                total, cstart, coarse, homophily_ideology, homophily_age, offsets, targets):
+def _draw_edges(
+    key,
+    out_degree,
+    block_of,
+    block_age,
+    block_centre,
+    ideology,
+    age,
+    start,
+    members,
+    cum,
+    total,
+    cstart,
+    coarse,
+    homophily_ideology,
+    homophily_age,
+    offsets,
+    targets,
+):
     n = out_degree.shape[0]
     n_blocks = total.shape[0]
     for u in prange(n):
@@ -314,11 +332,27 @@ def generate(cfg, users: UserState, streams: Streams) -> FollowGraph:
     # Built without global sorts or edge-list copies, so that a million users with 150 follows each
     # fit in a few GB: rows are sorted in place, follow-backs are merged row by row.
     targets = np.empty(int(out_degree.sum()), np.int32)
-    _draw_edges(key, out_degree, block_of, block_age, block_centre, users.ideology.astype(np.float64),
-                users.age_group.astype(np.int64), start, members, cum, total, cstart, coarse,
-                float(nc.homophily_ideology), float(nc.homophily_same_age), offsets, targets)
+    _draw_edges(
+        key,
+        out_degree,
+        block_of,
+        block_age,
+        block_centre,
+        users.ideology.astype(np.float64),
+        users.age_group.astype(np.int64),
+        start,
+        members,
+        cum,
+        total,
+        cstart,
+        coarse,
+        float(nc.homophily_ideology),
+        float(nc.homophily_same_age),
+        offsets,
+        targets,
+    )
     indptr = _sorted_rows(out_degree, targets)
-    indices = targets[:indptr[-1]]
+    indices = targets[: indptr[-1]]
     if nc.reciprocity > 0:
         eptr, extra = _reciprocated(key, indptr, indices, users.influencer, float(nc.reciprocity))
         indptr, indices = _union_rows(indptr, indices, eptr, extra)
@@ -335,5 +369,28 @@ def generate(cfg, users: UserState, streams: Streams) -> FollowGraph:
     users.followers[:] = followers
     users.status[:] = np.log1p(followers)
     close_indptr, close_indices = _close_ties(indptr, indices, mutual)
-    return FollowGraph(indptr=indptr, indices=indices, mutual=mutual, close_indptr=close_indptr,
-                       close_indices=close_indices, followers=followers)
+    return FollowGraph(
+        indptr=indptr,
+        indices=indices,
+        mutual=mutual,
+        close_indptr=close_indptr,
+        close_indices=close_indices,
+        followers=followers,
+    )
+
+
+def check_settings(c: Checker) -> None:
+    """Range and cross-field checks of the ``network`` settings (run by ``sim.config.validate``)."""
+    n = "network"
+    c.positive(f"{n}.mean_out_degree", f"{n}.fitness_pareto_alpha")
+    c.non_negative(f"{n}.out_degree_sd_log", f"{n}.homophily_ideology", f"{n}.homophily_same_age")
+    c.probability(f"{n}.reciprocity", f"{n}.influencer_share")
+    if c.get(f"{n}.mean_out_degree") >= c.get("n_users"):
+        fail(
+            f"{n}.mean_out_degree",
+            c.get(f"{n}.mean_out_degree"),
+            f"must be below n_users ({c.get('n_users')}); for a small population set a smaller degree, "
+            f"e.g. network.mean_out_degree={max(1, c.get('n_users') // 5)}",
+        )
+    if c.get(f"{n}.ideology_bins") < 1:
+        fail(f"{n}.ideology_bins", c.get(f"{n}.ideology_bins"), "must be a positive integer")

@@ -32,13 +32,32 @@ import struct
 import numpy as np
 
 from sim.behaviour import sleep as sleep_model
-from sim.config import AGE_GROUPS
 from sim.ranking import features as fx
+from sim.ranking import kernels
 from sim.state import (
-    ASLEEP, AWAKE, BED_SESSION, CALENDAR_DAY, DAY_SESSION, IDEALISED, IN_BED, INFORMATIONAL, LIMIT_DISMISSED,
-    LIMIT_LOCKED, N_STYLES, NIGHT_SESSION, NO_SESSION, OUTRAGE, PERSONAL, POST_FIELDS, SEEN_WORDS, TOTALS,
-    UNDER_LIMIT, USER_DAY, USER_FIELDS,
+    ASLEEP,
+    AWAKE,
+    BED_SESSION,
+    CALENDAR_DAY,
+    DAY_SESSION,
+    IDEALISED,
+    IN_BED,
+    INFORMATIONAL,
+    LIMIT_DISMISSED,
+    LIMIT_LOCKED,
+    N_STYLES,
+    NIGHT_SESSION,
+    NO_SESSION,
+    OUTRAGE,
+    PERSONAL,
+    POST_FIELDS,
+    SEEN_WORDS,
+    TOTALS,
+    UNDER_LIMIT,
+    USER_DAY,
+    USER_FIELDS,
 )
+from sim.vocabulary import AGE_GROUPS
 
 # --------------------------------------------------------------------------------------------------
 # numbers
@@ -224,8 +243,9 @@ class User:
         # bedtime, now that phone use in bed is known
         if self.pending_substep >= 0:
             j = self.pending_substep
-            self.awake_until_h = (self.ready_at_h + o.sleep_p.latency_h
-                                  + _f32(self.bed_minutes + self.arousal_min) / 60.0)  # a float32 sum
+            self.awake_until_h = (
+                self.ready_at_h + o.sleep_p.latency_h + _f32(self.bed_minutes + self.arousal_min) / 60.0
+            )  # a float32 sum
             self._run_sleep(j, False, hour, alarm_sub)
             self.pending_substep = -1
         # the posting clock
@@ -256,8 +276,13 @@ class User:
                 if nt > 0 and uniform(o.k_night, hour, u, 0) < 1.0 - (1.0 - p.night_wake_prob) ** nt:
                     kind = NIGHT_SESSION
             elif self.sleep_state == AWAKE and self.awake_min > 0:
-                h = (o.hazard_by_age[self.age_group] * self.use_propensity * o.activity_now
-                     * (1.0 + p.habit_effect * self.habit) * (1.0 + p.notification_boost * nt))
+                h = (
+                    o.hazard_by_age[self.age_group]
+                    * self.use_propensity
+                    * o.activity_now
+                    * (1.0 + p.habit_effect * self.habit)
+                    * (1.0 + p.notification_boost * nt)
+                )
                 if uniform(o.k_open, hour, u, 0) < 1.0 - math.exp(-h * self.awake_min / 60.0):
                     kind = DAY_SESSION
         self.session_kind = kind
@@ -313,8 +338,9 @@ class User:
                     added += 1
         return out
 
-    def _like_logit(self, tie, agreement, outrage, idealised, supportive, quality, log_likes_visible,
-                    susceptibility) -> float:
+    def _like_logit(
+        self, tie, agreement, outrage, idealised, supportive, quality, log_likes_visible, susceptibility
+    ) -> float:
         rp = self.o.response_p
         z = rp.b0 + rp.b_tie * tie + rp.b_agree * agreement
         z += outrage * (rp.b_outrage * susceptibility + rp.b_outrage_agree * agreement)
@@ -332,9 +358,16 @@ class User:
             agreement = 1.0 - _f32(abs(_f32(self.ideology - o.users[post.author].ideology)))
             x = [0.0] * fx.N_FEATURES
             if w[fx.F_P_LIKE] != 0 or w[fx.F_DWELL] != 0:
-                z = self._like_logit(tie, agreement, 1.0 if style == OUTRAGE else 0.0,
-                                     1.0 if style == IDEALISED else 0.0, 1.0 if style == PERSONAL else 0.0,
-                                     post.quality, post.log_likes * o.counts_visible[u], 1.0)
+                z = self._like_logit(
+                    tie,
+                    agreement,
+                    1.0 if style == OUTRAGE else 0.0,
+                    1.0 if style == IDEALISED else 0.0,
+                    1.0 if style == PERSONAL else 0.0,
+                    post.quality,
+                    post.log_likes * o.counts_visible[u],
+                    1.0,
+                )
                 if p.estimation_noise > 0:
                     z += p.estimation_noise * normal(o.k_noise, hour, u, post.post_id)
                 pl = logistic(z)
@@ -402,26 +435,36 @@ class User:
             a = post.author
             st = post.style
             distance = _f32(abs(_f32(self.ideology - o.users[a].ideology)))
-            z = self._like_logit(tie, 1.0 - distance, 1.0 if st == OUTRAGE else 0.0,
-                                 1.0 if st == IDEALISED else 0.0, 1.0 if st == PERSONAL else 0.0, post.quality,
-                                 post.log_likes * cv, self.outrage_susceptibility)
+            z = self._like_logit(
+                tie,
+                1.0 - distance,
+                1.0 if st == OUTRAGE else 0.0,
+                1.0 if st == IDEALISED else 0.0,
+                1.0 if st == PERSONAL else 0.0,
+                post.quality,
+                post.log_likes * cv,
+                self.outrage_susceptibility,
+            )
             pl = logistic(z)
             if seen:
                 pl *= rp.reshown_like_factor
-            dwell_min = (rp.dwell_base_s + rp.dwell_engagement_s * pl) / 60.0 * math.exp(
-                rp.dwell_sd_log * normal(o.k_dwell, hour, u, i) - 0.5 * rp.dwell_sd_log ** 2)
+            dwell_min = (
+                (rp.dwell_base_s + rp.dwell_engagement_s * pl)
+                / 60.0
+                * math.exp(rp.dwell_sd_log * normal(o.k_dwell, hour, u, i) - 0.5 * rp.dwell_sd_log**2)
+            )
             if minutes + dwell_min > avail:
                 break
-            if (limit_min > 0 and self.limit_state == UNDER_LIMIT
-                    and minutes_today + minutes + dwell_min > limit_min):
+            if limit_min > 0 and self.limit_state == UNDER_LIMIT and minutes_today + minutes + dwell_min > limit_min:
                 cd[CD["limit_hits"]] += 1
                 if lp.limit_hard or uniform(o.k_reminder, hour, u, i) < lp.reminder_compliance:
                     self.limit_state = LIMIT_LOCKED
                     break
                 self.limit_state = LIMIT_DISMISSED
             if lp.nudge_after_min > 0 and (
-                    math.floor((streak + minutes + dwell_min) / lp.nudge_after_min)
-                    > math.floor((streak + minutes) / lp.nudge_after_min)):
+                math.floor((streak + minutes + dwell_min) / lp.nudge_after_min)
+                > math.floor((streak + minutes) / lp.nudge_after_min)
+            ):
                 cd[CD["nudges"]] += 1
                 if uniform(o.k_nudge, hour, u, i) < lp.nudge_compliance:
                     took_break = True
@@ -465,8 +508,11 @@ class User:
             elif distance > sp.outgroup_distance:
                 ud[UD["civil_crosscut"]] += 1
             il, ir = post.impressions_left, post.impressions_right
-            if (il >= sp.bridging_min_impressions and ir >= sp.bridging_min_impressions
-                    and min(post.likes_left / il, post.likes_right / ir) >= sp.bridging_min_rate):
+            if (
+                il >= sp.bridging_min_impressions
+                and ir >= sp.bridging_min_impressions
+                and min(post.likes_left / il, post.likes_right / ir) >= sp.bridging_min_rate
+            ):
                 cd[CD["bridging"]] += 1
             if liked:
                 shock += sp.like_given_mood
@@ -474,11 +520,19 @@ class User:
             views.append((post, liked, replied))
             engagement = pl if i == 0 else (1.0 - rp.engagement_memory) * engagement + rp.engagement_memory * pl
             if i + 1 < n:
-                if (lp.stop_cue_items > 0 and i + 1 == lp.stop_cue_items
-                        and uniform(o.k_cont, hour, u, 1000 + i) < lp.stop_cue_prob):
+                if (
+                    lp.stop_cue_items > 0
+                    and i + 1 == lp.stop_cue_items
+                    and uniform(o.k_cont, hour, u, 1000 + i) < lp.stop_cue_prob
+                ):
                     break
-                cont = logistic(rp.c0 + rp.c_engagement * engagement + rp.c_habit * self.habit
-                                + rp.c_self_control * self.sleep_debt_h - rp.fatigue * (i + 1))
+                cont = logistic(
+                    rp.c0
+                    + rp.c_engagement * engagement
+                    + rp.c_habit * self.habit
+                    + rp.c_self_control * self.sleep_debt_h
+                    - rp.fatigue * (i + 1)
+                )
                 if uniform(o.k_cont, hour, u, i) >= cont:
                     break
         self.streak_min = 0.0 if took_break else _f32(streak + minutes)
@@ -523,10 +577,13 @@ class User:
             tot[TOT["experiences"]] += r
             self.hostile_replies_this_hour = 0
         # (float32 - float32 is a float32 operation in the engine)
-        base = (self.mood_trait + p.mood_self_esteem * _f32(self.self_esteem - self.self_esteem_trait)
-                - p.mood_symptoms * _f32(self.symptoms - self.symptoms_trait)
-                - p.mood_loneliness * _f32(self.loneliness - self.loneliness_trait)
-                - p.sleep_deficit_mood * self.last_deficit_h)
+        base = (
+            self.mood_trait
+            + p.mood_self_esteem * _f32(self.self_esteem - self.self_esteem_trait)
+            - p.mood_symptoms * _f32(self.symptoms - self.symptoms_trait)
+            - p.mood_loneliness * _f32(self.loneliness - self.loneliness_trait)
+            - p.sleep_deficit_mood * self.last_deficit_h
+        )
         self.mood = _f32(base + (self.mood - base) * p.mood_decay)
         if p.mood_noise_sd > 0:
             self.mood = _f32(self.mood + p.mood_noise_sd * normal(o.k_mood, hour + 24 * 10_000, u, 0))
@@ -546,29 +603,45 @@ class User:
         o, p = self.o, self.o.wellbeing_p
         ud, cd = self.user_day, self.calendar_day
         cd[CD["woke"]] = 1
-        self.self_esteem = _f32(self.self_esteem + (p.se_relax * _f32(self.self_esteem_trait - self.self_esteem)
-                                                    + ud[UD["upward_self_esteem"]] + p.se_feedback * ud[UD["feedback"]]))
+        self.self_esteem = _f32(
+            self.self_esteem
+            + (
+                p.se_relax * _f32(self.self_esteem_trait - self.self_esteem)
+                + ud[UD["upward_self_esteem"]]
+                + p.se_feedback * ud[UD["feedback"]]
+            )
+        )
         n_exp = ud[UD["experiences"]]
         neg_share = ud[UD["negative"]] / n_exp if n_exp > 0 else 0.0
         pos_share = ud[UD["positive"]] / n_exp if n_exp > 0 else 0.0
         mood_mean = ud[UD["mood_sum"]] / ud[UD["mood_n"]] if ud[UD["mood_n"]] > 0 else self.mood
-        target = (self.symptoms_trait + p.sym_negative_share * neg_share - p.sym_positive_share * pos_share
-                  + p.sym_sleep_debt * self.sleep_debt_h
-                  - p.sym_self_esteem * _f32(self.self_esteem - self.self_esteem_trait)
-                  + p.sym_loneliness * _f32(self.loneliness - self.loneliness_trait)
-                  - p.sym_mood * (mood_mean - self.mood_trait))
+        target = (
+            self.symptoms_trait
+            + p.sym_negative_share * neg_share
+            - p.sym_positive_share * pos_share
+            + p.sym_sleep_debt * self.sleep_debt_h
+            - p.sym_self_esteem * _f32(self.self_esteem - self.self_esteem_trait)
+            + p.sym_loneliness * _f32(self.loneliness - self.loneliness_trait)
+            - p.sym_mood * (mood_mean - self.mood_trait)
+        )
         self.symptoms = _f32(self.symptoms + p.sym_rate * (target - self.symptoms))
         hours = ud[UD["minutes"]] / 60.0
-        lonely_target = (self.loneliness_trait + p.lonely_displacement * max(0.0, hours - p.lonely_free_h)
-                         - p.lonely_meaningful * math.log1p(ud[UD["meaningful"]]))
+        lonely_target = (
+            self.loneliness_trait
+            + p.lonely_displacement * max(0.0, hours - p.lonely_free_h)
+            - p.lonely_meaningful * math.log1p(ud[UD["meaningful"]])
+        )
         self.loneliness = _f32(self.loneliness + p.lonely_relax * (lonely_target - self.loneliness))
         # habit of use, from yesterday's minutes
         self.habit = _f32(self.habit + o.habit_rate * (min(1.0, ud[UD["minutes"]] / o.habit_target) - self.habit))
         # affective polarisation
         op = o.opinion_p
         a = self.polarization
-        a += (op.hostile_rate * ud[UD["outgroup_hostile"]] * (1.0 - a) - op.civil_rate * ud[UD["civil_crosscut"]] * a
-              + op.relax * (self.polarization_trait - a))
+        a += (
+            op.hostile_rate * ud[UD["outgroup_hostile"]] * (1.0 - a)
+            - op.civil_rate * ud[UD["civil_crosscut"]] * a
+            + op.relax * (self.polarization_trait - a)
+        )
         self.polarization = _f32(min(max(a, 0.0), 1.0))
         self.user_day = [0.0] * len(USER_DAY)
 
@@ -583,7 +656,6 @@ class Oracle:
     def __init__(self, model):
         cfg = model.cfg
         pl = model.platform
-        from sim.ranking import kernels
 
         if pl.hooks:
             raise NotImplementedError("the oracle covers the default platform (no deactivation or moderation)")
@@ -593,11 +665,17 @@ class Oracle:
         self.hour = model.hour
         k = model.keys
         self.k_open, self.k_bed, self.k_night = int(k["session_open"]), int(k["in_bed_use"]), int(k["night_wake"])
-        self.k_followee, self.k_oon, self.k_noise = (int(k["followee_offset"]), int(k["oon_offset"]),
-                                                     int(k["ranking_noise"]))
+        self.k_followee, self.k_oon, self.k_noise = (
+            int(k["followee_offset"]),
+            int(k["oon_offset"]),
+            int(k["ranking_noise"]),
+        )
         self.k_dwell, self.k_like, self.k_cont = int(k["dwell"]), int(k["like"]), int(k["continue"])
-        self.k_reply, self.k_nudge, self.k_reminder = (int(k["hostile_reply"]), int(k["nudge"]),
-                                                       int(k["limit_reminder"]))
+        self.k_reply, self.k_nudge, self.k_reminder = (
+            int(k["hostile_reply"]),
+            int(k["nudge"]),
+            int(k["limit_reminder"]),
+        )
         self.k_clock, self.k_style, self.k_quality = int(k["post_clock"]), int(k["post_style"]), int(k["post_quality"])
         self.k_mood = int(k["mood_noise"])
         # parameters (inputs, derived from the configuration)
@@ -641,7 +719,7 @@ class Oracle:
             lo, hi = g.indptr[u], g.indptr[u + 1]
             values["followees"] = list(zip(g.indices[lo:hi].tolist(), g.mutual[lo:hi].astype(bool).tolist()))
             values["followee_set"] = set(g.indices[lo:hi].tolist())
-            values["close_ties"] = g.close_indices[g.close_indptr[u]:g.close_indptr[u + 1]].tolist()
+            values["close_ties"] = g.close_indices[g.close_indptr[u] : g.close_indptr[u + 1]].tolist()
             values["wants_post"] = False
             self.users.append(User(self, u, values))
         self._check_seen_layout(us)
@@ -668,8 +746,11 @@ class Oracle:
         if p.oon_candidates <= 0:
             self.pool = []
             return
-        live = [q for q in self.posts.values() if hour - q.created_hour <= p.max_age_hours and not q.removed
-                and self.active[q.author]]
+        live = [
+            q
+            for q in self.posts.values()
+            if hour - q.created_hour <= p.max_age_hours and not q.removed and self.active[q.author]
+        ]
 
         def key(q):
             if self.pool_key == 0:
@@ -679,8 +760,9 @@ class Oracle:
         keyed = sorted(((key(q), q) for q in live), key=lambda t: (-t[0], t[1].post_id))
         size = min(max(int(round(float(self.cfg.policy.pool_share) * len(live))), p.oon_candidates), len(live))
         top = keyed[:size]
-        self.pool = [q for _, q in sorted(top, key=lambda t: (uniform(self.k_oon, hour, t[1].post_id, 3), -t[0],
-                                                             t[1].post_id))]
+        self.pool = [
+            q for _, q in sorted(top, key=lambda t: (uniform(self.k_oon, hour, t[1].post_id, 3), -t[0], t[1].post_id))
+        ]
 
     def step(self) -> None:
         hour = self.hour
@@ -753,12 +835,19 @@ class Oracle:
                     post.hostile_replies += 1
                     author.hostile_replies_this_hour += 1
                 # the platform's matrix factorisation of likes (sim/ranking/bridging.py)
-                pred = self.bridging_mean + viewer.mf_intercept + post.mf_intercept + _f32(viewer.mf_factor * post.mf_factor)
+                pred = (
+                    self.bridging_mean
+                    + viewer.mf_intercept
+                    + post.mf_intercept
+                    + _f32(viewer.mf_factor * post.mf_factor)
+                )
                 err = y - pred
                 self.bridging_mean += bp.mean_rate * err
                 lr_post = 1.0 / (bp.prior_obs + post.impressions)
                 lr_post_factor = max(lr_post, bp.factor_learning_rate_min)
-                viewer.mf_intercept = _f32(viewer.mf_intercept + bp.learning_rate * (err - bp.reg_intercept * viewer.mf_intercept))
+                viewer.mf_intercept = _f32(
+                    viewer.mf_intercept + bp.learning_rate * (err - bp.reg_intercept * viewer.mf_intercept)
+                )
                 post.mf_intercept = _f32(post.mf_intercept + lr_post * (err - bp.reg_intercept * post.mf_intercept))
                 fu = viewer.mf_factor
                 viewer.mf_factor = _f32(fu + bp.learning_rate * (err * post.mf_factor - bp.reg_factor * fu))
@@ -775,8 +864,10 @@ class Oracle:
                 post.bridging = _f32(min(rate_a, rate_b) - m)
 
     def _delay(self, user: User) -> float:
-        return (_f32(user.habit_weight * user.habit_delay_h)  # float32 * float32
-                + (1.0 - user.habit_weight) * user.post_cost / max(user.expected_likes, self.posting_p.reward_floor))
+        return (
+            _f32(user.habit_weight * user.habit_delay_h)  # float32 * float32
+            + (1.0 - user.habit_weight) * user.post_cost / max(user.expected_likes, self.posting_p.reward_floor)
+        )
 
     def _create_posts(self, hour: int) -> None:
         p = self.posting_p
@@ -792,8 +883,9 @@ class Oracle:
             user.delay_since_post_h = _f32(-user.post_clock_h)
             user.post_clock_h = _f32(user.post_clock_h + exponential(self.k_clock, hour, u, 0) * self._delay(user))
             vmax = max(user.style_value)
-            probs = [user.style_prior[s] * math.exp(p.style_beta * _f32(user.style_value[s] - vmax))
-                     for s in range(N_STYLES)]
+            probs = [
+                user.style_prior[s] * math.exp(p.style_beta * _f32(user.style_value[s] - vmax)) for s in range(N_STYLES)
+            ]
             r = uniform(self.k_style, hour, u, 0) * sum_in_order(probs)
             chosen, acc = N_STYLES - 1, 0.0
             for s in range(N_STYLES):
@@ -803,9 +895,18 @@ class Oracle:
                     break
             z = self.quality_mean[chosen] + p.quality_sd * normal(self.k_quality, hour, u, 0)
             values = dict.fromkeys(POST_FIELDS, 0)
-            values.update(post_id=pid, author=u, created_hour=hour, style=chosen, quality=_f32(1.0 / (1.0 + math.exp(-z))),
-                          prev_by_author=user.last_post_id, mf_intercept=0.0, mf_factor=0.0, bridging=0.0,
-                          log_likes=0.0)
+            values.update(
+                post_id=pid,
+                author=u,
+                created_hour=hour,
+                style=chosen,
+                quality=_f32(1.0 / (1.0 + math.exp(-z))),
+                prev_by_author=user.last_post_id,
+                mf_intercept=0.0,
+                mf_factor=0.0,
+                bridging=0.0,
+                log_likes=0.0,
+            )
             self.posts[pid] = Post(**values)
             user.last_post_id = pid
             user.calendar_day[CD["posts"]] += 1
@@ -846,14 +947,16 @@ class Oracle:
                 continue
             user = self.users[post.author]
             old = self._delay(user)
-            user.expected_likes = _f32(max(user.expected_likes + user.alpha_reward * (post.likes - user.expected_likes),
-                                           pp.reward_floor))
+            user.expected_likes = _f32(
+                max(user.expected_likes + user.alpha_reward * (post.likes - user.expected_likes), pp.reward_floor)
+            )
             new = self._delay(user)
             if user.post_clock_h > 0:
                 user.post_clock_h = _f32(user.post_clock_h * (new / old))
             s = post.style
-            user.style_value[s] = _f32(user.style_value[s] + pp.style_learning_rate
-                                       * (math.log1p(post.likes) - user.style_value[s]))
+            user.style_value[s] = _f32(
+                user.style_value[s] + pp.style_learning_rate * (math.log1p(post.likes) - user.style_value[s])
+            )
 
     # ---- the state as arrays, for comparison with the engine ------------------------------------
 
@@ -861,8 +964,9 @@ class Oracle:
         if name in ("user_day", "calendar_day", "totals", "style_value"):
             return np.array([getattr(u, name) for u in self.users], np.float64)
         if name == "seen":
-            return np.array([[np.frombuffer(d.to_bytes(SEEN_WORDS * 8, "little"), np.uint64) for d in u.seen]
-                             for u in self.users])
+            return np.array(
+                [[np.frombuffer(d.to_bytes(SEEN_WORDS * 8, "little"), np.uint64) for d in u.seen] for u in self.users]
+            )
         return np.array([getattr(u, name) for u in self.users], USER_FIELDS[name])
 
     def post_array(self, name: str) -> tuple[np.ndarray, np.ndarray]:

@@ -10,9 +10,20 @@ from pathlib import Path
 
 from sim.config import CONF_DIR
 
-FILES = ("config.yaml", "population/default.yaml", "network/default.yaml", "behaviour/default.yaml",
-         "policy/engagement.yaml", "policy/civic.yaml", "policy/chronological.yaml", "policy/stated_preference.yaml",
-         "policy/bridging.yaml", "policy/random.yaml", "policy/custom.yaml", "platform/default.yaml")
+FILES = (
+    "config.yaml",
+    "population/default.yaml",
+    "network/default.yaml",
+    "behaviour/default.yaml",
+    "policy/engagement.yaml",
+    "policy/civic.yaml",
+    "policy/chronological.yaml",
+    "policy/stated_preference.yaml",
+    "policy/bridging.yaml",
+    "policy/random.yaml",
+    "policy/custom.yaml",
+    "platform/default.yaml",
+)
 SKIP_SECTIONS = ("hydra", "defaults")
 
 
@@ -60,11 +71,15 @@ def _entries(path: Path) -> list[tuple[str, str, str]]:
 
 
 def markdown() -> str:
-    lines = ["# Parameters", "",
-             "Generated from `conf/` by `python -m sim.paramdoc > docs/parameters.md`; do not edit by hand.",
-             "Each value is the default; the text beside it is the comment in the YAML file (meaning and source).",
-             "Mechanisms and equations: [model.md](model.md). A value marked *calibrate* is a starting point",
-             "tuned against the validation facts.", ""]
+    lines = [
+        "# Parameters",
+        "",
+        "Generated from `conf/` by `python -m sim.paramdoc > docs/parameters.md`; do not edit by hand.",
+        "Each value is the default; the text beside it is the comment in the YAML file (meaning and source).",
+        "Mechanisms and equations: [model.md](model.md). A value marked *calibrate* is a starting point",
+        "tuned against the validation facts.",
+        "",
+    ]
     for rel in FILES:
         path = CONF_DIR / rel
         group = rel.split("/")[0] if "/" in rel else ""

@@ -12,12 +12,16 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from scipy.special import ndtr  # the normal CDF (scipy.stats.norm.cdf calls it; importing stats costs 0.4 s)
+from scipy.special import (
+    ndtr,  # the normal CDF (scipy.stats.norm.cdf calls it; importing stats costs 0.4 s)
+)
 
 from sim.behaviour.sleep import draw_threshold_offsets
-from sim.config import AGE_GROUPS, STYLES
+from sim.checks import Checker, fail
+from sim.ranking.seen import memory_days
 from sim.rng import Streams
 from sim.state import UserState
+from sim.vocabulary import AGE_GROUPS, STYLES
 
 PARAMS_DIR = Path(__file__).resolve().parent / "params"
 
@@ -46,7 +50,6 @@ def generate(cfg, n: int, streams: Streams) -> UserState:
     """Draw every user's traits and initial state except what depends on the follow graph."""
     pc, tr = cfg.population, cfg.population.traits
     rng = streams.generator("population")
-    from sim.ranking.seen import memory_days
 
     users = UserState(n, seen_days=memory_days(cfg.policy.max_age_hours))
 
@@ -60,18 +63,19 @@ def generate(cfg, n: int, streams: Streams) -> UserState:
     side = np.where(rng.random(n) < 0.5, -1.0, 1.0)
     users.ideology[:] = np.clip(side * tr.ideology_mode + rng.normal(0, tr.ideology_sd, n), -1, 1)
 
-    comparison = np.where(rng.random(n) < tr.comparison_zero_share, 0.0,
-                          rng.gamma(tr.comparison_shape, tr.comparison_scale, n))
+    comparison = np.where(
+        rng.random(n) < tr.comparison_zero_share, 0.0, rng.gamma(tr.comparison_shape, tr.comparison_scale, n)
+    )
     users.comparison[:] = comparison * np.where(vulnerable, tr.comparison_vulnerable_factor, 1.0)
     fs = rng.lognormal(-0.5 * tr.feedback_sensitivity_sd**2, tr.feedback_sensitivity_sd, n)
     users.feedback_sensitivity[:] = fs * np.where(vulnerable, tr.feedback_vulnerable_factor, 1.0)
     users.outrage_susceptibility[:] = rng.lognormal(
-        -0.5 * tr.outrage_susceptibility_sd**2, tr.outrage_susceptibility_sd, n)
+        -0.5 * tr.outrage_susceptibility_sd**2, tr.outrage_susceptibility_sd, n
+    )
     use = rng.lognormal(-0.5 * tr.use_propensity_sd**2, tr.use_propensity_sd, n)
     users.use_propensity[:] = use * np.where(vulnerable, tr.use_vulnerable_factor, 1.0)
 
-    shift_h = np.array([tr.chronotype_shift_h[g] for g in AGE_GROUPS])[age] + rng.normal(
-        0, tr.chronotype_sd_h, n)
+    shift_h = np.array([tr.chronotype_shift_h[g] for g in AGE_GROUPS])[age] + rng.normal(0, tr.chronotype_sd_h, n)
     sc = cfg.behaviour.sleep
     dt_h = 1.0 / sc.substeps_per_hour
     users.circadian_shift[:] = np.round((sc.circadian_phase_h + shift_h) / dt_h).astype(np.int32)
@@ -82,8 +86,8 @@ def generate(cfg, n: int, streams: Streams) -> UserState:
     users.loneliness_trait[:] = rng.normal(0, 1, n) + vulnerable * tr.vulnerable_loneliness_shift
     oc = cfg.behaviour.opinion
     users.polarization_trait[:] = np.clip(
-        oc.initial_base + oc.initial_per_extremity * np.abs(users.ideology) + rng.normal(0, oc.initial_sd, n),
-        0, 1)
+        oc.initial_base + oc.initial_per_extremity * np.abs(users.ideology) + rng.normal(0, oc.initial_sd, n), 0, 1
+    )
 
     ph = pc.phenotypes
     pheno = sample_phenotypes(load_phenotype_model(ph.source), n, rng)
@@ -130,3 +134,37 @@ def style_prior(cfg, users: UserState) -> np.ndarray:
     base = np.array([pc.style_base_shares[s] for s in STYLES], dtype=np.float32)
     infl = np.array([pc.influencer_style_shares[s] for s in STYLES], dtype=np.float32)
     return np.where(users.influencer[:, None].astype(bool), infl[None, :], base[None, :]).astype(np.float32)
+
+
+def check_settings(c: Checker) -> None:
+    """Range and cross-field checks of the ``population`` settings (run by ``sim.config.validate``)."""
+    c.shares("population.age_shares", AGE_GROUPS, "age group")
+    c.per_group("population.vulnerable_share", c.probability)
+    ph = "population.phenotypes"
+    c.choice(f"{ph}.source", ("turner2025",))
+    c.probability(f"{ph}.poster_share")
+    c.positive(f"{ph}.lurker_tpost_factor", f"{ph}.awake_hours_per_day", f"{ph}.influencer_tpost_days")
+    c.non_negative(f"{ph}.initial_likes_intercept", f"{ph}.initial_likes_per_follower")
+    if c.finite(f"{ph}.awake_hours_per_day") > 24:
+        fail(f"{ph}.awake_hours_per_day", c.get(f"{ph}.awake_hours_per_day"), "must be at most 24")
+    tr = "population.traits"
+    c.probability(f"{tr}.comparison_zero_share")
+    c.positive(
+        f"{tr}.comparison_shape",
+        f"{tr}.comparison_scale",
+        f"{tr}.comparison_vulnerable_factor",
+        f"{tr}.feedback_vulnerable_factor",
+        f"{tr}.use_vulnerable_factor",
+    )
+    c.non_negative(
+        f"{tr}.feedback_sensitivity_sd",
+        f"{tr}.outrage_susceptibility_sd",
+        f"{tr}.use_propensity_sd",
+        f"{tr}.chronotype_sd_h",
+        f"{tr}.sleep_threshold_sd",
+        f"{tr}.ideology_sd",
+    )
+    c.per_group(f"{tr}.chronotype_shift_h", c.finite)
+    m = c.finite(f"{tr}.ideology_mode")
+    if not 0 <= m <= 1:
+        fail(f"{tr}.ideology_mode", m, "must be in [0, 1] (ideology lies in [-1, 1])")

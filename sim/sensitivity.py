@@ -33,18 +33,32 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.config import ConfigError, compose, job_label, validate
 from sim.metrics import DAILY
+from sim.model import FeedModel
+from sim.report.document import (
+    Code,
+    Document,
+    Figure,
+    Section,
+    Table,
+    Text,
+    User,
+    html,
+    markdown,
+)
+from sim.results import write_manifest_as, write_table
+from sim.runner import git_commit, set_threads, versions
 
 GROUPS = ("all", "adolescent", "young_adult", "adult", "vulnerable")
 
 
 @dataclass
 class Plan:
-    cfg: DictConfig                 # the composed experiment configuration
-    labels: dict[str, dict]         # "baseline"/"alternative" -> resolved run configuration (container)
-    names: list[str]                # uncertainties varied
+    cfg: DictConfig  # the composed experiment configuration
+    labels: dict[str, dict]  # "baseline"/"alternative" -> resolved run configuration (container)
+    names: list[str]  # uncertainties varied
     bounds: list[list[float]]
-    nominal: dict[str, float]       # their configured values
-    settings: dict[str, str]        # name -> the setting it stands for
+    nominal: dict[str, float]  # their configured values
+    settings: dict[str, str]  # name -> the setting it stands for
     outcomes: list[str]
     group: str
     last_days: int
@@ -71,13 +85,20 @@ def prepare(overrides: list[str]) -> Plan:
         except ConfigError as e:
             raise ConfigError(f"experiment.compare.{side}: {e}") from None
     if labels["baseline"] == labels["alternative"]:
-        _fail("experiment.compare.alternative", list(exp.compare.alternative),
-              "must differ from experiment.compare.baseline in some setting")
+        _fail(
+            "experiment.compare.alternative",
+            list(exp.compare.alternative),
+            "must differ from experiment.compare.baseline in some setting",
+        )
     outcomes = list(exp.outcomes)
     for o in outcomes:
         if o not in DAILY or o in ("day", "group", "n_users"):
-            _fail("experiment.outcomes", o, "each must be a daily outcome column: " + ", ".join(
-                k for k in DAILY if k not in ("day", "group", "n_users")))
+            _fail(
+                "experiment.outcomes",
+                o,
+                "each must be a daily outcome column: "
+                + ", ".join(k for k in DAILY if k not in ("day", "group", "n_users")),
+            )
     if not outcomes:
         _fail("experiment.outcomes", [], "name at least one daily outcome column, e.g. [wellbeing]")
     if exp.group not in GROUPS:
@@ -99,8 +120,11 @@ def prepare(overrides: list[str]) -> Plan:
         rng = list(entry.get("range") or [])
         value = OmegaConf.select(labels["baseline"], setting, default=None) if setting else None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            _fail(f"experiment.parameters.{name}.setting", setting or "''", "must name a numeric setting of the "
-                  "configuration, e.g. behaviour.comparison.upward_mood")
+            _fail(
+                f"experiment.parameters.{name}.setting",
+                setting or "''",
+                "must name a numeric setting of the configuration, e.g. behaviour.comparison.upward_mood",
+            )
         if len(rng) != 2 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in rng) or rng[0] >= rng[1]:
             _fail(f"experiment.parameters.{name}.range", rng, "give [low, high] with low < high")
         for side, c in labels.items():  # the ends of every range must be valid settings
@@ -125,24 +149,29 @@ def prepare(overrides: list[str]) -> Plan:
     if n < 2 or n & (n - 1):
         _fail("experiment.sobol.base_samples", n, "must be a power of 2, at least 2 (Sobol sequences)")
     containers = {side: OmegaConf.to_container(c, resolve=True) for side, c in labels.items()}
-    digest = hashlib.sha256(json.dumps([{k: v for k, v in c.items() if k not in ("output", "progress", "threads")}
-                                        for c in containers.values()] + [OmegaConf.to_container(exp)],
-                                       sort_keys=True, default=str).encode()).hexdigest()[:10]
+    digest = hashlib.sha256(
+        json.dumps(
+            [{k: v for k, v in c.items() if k not in ("output", "progress", "threads")} for c in containers.values()]
+            + [OmegaConf.to_container(exp)],
+            sort_keys=True,
+            default=str,
+        ).encode()
+    ).hexdigest()[:10]
     name = f"{job_label(labels['alternative'])}_vs_{job_label(labels['baseline'])}_{digest}"
-    return Plan(cfg, containers, vary, bounds, nominal, settings, outcomes, str(exp.group), last_days,
-                Path(str(exp.dir)) / name)
+    return Plan(
+        cfg, containers, vary, bounds, nominal, settings, outcomes, str(exp.group), last_days, Path(str(exp.dir)) / name
+    )
 
 
 # --------------------------------------------------------------------------------------------------
 # running
 
 
-def simulate_pair(labels: dict[str, dict], values: dict[str, float], outcomes: list[str], group: str,
-                  last_days: int, threads: int) -> dict[str, float]:
+def simulate_pair(
+    labels: dict[str, dict], values: dict[str, float], outcomes: list[str], group: str, last_days: int, threads: int
+) -> dict[str, float]:
     """``values``: setting -> value."""
     """Both labels with the same parameter values and seed; the outcomes' window means and differences."""
-    from sim.model import FeedModel
-    from sim.runner import set_threads
 
     set_threads(threads)
     out = {}
@@ -193,16 +222,18 @@ def _run_stage(plan: Plan, stage: str, names: list[str], X: np.ndarray, n_jobs: 
         return i, record
 
     if todo:
-        print(f"{stage}: {len(todo)} pairs of runs to do ({len(X) - len(todo)} already done)", file=sys.stderr,
-              flush=True)
+        print(
+            f"{stage}: {len(todo)} pairs of runs to do ({len(X) - len(todo)} already done)", file=sys.stderr, flush=True
+        )
         jobs = Parallel(n_jobs=workers, return_as="generator_unordered")(delayed(one)(*t) for t in todo)
         for i, record in tqdm(jobs, total=len(todo), desc=stage, unit="pair", file=sys.stderr):
             rows[i] = record
     table = []
     for i in range(len(X)):
         r = rows[i]
-        table.append({"stage": stage, "sample": i, **{n: plan.nominal[n] for n in plan.names}, **r["values"],
-                      **r["outcomes"]})
+        table.append(
+            {"stage": stage, "sample": i, **{n: plan.nominal[n] for n in plan.names}, **r["values"], **r["outcomes"]}
+        )
     return pd.DataFrame(table)
 
 
@@ -225,15 +256,24 @@ def run(plan: Plan) -> dict:
     morris = _run_stage(plan, "morris", plan.names, X, n_jobs)
     morris_rows = []
     for o in plan.outcomes:
-        res = morris_analyze.analyze(problem, X, morris[f"diff_{o}"].to_numpy(), num_levels=int(exp.morris.levels),
-                                     seed=seed)
+        res = morris_analyze.analyze(
+            problem, X, morris[f"diff_{o}"].to_numpy(), num_levels=int(exp.morris.levels), seed=seed
+        )
         for j, name in enumerate(plan.names):
-            morris_rows.append({"outcome": o, "parameter": name, "mu": float(res["mu"][j]),
-                                "mu_star": float(res["mu_star"][j]), "mu_star_conf": float(res["mu_star_conf"][j]),
-                                "sigma": float(res["sigma"][j])})
+            morris_rows.append(
+                {
+                    "outcome": o,
+                    "parameter": name,
+                    "mu": float(res["mu"][j]),
+                    "mu_star": float(res["mu_star"][j]),
+                    "mu_star_conf": float(res["mu_star_conf"][j]),
+                    "sigma": float(res["sigma"][j]),
+                }
+            )
     morris_table = pd.DataFrame(morris_rows)
-    ranked = (morris_table[morris_table["outcome"] == headline].sort_values("mu_star", ascending=False)["parameter"]
-              .tolist())
+    ranked = (
+        morris_table[morris_table["outcome"] == headline].sort_values("mu_star", ascending=False)["parameter"].tolist()
+    )
     top = ranked[: int(exp.sobol.top)]
 
     sub = {"num_vars": len(top), "names": top, "bounds": [plan.bounds[plan.names.index(n)] for n in top]}
@@ -243,14 +283,25 @@ def run(plan: Plan) -> dict:
     for o in plan.outcomes:
         y = sobol[f"diff_{o}"].to_numpy()
         if np.ptp(y) == 0:
-            res = {"S1": np.zeros(len(top)), "S1_conf": np.zeros(len(top)), "ST": np.zeros(len(top)),
-                   "ST_conf": np.zeros(len(top))}
+            res = {
+                "S1": np.zeros(len(top)),
+                "S1_conf": np.zeros(len(top)),
+                "ST": np.zeros(len(top)),
+                "ST_conf": np.zeros(len(top)),
+            }
         else:
             res = sobol_analyze.analyze(sub, y, calc_second_order=False, seed=seed)
         for j, name in enumerate(top):
-            sobol_rows.append({"outcome": o, "parameter": name, "S1": float(res["S1"][j]),
-                               "S1_conf": float(res["S1_conf"][j]), "ST": float(res["ST"][j]),
-                               "ST_conf": float(res["ST_conf"][j])})
+            sobol_rows.append(
+                {
+                    "outcome": o,
+                    "parameter": name,
+                    "S1": float(res["S1"][j]),
+                    "S1_conf": float(res["S1_conf"][j]),
+                    "ST": float(res["ST"][j]),
+                    "ST_conf": float(res["ST_conf"][j]),
+                }
+            )
     sobol_table = pd.DataFrame(sobol_rows)
     samples = pd.concat([nominal, morris, sobol], ignore_index=True)
     return {"samples": samples, "morris": morris_table, "sobol": sobol_table, "ranked": ranked, "top": top}
@@ -294,8 +345,11 @@ def figure(plan: Plan, result: dict, path: Path) -> Path:
     b.set_xlabel("Sobol indices (share of the variance of the difference)", fontsize=9)
     b.legend(fontsize=8)
     b.grid(axis="x", alpha=0.3)
-    fig.suptitle(f"What drives {headline} ({plan.group}): {job_label(plan.labels['alternative'])} - "
-                 f"{job_label(plan.labels['baseline'])}", fontsize=10)
+    fig.suptitle(
+        f"What drives {headline} ({plan.group}): {job_label(plan.labels['alternative'])} - "
+        f"{job_label(plan.labels['baseline'])}",
+        fontsize=10,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -303,9 +357,6 @@ def figure(plan: Plan, result: dict, path: Path) -> Path:
 
 
 def write(plan: Plan, result: dict) -> Path:
-    from sim.report.document import Code, Document, Figure, Section, Table, Text, User, html, markdown
-    from sim.results import write_manifest_as, write_table
-    from sim.runner import git_commit, versions
 
     out = plan.out
     write_table(out, "samples", result["samples"])
@@ -319,63 +370,151 @@ def write(plan: Plan, result: dict) -> Path:
     rob_rows, rob = [], {}
     for o in plan.outcomes:
         rob[o] = r = robustness(result["samples"], o)
-        rob_rows.append({"outcome": o, "difference at configured values": f"{r['nominal']:+.4f}",
-                         "range over samples": f"{r['min']:+.4f} to {r['max']:+.4f}",
-                         "same sign as configured": f"{100 * r['same_sign_share']:.0f}% of {r['n']}"})
+        rob_rows.append(
+            {
+                "outcome": o,
+                "difference at configured values": f"{r['nominal']:+.4f}",
+                "range over samples": f"{r['min']:+.4f} to {r['max']:+.4f}",
+                "same sign as configured": f"{100 * r['same_sign_share']:.0f}% of {r['n']}",
+            }
+        )
     h = rob[headline]
-    verdict = ("survives" if h["same_sign_share"] == 1.0 else
-               "mostly survives" if h["same_sign_share"] >= 0.9 else "does not survive")
+    verdict = (
+        "survives"
+        if h["same_sign_share"] == 1.0
+        else "mostly survives"
+        if h["same_sign_share"] >= 0.9
+        else "does not survive"
+    )
     m = result["morris"]
-    morris_rows = [{"parameter": r.parameter, "setting": plan.settings[r.parameter], "mu*": f"{r.mu_star:.4g} +- {r.mu_star_conf:.2g}", "mu": f"{r.mu:+.4g}",
-                    "sigma": f"{r.sigma:.4g}", "range": f"{plan.bounds[plan.names.index(r.parameter)]}"}
-                   for r in m[m["outcome"] == headline].sort_values("mu_star", ascending=False).itertuples()]
+    morris_rows = [
+        {
+            "parameter": r.parameter,
+            "setting": plan.settings[r.parameter],
+            "mu*": f"{r.mu_star:.4g} +- {r.mu_star_conf:.2g}",
+            "mu": f"{r.mu:+.4g}",
+            "sigma": f"{r.sigma:.4g}",
+            "range": f"{plan.bounds[plan.names.index(r.parameter)]}",
+        }
+        for r in m[m["outcome"] == headline].sort_values("mu_star", ascending=False).itertuples()
+    ]
     s = result["sobol"]
-    sobol_rows = [{"outcome": r.outcome, "parameter": r.parameter, "S1": f"{r.S1:.3f} +- {r.S1_conf:.3f}",
-                   "ST": f"{r.ST:.3f} +- {r.ST_conf:.3f}"} for r in s.itertuples()]
-    doc = Document(f"Sensitivity: {alt} against {base}", [
-        Section("Summary", [
-            Text(["Difference ", User(alt), " - ", User(base), f" in {headline} ({plan.group}, mean of the last "
-                  f"{plan.last_days} days; same seed {plan.cfg.seed} in both) under {len(plan.names)} uncertain "
-                  f"assumptions. At the configured values it is {h['nominal']:+.4f}; over {h['n']} sampled "
-                  f"combinations it ranges from {h['min']:+.4f} to {h['max']:+.4f} and keeps its sign in "
-                  f"{100 * h['same_sign_share']:.0f}% of them: the conclusion {verdict} what is not known. The "
-                  "assumptions that drive it most (Morris mu*): ", User(", ".join(result["ranked"][:3])), "."]),
-            Figure(fig, "Morris screening (left) and Sobol indices of the top parameters (right; axis cut at "
-                   "-0.25 and 1.25)"),
-            Table(pd.DataFrame(rob_rows), "The difference across the sampled assumptions"),
-        ]),
-        Section("Morris screening", [
-            Text([f"{int(exp.morris.trajectories)} trajectories of {len(plan.names) + 1} pairs of runs, "
-                  f"{int(exp.morris.levels)} levels. mu*: mean absolute elementary effect on the difference "
-                  "(its unit); sigma: their spread (non-linearity or interactions); mu: signed mean."]),
-            Table(pd.DataFrame(morris_rows), f"Elementary effects on the difference in {headline}"),
-        ]),
-        Section("Sobol indices", [
-            Text([f"The top {len(result['top'])} parameters by mu*, {int(exp.sobol.base_samples)} base samples "
-                  f"({len(result['samples'][result['samples']['stage'] == 'sobol'])} pairs of runs); the others "
-                  "at their configured values. S1: share of the difference's variance due to the parameter "
-                  "alone; ST: including its interactions. Intervals are 95% bootstrap intervals; with few "
-                  "samples the indices are noisy (and can be negative)."]),
-            Table(pd.DataFrame(sobol_rows), "Sobol indices per outcome"),
-        ]),
-        Section("Methods", [
-            Text(["Levers: ", User(" ".join(exp.compare.baseline)), " (baseline) and ",
-                  User(" ".join(exp.compare.alternative)), " (alternative). Uncertainties: the ranges below, "
-                  "sampled uniformly. Outcomes: ", User(", ".join(plan.outcomes)), ". Samples: samples.parquet "
-                  "(every pair of runs with its parameter values and outcomes), morris.csv, sobol.csv."]),
-            Table(pd.DataFrame([{"parameter": n, "setting": plan.settings[n], "configured": f"{plan.nominal[n]:g}",
-                                 "range": f"{b[0]:g} to {b[1]:g}"} for n, b in zip(plan.names, plan.bounds)]),
-                  "Uncertainties"),
-            Code(OmegaConf.to_yaml(plan.cfg.experiment), "The experiment's configuration"),
-        ]),
-    ])
+    sobol_rows = [
+        {
+            "outcome": r.outcome,
+            "parameter": r.parameter,
+            "S1": f"{r.S1:.3f} +- {r.S1_conf:.3f}",
+            "ST": f"{r.ST:.3f} +- {r.ST_conf:.3f}",
+        }
+        for r in s.itertuples()
+    ]
+    doc = Document(
+        f"Sensitivity: {alt} against {base}",
+        [
+            Section(
+                "Summary",
+                [
+                    Text(
+                        [
+                            "Difference ",
+                            User(alt),
+                            " - ",
+                            User(base),
+                            f" in {headline} ({plan.group}, mean of the last "
+                            f"{plan.last_days} days; same seed {plan.cfg.seed} in both) under {len(plan.names)} uncertain "
+                            f"assumptions. At the configured values it is {h['nominal']:+.4f}; over {h['n']} sampled "
+                            f"combinations it ranges from {h['min']:+.4f} to {h['max']:+.4f} and keeps its sign in "
+                            f"{100 * h['same_sign_share']:.0f}% of them: the conclusion {verdict} what is not known. The "
+                            "assumptions that drive it most (Morris mu*): ",
+                            User(", ".join(result["ranked"][:3])),
+                            ".",
+                        ]
+                    ),
+                    Figure(
+                        fig,
+                        "Morris screening (left) and Sobol indices of the top parameters (right; axis cut at "
+                        "-0.25 and 1.25)",
+                    ),
+                    Table(pd.DataFrame(rob_rows), "The difference across the sampled assumptions"),
+                ],
+            ),
+            Section(
+                "Morris screening",
+                [
+                    Text(
+                        [
+                            f"{int(exp.morris.trajectories)} trajectories of {len(plan.names) + 1} pairs of runs, "
+                            f"{int(exp.morris.levels)} levels. mu*: mean absolute elementary effect on the difference "
+                            "(its unit); sigma: their spread (non-linearity or interactions); mu: signed mean."
+                        ]
+                    ),
+                    Table(pd.DataFrame(morris_rows), f"Elementary effects on the difference in {headline}"),
+                ],
+            ),
+            Section(
+                "Sobol indices",
+                [
+                    Text(
+                        [
+                            f"The top {len(result['top'])} parameters by mu*, {int(exp.sobol.base_samples)} base samples "
+                            f"({len(result['samples'][result['samples']['stage'] == 'sobol'])} pairs of runs); the others "
+                            "at their configured values. S1: share of the difference's variance due to the parameter "
+                            "alone; ST: including its interactions. Intervals are 95% bootstrap intervals; with few "
+                            "samples the indices are noisy (and can be negative)."
+                        ]
+                    ),
+                    Table(pd.DataFrame(sobol_rows), "Sobol indices per outcome"),
+                ],
+            ),
+            Section(
+                "Methods",
+                [
+                    Text(
+                        [
+                            "Levers: ",
+                            User(" ".join(exp.compare.baseline)),
+                            " (baseline) and ",
+                            User(" ".join(exp.compare.alternative)),
+                            " (alternative). Uncertainties: the ranges below, sampled uniformly. Outcomes: ",
+                            User(", ".join(plan.outcomes)),
+                            ". Samples: samples.parquet "
+                            "(every pair of runs with its parameter values and outcomes), morris.csv, sobol.csv.",
+                        ]
+                    ),
+                    Table(
+                        pd.DataFrame(
+                            [
+                                {
+                                    "parameter": n,
+                                    "setting": plan.settings[n],
+                                    "configured": f"{plan.nominal[n]:g}",
+                                    "range": f"{b[0]:g} to {b[1]:g}",
+                                }
+                                for n, b in zip(plan.names, plan.bounds)
+                            ]
+                        ),
+                        "Uncertainties",
+                    ),
+                    Code(OmegaConf.to_yaml(plan.cfg.experiment), "The experiment's configuration"),
+                ],
+            ),
+        ],
+    )
     (out / "sensitivity.md").write_text(markdown(doc, "."), encoding="utf-8")
     (out / "sensitivity.html").write_text(html(doc), encoding="utf-8")
-    manifest = {"status": "complete", "experiment": OmegaConf.to_container(plan.cfg.experiment),
-                "labels": {"baseline": base, "alternative": alt}, "seed": int(plan.cfg.seed),
-                "ranked": result["ranked"], "top": result["top"], "robustness": rob, "versions": versions(),
-                "git_commit": git_commit(), "finished": dt.datetime.now().isoformat(timespec="seconds"),
-                "config": {"baseline": plan.labels["baseline"], "alternative": plan.labels["alternative"]}}
+    manifest = {
+        "status": "complete",
+        "experiment": OmegaConf.to_container(plan.cfg.experiment),
+        "labels": {"baseline": base, "alternative": alt},
+        "seed": int(plan.cfg.seed),
+        "ranked": result["ranked"],
+        "top": result["top"],
+        "robustness": rob,
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "finished": dt.datetime.now().isoformat(timespec="seconds"),
+        "config": {"baseline": plan.labels["baseline"], "alternative": plan.labels["alternative"]},
+    }
     write_manifest_as(out, "manifest.json", manifest)
     return out
 
@@ -387,15 +526,23 @@ def main(overrides: list[str]) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     exp = plan.cfg.experiment
-    pairs = 1 + (len(plan.names) + 1) * int(exp.morris.trajectories) + \
-        int(exp.sobol.base_samples) * (int(exp.sobol.top) + 2)
-    print(f"sensitivity of {job_label(plan.labels['alternative'])} - {job_label(plan.labels['baseline'])}: "
-          f"{len(plan.names)} uncertainties, {pairs} pairs of runs -> {plan.out}", flush=True)
+    pairs = (
+        1
+        + (len(plan.names) + 1) * int(exp.morris.trajectories)
+        + int(exp.sobol.base_samples) * (int(exp.sobol.top) + 2)
+    )
+    print(
+        f"sensitivity of {job_label(plan.labels['alternative'])} - {job_label(plan.labels['baseline'])}: "
+        f"{len(plan.names)} uncertainties, {pairs} pairs of runs -> {plan.out}",
+        flush=True,
+    )
     result = run(plan)
     out = write(plan, result)
     r = robustness(result["samples"], plan.outcomes[0])
-    print(f"{plan.outcomes[0]} difference {r['nominal']:+.4f} at the configured values, {r['min']:+.4f} to "
-          f"{r['max']:+.4f} over the samples ({100 * r['same_sign_share']:.0f}% same sign); drivers: "
-          + ", ".join(result["ranked"][:3]))
+    print(
+        f"{plan.outcomes[0]} difference {r['nominal']:+.4f} at the configured values, {r['min']:+.4f} to "
+        f"{r['max']:+.4f} over the samples ({100 * r['same_sign_share']:.0f}% same sign); drivers: "
+        + ", ".join(result["ranked"][:3])
+    )
     print(f"report: {out / 'sensitivity.html'} (also sensitivity.md, sensitivity.png, samples.parquet)")
     return 0

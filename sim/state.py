@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.vocabulary import IDEALISED, INFORMATIONAL, N_STYLES, OUTRAGE, PERSONAL  # noqa: F401 (for the kernels)
+
 # Sleep states
 AWAKE, IN_BED, ASLEEP = 0, 1, 2
 # Session kinds
 NO_SESSION, DAY_SESSION, BED_SESSION, NIGHT_SESSION = 0, 1, 2, 3
-# Post styles (index order matches sim.config.STYLES)
-PERSONAL, IDEALISED, OUTRAGE, INFORMATIONAL = 0, 1, 2, 3
-N_STYLES = 4
+# Post styles: their codes are indices into sim.vocabulary.STYLES (re-exported here for the kernels)
 # 64-bit words in each daily "seen" Bloom filter per user (2,048 bits; see sim/ranking/seen.py).
 SEEN_WORDS = 32
 
@@ -27,52 +27,182 @@ f32, f64, i8, i32, i64, u8 = np.float32, np.float64, np.int8, np.int32, np.int64
 # name -> dtype. Traits are set once by population.py / network.py; the rest evolves.
 USER_FIELDS: dict[str, type] = {
     # traits
-    "age_group": i8, "vulnerable": u8, "influencer": u8, "poster": u8, "treated": u8,
-    "ideology": f32, "comparison": f32, "feedback_sensitivity": f32, "outrage_susceptibility": f32,
-    "use_propensity": f32, "circadian_shift": i32, "followers": i32, "status": f32,
-    "mood_trait": f32, "self_esteem_trait": f32, "symptoms_trait": f32, "loneliness_trait": f32,
-    "polarization_trait": f32, "sleep_need_h": f32, "sleep_threshold_offset": f32,
+    "age_group": i8,
+    "vulnerable": u8,
+    "influencer": u8,
+    "poster": u8,
+    "treated": u8,
+    "ideology": f32,
+    "comparison": f32,
+    "feedback_sensitivity": f32,
+    "outrage_susceptibility": f32,
+    "use_propensity": f32,
+    "circadian_shift": i32,
+    "followers": i32,
+    "status": f32,
+    "mood_trait": f32,
+    "self_esteem_trait": f32,
+    "symptoms_trait": f32,
+    "loneliness_trait": f32,
+    "polarization_trait": f32,
+    "sleep_need_h": f32,
+    "sleep_threshold_offset": f32,
     # posting phenotype (Turner et al. 2025) and reward-learning state
-    "habit_weight": f32, "alpha_reward": f32, "alpha_habit": f32, "post_cost": f32,
-    "expected_likes": f32, "habit_delay_h": f32, "post_clock_h": f32, "delay_since_post_h": f32,
+    "habit_weight": f32,
+    "alpha_reward": f32,
+    "alpha_habit": f32,
+    "post_cost": f32,
+    "expected_likes": f32,
+    "habit_delay_h": f32,
+    "post_clock_h": f32,
+    "delay_since_post_h": f32,
     "last_post_id": i64,
     # sleep (two-process model)
-    "sleep_pressure": f64, "sleep_state": i8, "ready_at_h": f64, "awake_until_h": f64,
-    "onset_h": f64, "night_sleep_min": f32, "night_lost_min": f32, "pending_substep": i32,
-    "last_sleep_h": f32, "last_onset_hod": f32, "last_deficit_h": f32, "sleep_debt_h": f32,
-    "awake_min": f32, "woke": u8, "bed_minutes": f32, "arousal_min": f32,
+    "sleep_pressure": f64,
+    "sleep_state": i8,
+    "ready_at_h": f64,
+    "awake_until_h": f64,
+    "onset_h": f64,
+    "night_sleep_min": f32,
+    "night_lost_min": f32,
+    "pending_substep": i32,
+    "last_sleep_h": f32,
+    "last_onset_hod": f32,
+    "last_deficit_h": f32,
+    "sleep_debt_h": f32,
+    "awake_min": f32,
+    "woke": u8,
+    "bed_minutes": f32,
+    "arousal_min": f32,
     # sessions, notifications and feedback
-    "habit": f32, "notif_pending": f32, "notif_delivered": f32, "session_kind": i8,
-    "likes_this_hour": i32, "hostile_replies_this_hour": i32,
+    "habit": f32,
+    "notif_pending": f32,
+    "notif_delivered": f32,
+    "session_kind": i8,
+    "likes_this_hour": i32,
+    "hostile_replies_this_hour": i32,
     # wellbeing and opinion
-    "mood": f32, "self_esteem": f32, "symptoms": f32, "loneliness": f32, "polarization": f32,
+    "mood": f32,
+    "self_esteem": f32,
+    "symptoms": f32,
+    "loneliness": f32,
+    "polarization": f32,
     # the platform's bridging model (matrix factorisation over likes)
-    "mf_intercept": f32, "mf_factor": f32,
+    "mf_intercept": f32,
+    "mf_factor": f32,
     # platform interventions (sim/platform/): media-literacy training (a trait change), minutes of
     # continuous use (pause nudge), today's time-limit state, moderation strikes and suspension
-    "media_literacy": u8, "streak_min": f32, "limit_state": i8, "strikes": i32, "suspended_until_h": i64,
+    "media_literacy": u8,
+    "streak_min": f32,
+    "limit_state": i8,
+    "strikes": i32,
+    "suspended_until_h": i64,
 }
 # Time-limit states (sim/platform/limits.py)
 UNDER_LIMIT, LIMIT_LOCKED, LIMIT_DISMISSED = 0, 1, 2
 
 # Counters, one row per user (row-major, so one user's counters are adjacent in memory).
 # Over the user's own day (wake-up to wake-up), read by the slow daily updates:
-USER_DAY = ("experiences", "negative", "positive", "upward_self_esteem", "feedback", "meaningful",
-            "outgroup_hostile", "civil_crosscut", "minutes", "mood_sum", "mood_n", "upward")
-(UD_EXPERIENCES, UD_NEGATIVE, UD_POSITIVE, UD_UPWARD_SE, UD_FEEDBACK, UD_MEANINGFUL, UD_OUTGROUP_HOSTILE,
- UD_CIVIL_CROSSCUT, UD_MINUTES, UD_MOOD_SUM, UD_MOOD_N, UD_UPWARD) = range(len(USER_DAY))
+USER_DAY = (
+    "experiences",
+    "negative",
+    "positive",
+    "upward_self_esteem",
+    "feedback",
+    "meaningful",
+    "outgroup_hostile",
+    "civil_crosscut",
+    "minutes",
+    "mood_sum",
+    "mood_n",
+    "upward",
+)
+(
+    UD_EXPERIENCES,
+    UD_NEGATIVE,
+    UD_POSITIVE,
+    UD_UPWARD_SE,
+    UD_FEEDBACK,
+    UD_MEANINGFUL,
+    UD_OUTGROUP_HOSTILE,
+    UD_CIVIL_CROSSCUT,
+    UD_MINUTES,
+    UD_MOOD_SUM,
+    UD_MOOD_N,
+    UD_UPWARD,
+) = range(len(USER_DAY))
 # Over the calendar day, read by metrics.py at midnight:
-CALENDAR_DAY = ("minutes", "night_minutes", "bed_minutes", "sessions", "posts", "outrage_posts",
-                "likes_received", "likes_given", "items", "hostile", "idealised", "supportive",
-                "bridging", "upward", "mood_sum", "mood_n", "woke", "nudges", "limit_hits", "posts_removed")
-(CD_MINUTES, CD_NIGHT_MINUTES, CD_BED_MINUTES, CD_SESSIONS, CD_POSTS, CD_OUTRAGE_POSTS, CD_LIKES_RECEIVED,
- CD_LIKES_GIVEN, CD_ITEMS, CD_HOSTILE, CD_IDEALISED, CD_SUPPORTIVE, CD_BRIDGING, CD_UPWARD, CD_MOOD_SUM,
- CD_MOOD_N, CD_WOKE, CD_NUDGES, CD_LIMIT_HITS, CD_POSTS_REMOVED) = range(len(CALENDAR_DAY))
+CALENDAR_DAY = (
+    "minutes",
+    "night_minutes",
+    "bed_minutes",
+    "sessions",
+    "posts",
+    "outrage_posts",
+    "likes_received",
+    "likes_given",
+    "items",
+    "hostile",
+    "idealised",
+    "supportive",
+    "bridging",
+    "upward",
+    "mood_sum",
+    "mood_n",
+    "woke",
+    "nudges",
+    "limit_hits",
+    "posts_removed",
+)
+(
+    CD_MINUTES,
+    CD_NIGHT_MINUTES,
+    CD_BED_MINUTES,
+    CD_SESSIONS,
+    CD_POSTS,
+    CD_OUTRAGE_POSTS,
+    CD_LIKES_RECEIVED,
+    CD_LIKES_GIVEN,
+    CD_ITEMS,
+    CD_HOSTILE,
+    CD_IDEALISED,
+    CD_SUPPORTIVE,
+    CD_BRIDGING,
+    CD_UPWARD,
+    CD_MOOD_SUM,
+    CD_MOOD_N,
+    CD_WOKE,
+    CD_NUDGES,
+    CD_LIMIT_HITS,
+    CD_POSTS_REMOVED,
+) = range(len(CALENDAR_DAY))
 # Over the whole run, for the users table:
-TOTALS = ("minutes", "night_minutes", "posts", "likes_received", "negative", "experiences", "sleep_h",
-          "nights", "late_onsets", "upward", "positive")
-(TOT_MINUTES, TOT_NIGHT_MINUTES, TOT_POSTS, TOT_LIKES_RECEIVED, TOT_NEGATIVE, TOT_EXPERIENCES, TOT_SLEEP_H,
- TOT_NIGHTS, TOT_LATE_ONSETS, TOT_UPWARD, TOT_POSITIVE) = range(len(TOTALS))
+TOTALS = (
+    "minutes",
+    "night_minutes",
+    "posts",
+    "likes_received",
+    "negative",
+    "experiences",
+    "sleep_h",
+    "nights",
+    "late_onsets",
+    "upward",
+    "positive",
+)
+(
+    TOT_MINUTES,
+    TOT_NIGHT_MINUTES,
+    TOT_POSTS,
+    TOT_LIKES_RECEIVED,
+    TOT_NEGATIVE,
+    TOT_EXPERIENCES,
+    TOT_SLEEP_H,
+    TOT_NIGHTS,
+    TOT_LATE_ONSETS,
+    TOT_UPWARD,
+    TOT_POSITIVE,
+) = range(len(TOTALS))
 
 
 class UserState:
@@ -100,20 +230,43 @@ class UserState:
 
 
 POST_FIELDS: dict[str, type] = {
-    "post_id": i64, "author": i32, "created_hour": i32, "style": i8, "quality": f32,
-    "likes": i32, "impressions": i32, "likes_left": i32, "likes_right": i32,
-    "impressions_left": i32, "impressions_right": i32, "hostile_replies": i32,
-    "prev_by_author": i64, "mf_intercept": f32, "mf_factor": f32,
+    "post_id": i64,
+    "author": i32,
+    "created_hour": i32,
+    "style": i8,
+    "quality": f32,
+    "likes": i32,
+    "impressions": i32,
+    "likes_left": i32,
+    "likes_right": i32,
+    "impressions_left": i32,
+    "impressions_right": i32,
+    "hostile_replies": i32,
+    "prev_by_author": i64,
+    "mf_intercept": f32,
+    "mf_factor": f32,
     # the platform's view: impressions and likes by its inferred side of the viewer, and the score
-    "side_likes_a": i32, "side_likes_b": i32, "side_impressions_a": i32, "side_impressions_b": i32,
+    "side_likes_a": i32,
+    "side_likes_b": i32,
+    "side_impressions_a": i32,
+    "side_impressions_b": i32,
     "bridging": f32,
     # moderation (sim/platform/moderation.py): 1 once removed; a removed post is never shown again
     "removed": u8,
     # log(1 + likes), updated with likes: read for every candidate and item, computed once per like
     "log_likes": f64,
 }
-ARCHIVED_POST_FIELDS = ("post_id", "author", "created_hour", "style", "quality", "likes", "impressions",
-                        "hostile_replies", "removed")
+ARCHIVED_POST_FIELDS = (
+    "post_id",
+    "author",
+    "created_hour",
+    "style",
+    "quality",
+    "likes",
+    "impressions",
+    "hostile_replies",
+    "removed",
+)
 
 
 class PostStore:
@@ -197,9 +350,11 @@ class FollowGraph:
         return int(self.indices.shape[0])
 
     def followees_of(self, u: int) -> np.ndarray:
-        return self.indices[self.indptr[u]:self.indptr[u + 1]]
+        return self.indices[self.indptr[u] : self.indptr[u + 1]]
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self.indptr, self.indices, self.mutual, self.close_indptr,
-                                      self.close_indices, self.followers))
+        return sum(
+            a.nbytes
+            for a in (self.indptr, self.indices, self.mutual, self.close_indptr, self.close_indices, self.followers)
+        )

@@ -37,7 +37,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from sim import results
-from sim.config import job_label
+from sim.config import expand_sweep, job_label
 
 SWEEP_PLAN = "sweep_plan.json"
 SWEEP_MANIFEST = "sweep.json"
@@ -74,8 +74,9 @@ def sweep_name(overrides: list[str], configs: list[DictConfig | dict]) -> str:
     """A readable, stable directory name: the command's settings, and a hash of them together with every
     job's resolved configuration, so that a change of defaults never mixes old and new runs."""
     kept = sorted(o for o in overrides if not is_presentation(o))
-    digest = hashlib.sha256(json.dumps([kept, [result_config(c) for c in configs]], sort_keys=True,
-                                       default=str).encode()).hexdigest()[:10]
+    digest = hashlib.sha256(
+        json.dumps([kept, [result_config(c) for c in configs]], sort_keys=True, default=str).encode()
+    ).hexdigest()[:10]
     swept = set(swept_keys(kept))
     named = sorted(kept, key=lambda o: (_key(o) not in swept, o))  # what varies first: it names the sweep
     slug = "_".join(re.sub(r"[^A-Za-z0-9.]+", "-", o).strip("-") for o in named)[:80].strip("_-")
@@ -194,8 +195,10 @@ def progress(sweep_dir: Path) -> tuple[int, int | None]:
 def summary_line(result: results.RunResult, days: int) -> str:
     last = min(7, int(days))
     row = result.summary(last).loc["all"]
-    return (f"wellbeing {row['wellbeing']:+.3f} SD, sleep {row['sleep_hours']:.2f} h, "
-            f"{row['minutes_on_platform']:.0f} min/day (mean of the last {last} day{'s' if last > 1 else ''})")
+    return (
+        f"wellbeing {row['wellbeing']:+.3f} SD, sleep {row['sleep_hours']:.2f} h, "
+        f"{row['minutes_on_platform']:.0f} min/day (mean of the last {last} day{'s' if last > 1 else ''})"
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -228,8 +231,9 @@ def _plan_key(overrides) -> tuple[str, ...]:
 
 def is_sweep_dir(path: Path) -> bool:
     path = Path(path)
-    return path.is_dir() and ((path / SWEEP_PLAN).is_file() or (path / "multirun.yaml").is_file()
-                              or any(path.glob(f"*/{results.MANIFEST}")))
+    return path.is_dir() and (
+        (path / SWEEP_PLAN).is_file() or (path / "multirun.yaml").is_file() or any(path.glob(f"*/{results.MANIFEST}"))
+    )
 
 
 def collect(sweep_dir: str | os.PathLike) -> Sweep:
@@ -239,8 +243,10 @@ def collect(sweep_dir: str | os.PathLike) -> Sweep:
     if not sweep_dir.is_dir():
         raise SweepError(f"sweep directory {str(sweep_dir)!r} does not exist")
     if not is_sweep_dir(sweep_dir):
-        raise SweepError(f"{str(sweep_dir)!r} is not a sweep directory: it has no {SWEEP_PLAN}, no multirun.yaml "
-                         f"and no job directories with a {results.MANIFEST} (make one with python -m sim -m ...)")
+        raise SweepError(
+            f"{str(sweep_dir)!r} is not a sweep directory: it has no {SWEEP_PLAN}, no multirun.yaml "
+            f"and no job directories with a {results.MANIFEST} (make one with python -m sim -m ...)"
+        )
     plan = read_plan(sweep_dir)
     rows, dailies, users, manifests = [], [], [], {}
     for manifest_path in sorted(sweep_dir.glob(f"*/{results.MANIFEST}")):
@@ -252,12 +258,19 @@ def collect(sweep_dir: str | os.PathLike) -> Sweep:
             rows.append({"job": job, "status": "invalid", "error": str(e), "path": str(run_dir)})
             continue
         cfg = manifest.get("config", {})
-        row = {"job": job, "label": manifest.get("label") or (job_label(cfg) if cfg else None),
-               "seed": manifest.get("seed"), "status": manifest.get("status", "invalid"),
-               "error": manifest.get("error"), "overrides": manifest.get("overrides", []),
-               "wall_time_s": manifest.get("wall_time_s"), "started": manifest.get("started"),
-               "finished": manifest.get("finished"), "git_commit": manifest.get("git_commit"),
-               "path": str(run_dir)}
+        row = {
+            "job": job,
+            "label": manifest.get("label") or (job_label(cfg) if cfg else None),
+            "seed": manifest.get("seed"),
+            "status": manifest.get("status", "invalid"),
+            "error": manifest.get("error"),
+            "overrides": manifest.get("overrides", []),
+            "wall_time_s": manifest.get("wall_time_s"),
+            "started": manifest.get("started"),
+            "finished": manifest.get("finished"),
+            "git_commit": manifest.get("git_commit"),
+            "path": str(run_dir),
+        }
         if row["status"] == "complete":
             try:
                 run = results.load(run_dir, verify=True)
@@ -277,10 +290,27 @@ def collect(sweep_dir: str | os.PathLike) -> Sweep:
         for overrides in plan["jobs"]:
             if _plan_key(overrides) not in found:
                 name = ",".join(sorted(o for o in overrides if _key(o) in swept)) or "run"  # as Hydra names it
-                rows.append({"job": name, "status": "missing", "error": "planned but never started",
-                             "overrides": list(overrides)})
-    columns = ["job", "label", "seed", "status", "error", "overrides", "wall_time_s", "started", "finished",
-               "git_commit", "path"]
+                rows.append(
+                    {
+                        "job": name,
+                        "status": "missing",
+                        "error": "planned but never started",
+                        "overrides": list(overrides),
+                    }
+                )
+    columns = [
+        "job",
+        "label",
+        "seed",
+        "status",
+        "error",
+        "overrides",
+        "wall_time_s",
+        "started",
+        "finished",
+        "git_commit",
+        "path",
+    ]
     jobs = pd.DataFrame(rows, columns=columns)
     jobs["overrides"] = jobs["overrides"].map(lambda o: " ".join(o) if isinstance(o, list) else "")
     jobs["seed"] = jobs["seed"].astype("Int64")
@@ -307,10 +337,14 @@ def load(sweep_dir: str | os.PathLike) -> Sweep:
                     raise ValueError(f"sweep_{name}.parquet changed")
                 tables[name] = df
             if not newer:
-                manifests = {r.job: results.read_manifest(Path(r.path))
-                             for r in tables["jobs"].itertuples() if r.status == "complete"}
-                return Sweep(sweep_dir, tables["jobs"], tables["daily"], tables["users"], read_plan(sweep_dir),
-                             manifests)
+                manifests = {
+                    r.job: results.read_manifest(Path(r.path))
+                    for r in tables["jobs"].itertuples()
+                    if r.status == "complete"
+                }
+                return Sweep(
+                    sweep_dir, tables["jobs"], tables["daily"], tables["users"], read_plan(sweep_dir), manifests
+                )
         except (OSError, KeyError, ValueError, results.ResultsError, json.JSONDecodeError):
             pass  # collect afresh below
     return collect(sweep_dir)
@@ -330,8 +364,7 @@ def write(sweep: Sweep) -> dict:
         "counts": counts,
         "labels": sorted(sweep.complete["label"].dropna().unique().tolist()),
         "seeds": sorted(int(s) for s in sweep.complete["seed"].dropna().unique()),
-        "problems": [{"job": r.job, "status": r.status, "error": r.error}
-                     for r in sweep.problems.itertuples()],
+        "problems": [{"job": r.job, "status": r.status, "error": r.error} for r in sweep.problems.itertuples()],
         "overrides": (sweep.plan or {}).get("overrides"),
         "collected": dt.datetime.now().isoformat(timespec="seconds"),
         "tables": info,
@@ -388,7 +421,6 @@ class SweepCallback(Callback):
     """Writes the sweep plan when a multirun starts and collects the jobs into sweep tables at its end."""
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        from sim.config import expand_sweep
 
         global LAST_OUTCOME
         LAST_OUTCOME = None
@@ -397,12 +429,19 @@ class SweepCallback(Callback):
         overrides = list(OmegaConf.to_container(config.hydra.overrides.task, resolve=False))
         jobs = expand_sweep(overrides)
         argv = ["python -m sim"] + sys.argv[1:] if sys.argv[0].endswith(("sim/__main__.py", "feedsim")) else sys.argv
-        plan = {"overrides": overrides, "jobs": jobs, "command": " ".join(argv),
-                "launcher": str(config.hydra.launcher.get("_target_", "")).rsplit(".", 1)[-1],
-                "started": dt.datetime.now().isoformat(timespec="seconds")}
+        plan = {
+            "overrides": overrides,
+            "jobs": jobs,
+            "command": " ".join(argv),
+            "launcher": str(config.hydra.launcher.get("_target_", "")).rsplit(".", 1)[-1],
+            "started": dt.datetime.now().isoformat(timespec="seconds"),
+        }
         results.write_manifest_as(sweep_dir, SWEEP_PLAN, plan)
-        print(f"sweep of {len(jobs)} job{'s' if len(jobs) != 1 else ''} -> {sweep_dir}"
-              " (jobs already complete are skipped)", flush=True)
+        print(
+            f"sweep of {len(jobs)} job{'s' if len(jobs) != 1 else ''} -> {sweep_dir}"
+            " (jobs already complete are skipped)",
+            flush=True,
+        )
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         finish(Path(str(config.hydra.sweep.dir)))

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import time
 
+from sim.config import compose
+from sim.model import FeedModel
+
 
 def warm_up(verbose: bool = False) -> float:
-    from sim.config import compose
-    from sim.model import FeedModel
 
     t0 = time.perf_counter()
     for policy in ("engagement", "chronological"):

@@ -49,8 +49,14 @@ def report(request):
 
 
 def pytest_terminal_summary(terminalreporter):
-    lines = [value for outcome in ("passed", "failed") for rep in terminalreporter.stats.get(outcome, [])
-             if rep.when == "call" for key, value in rep.user_properties if key == "measured"]
+    lines = [
+        value
+        for outcome in ("passed", "failed")
+        for rep in terminalreporter.stats.get(outcome, [])
+        if rep.when == "call"
+        for key, value in rep.user_properties
+        if key == "measured"
+    ]
     if lines:
         terminalreporter.section("measured results")
         for text in lines:
@@ -60,8 +66,14 @@ def pytest_terminal_summary(terminalreporter):
 # What a run or sweep directory may hold. Results (tables, manifests, sweep plans) are Parquet and JSON;
 # Hydra's record of the configuration is YAML (.hydra/, multirun.yaml); logs are text; a report is Markdown, HTML, CSV and PNG.
 RESULT_SUFFIXES = {".parquet", ".json"}
-OTHER_SUFFIXES = {".yaml": ".hydra", ".log": None, ".md": "report", ".html": "report", ".csv": "report",
-                  ".png": "report"}
+OTHER_SUFFIXES = {
+    ".yaml": ".hydra",
+    ".log": None,
+    ".md": "report",
+    ".html": "report",
+    ".csv": "report",
+    ".png": "report",
+}
 PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
 
 

@@ -6,7 +6,14 @@ is exceptionally liked on both sides of the divide.
 """
 
 from sim.ranking.features import (
-    F_AGE_HOURS, F_BRIDGING, F_IN_NETWORK, F_INFORMATIONAL, F_OUTRAGE, F_P_LIKE, F_SUPPORTIVE, F_TIE,
+    F_AGE_HOURS,
+    F_BRIDGING,
+    F_IN_NETWORK,
+    F_INFORMATIONAL,
+    F_OUTRAGE,
+    F_P_LIKE,
+    F_SUPPORTIVE,
+    F_TIE,
 )
 
 

@@ -14,8 +14,11 @@ import sim
 from sim.compare import comparison_table, format_table
 
 RULE = f"{Path(__file__).resolve().parent / 'rules.py'}:friends_first"
-POLICIES = {"engagement": ["policy=engagement"], "civic": ["policy=civic"],
-            "friends_first": ["policy=custom", f"policy.score={RULE}"]}
+POLICIES = {
+    "engagement": ["policy=engagement"],
+    "civic": ["policy=civic"],
+    "friends_first": ["policy=custom", f"policy.score={RULE}"],
+}
 
 
 def main(settings: list[str]) -> None:

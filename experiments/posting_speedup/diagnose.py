@@ -90,19 +90,38 @@ TWITTER_LIKE_CV = 1.2
 INDEPENDENT_RUNS = [
     ("fitted phenotypes, likes in after 24 h", None, (), False, PLATFORM_LIKE_CV),
     ("fitted phenotypes, likes in after 1 h", None, LIKES_IN_AFTER_1_H, False, PLATFORM_LIKE_CV),
-    ("fitted phenotypes, likes in after 1 h, posting through the night", None, LIKES_IN_AFTER_1_H, True,
-     PLATFORM_LIKE_CV),
-    ("fitted phenotypes, likes in after 1 h, posting through the night, likes CV 1.2", None, LIKES_IN_AFTER_1_H,
-     True, TWITTER_LIKE_CV),
+    (
+        "fitted phenotypes, likes in after 1 h, posting through the night",
+        None,
+        LIKES_IN_AFTER_1_H,
+        True,
+        PLATFORM_LIKE_CV,
+    ),
+    (
+        "fitted phenotypes, likes in after 1 h, posting through the night, likes CV 1.2",
+        None,
+        LIKES_IN_AFTER_1_H,
+        True,
+        TWITTER_LIKE_CV,
+    ),
     ("1 - w doubled, likes in after 24 h", STRONGER_REWARD_LEARNING, (), False, PLATFORM_LIKE_CV),
-    ("1 - w doubled, likes in after 1 h, posting through the night", STRONGER_REWARD_LEARNING, LIKES_IN_AFTER_1_H,
-     True, PLATFORM_LIKE_CV),
-    ("median w 0.8, likes in after 1 h, posting through the night", WEAKEST_HABITS, LIKES_IN_AFTER_1_H, True,
-     PLATFORM_LIKE_CV),
+    (
+        "1 - w doubled, likes in after 1 h, posting through the night",
+        STRONGER_REWARD_LEARNING,
+        LIKES_IN_AFTER_1_H,
+        True,
+        PLATFORM_LIKE_CV,
+    ),
+    (
+        "median w 0.8, likes in after 1 h, posting through the night",
+        WEAKEST_HABITS,
+        LIKES_IN_AFTER_1_H,
+        True,
+        PLATFORM_LIKE_CV,
+    ),
     ("pure reward learners, likes in after 24 h", PURE_REWARD_LEARNERS, (), False, PLATFORM_LIKE_CV),
 ]
-TWITTER_LIKE_RATE = ["behaviour.response.like_intercept=-7.0",
-                     "population.phenotypes.initial_likes_per_follower=0.017"]
+TWITTER_LIKE_RATE = ["behaviour.response.like_intercept=-7.0", "population.phenotypes.initial_likes_per_follower=0.017"]
 
 
 def likes_final_before_hour() -> int:
@@ -166,8 +185,13 @@ def posting_clocks_ignore_sleep(model) -> None:
     model._post = post_as_if_awake
 
 
-def learning_from_independent_likes(seed: int, phenotype: dict | None = None, overrides: tuple[str, ...] = (),
-                                    awake_all_day: bool = False, cv: float = PLATFORM_LIKE_CV):
+def learning_from_independent_likes(
+    seed: int,
+    phenotype: dict | None = None,
+    overrides: tuple[str, ...] = (),
+    awake_all_day: bool = False,
+    cv: float = PLATFORM_LIKE_CV,
+):
     """F1 when users learn from likes that do not depend on when they post. In a run of the F1 population
     the likes each post is learned from (and felt) are replaced by a draw independent of everything else:
     gamma with the author's initial expected likes as its mean and coefficient of variation ``cv``.
@@ -214,8 +238,9 @@ def laboratory_pure_reward_learners(seed: int, posts: pd.DataFrame) -> float:
     mean, cv = platform_likes(posts)
     rng = np.random.default_rng(seed)
     n = len(mean)
-    lab = PostingLab(n, w=0.0, alpha_reward=PURE_REWARD_LEARNERS["alpha_reward"], delay_h=30.0, likes0=1.0,
-                     seed=seed + 1)
+    lab = PostingLab(
+        n, w=0.0, alpha_reward=PURE_REWARD_LEARNERS["alpha_reward"], delay_h=30.0, likes0=1.0, seed=seed + 1
+    )
     lab.R[:] = mean
     lab.C[:] = lab.H * lab.R
     shape = 1.0 / cv**2
@@ -233,13 +258,16 @@ def timing_correlations(posts: pd.DataFrame) -> dict[str, float]:
         if len(hours) < 4:
             continue
         log_delay = np.log(np.diff(hours))
-        frames.append(pd.DataFrame({"author": author, "likes": likes[1:-1], "before": log_delay[:-1],
-                                    "after": log_delay[1:]}))
+        frames.append(
+            pd.DataFrame({"author": author, "likes": likes[1:-1], "before": log_delay[:-1], "after": log_delay[1:]})
+        )
     df = pd.concat(frames)
     z = df.groupby("author")[["likes", "before", "after"]].transform(lambda c: (c - c.mean()) / c.std())
     z = z.dropna()
-    return {"likes ~ log delay before": float(np.corrcoef(z["likes"], z["before"])[0, 1]),
-            "likes ~ log delay after": float(np.corrcoef(z["likes"], z["after"])[0, 1])}
+    return {
+        "likes ~ log delay before": float(np.corrcoef(z["likes"], z["before"])[0, 1]),
+        "likes ~ log delay after": float(np.corrcoef(z["likes"], z["after"])[0, 1]),
+    }
 
 
 def slope_given_hour_of_day(posts: pd.DataFrame, bins: int = 8) -> float:
@@ -251,8 +279,9 @@ def slope_given_hour_of_day(posts: pd.DataFrame, bins: int = 8) -> float:
 
     terms = list(speedup_terms(posting_sequences(posts), PREVIOUS_POSTS, FINAL_BEFORE_HOUR))
     hour_bin = (np.concatenate([hours for *_, hours in terms]) % 24 // (24 // bins)).astype(int)
-    covariates = np.column_stack([np.ones(len(hour_bin))] + [
-        (hour_bin[:, j] == b).astype(float) for j in range(3) for b in range(1, bins)])
+    covariates = np.column_stack(
+        [np.ones(len(hour_bin))] + [(hour_bin[:, j] == b).astype(float) for j in range(3) for b in range(1, bins)]
+    )
 
     def residual(v):
         return v - covariates @ np.linalg.lstsq(covariates, v, rcond=None)[0]
@@ -270,8 +299,9 @@ def platform_likes(posts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return g["mean"].to_numpy(np.float64), np.maximum(g["std"] / g["mean"], 0.05).to_numpy(np.float64)
 
 
-def post_by_post(seed: int, likes: str, habit_learns: str, platform: tuple[np.ndarray, np.ndarray],
-                 n: int = 10_000, posts: int = 40) -> float:
+def post_by_post(
+    seed: int, likes: str, habit_learns: str, platform: tuple[np.ndarray, np.ndarray], n: int = 10_000, posts: int = 40
+) -> float:
     """Turner et al.'s hybrid model simulated post by post with phenotypes from the fitted distribution:
     delay ~ exponential(P), then the post's likes, then R and H are updated before the next delay.
     ``likes`` is "platform" (gamma, each user with an author's mean and CV from the simulated platform) or
@@ -296,6 +326,7 @@ def post_by_post(seed: int, likes: str, habit_learns: str, platform: tuple[np.nd
 
         def draw():
             return rng.poisson(mean).astype(np.float64)
+
     habit, expected = ph["mean_tpost_days"].copy(), mean.copy()
     cost = habit * expected
     hours, received = np.zeros((n, posts)), np.zeros((n, posts))
@@ -319,50 +350,95 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args(argv)
 
-    full_runs = [(DEFAULT, (), None),
-                 ("fitted phenotypes, likes in after 1 h", LIKES_IN_AFTER_1_H, None)]
-    full_runs += [(f"pure reward learners, likes in after {d} h", likes_in_after(d),
-                   PURE_REWARD_LEARNERS) for d in FEEDBACK_DELAYS_H]
-    full_runs += [("reward learning twice as strong (1 - w doubled)", (), STRONGER_REWARD_LEARNING),
-                  ("median w 0.8 (1 - w scaled to F3b's lower edge)", (), WEAKEST_HABITS),
-                  ("median w 0.8, likes in after 1 h", LIKES_IN_AFTER_1_H, WEAKEST_HABITS),
-                  ("Twitter-like like rate", tuple(TWITTER_LIKE_RATE), None),
-                  ("fitted phenotypes, chronological feed", ("policy=chronological",), None)]
+    full_runs = [(DEFAULT, (), None), ("fitted phenotypes, likes in after 1 h", LIKES_IN_AFTER_1_H, None)]
+    full_runs += [
+        (f"pure reward learners, likes in after {d} h", likes_in_after(d), PURE_REWARD_LEARNERS)
+        for d in FEEDBACK_DELAYS_H
+    ]
+    full_runs += [
+        ("reward learning twice as strong (1 - w doubled)", (), STRONGER_REWARD_LEARNING),
+        ("median w 0.8 (1 - w scaled to F3b's lower edge)", (), WEAKEST_HABITS),
+        ("median w 0.8, likes in after 1 h", LIKES_IN_AFTER_1_H, WEAKEST_HABITS),
+        ("Twitter-like like rate", tuple(TWITTER_LIKE_RATE), None),
+        ("fitted phenotypes, chronological feed", ("policy=chronological",), None),
+    ]
     tasks = [(label, seed, overrides, phenotype) for label, overrides, phenotype in full_runs for seed in a.seeds]
     print(f"simulating {len(tasks)} run(s) of the F1 population with {a.jobs} worker(s) ...", file=sys.stderr)
-    done = Parallel(n_jobs=a.jobs, verbose=10)(delayed(full_model)(seed, overrides, phenotype)
-                                               for _, seed, overrides, phenotype in tasks)
-    rows = [("full model", label, seed, slope, slope_given_hour_of_day(posts),
-             with_final_likes(posts)["likes"].mean()) for (label, seed, _, _), (slope, posts) in zip(tasks, done)]
+    done = Parallel(n_jobs=a.jobs, verbose=10)(
+        delayed(full_model)(seed, overrides, phenotype) for _, seed, overrides, phenotype in tasks
+    )
+    rows = [
+        ("full model", label, seed, slope, slope_given_hour_of_day(posts), with_final_likes(posts)["likes"].mean())
+        for (label, seed, _, _), (slope, posts) in zip(tasks, done)
+    ]
     default_posts = {seed: posts for (label, seed, _, _), (_, posts) in zip(tasks, done) if label == DEFAULT}
-    rows += [("full model", CENSORED, seed, speedup_slope(posting_sequences(posts), PREVIOUS_POSTS), np.nan,
-              posts["likes"].mean()) for seed, posts in default_posts.items()]
-    independent = [(label, seed, phenotype, overrides, awake_all_day, cv)
-                   for label, phenotype, overrides, awake_all_day, cv in INDEPENDENT_RUNS for seed in a.seeds]
+    rows += [
+        (
+            "full model",
+            CENSORED,
+            seed,
+            speedup_slope(posting_sequences(posts), PREVIOUS_POSTS),
+            np.nan,
+            posts["likes"].mean(),
+        )
+        for seed, posts in default_posts.items()
+    ]
+    independent = [
+        (label, seed, phenotype, overrides, awake_all_day, cv)
+        for label, phenotype, overrides, awake_all_day, cv in INDEPENDENT_RUNS
+        for seed in a.seeds
+    ]
     print(f"simulating {len(independent)} run(s) with likes independent of posting times ...", file=sys.stderr)
-    done = Parallel(n_jobs=a.jobs, verbose=10)(delayed(learning_from_independent_likes)(seed, *variant)
-                                               for _, seed, *variant in independent)
+    done = Parallel(n_jobs=a.jobs, verbose=10)(
+        delayed(learning_from_independent_likes)(seed, *variant) for _, seed, *variant in independent
+    )
     for (label, seed, *_), (learned, on_platform) in zip(independent, done):
         rows.append((INDEPENDENT, f"{label}; F1 on the likes learned from", seed, learned, np.nan, np.nan))
         rows.append((INDEPENDENT, f"{label}; F1 on the platform's likes", seed, on_platform, np.nan, np.nan))
     for seed, posts in default_posts.items():
-        rows.append(("posting laboratory", "pure reward learners, likes known at once", seed,
-                     laboratory_pure_reward_learners(seed, posts), np.nan, np.nan))
+        rows.append(
+            (
+                "posting laboratory",
+                "pure reward learners, likes known at once",
+                seed,
+                laboratory_pure_reward_learners(seed, posts),
+                np.nan,
+                np.nan,
+            )
+        )
         for likes in ("platform", "twitter"):
             for habit_learns in ("policy delay", "realised delay"):
-                rows.append(("post by post, fitted phenotypes", f"{likes} likes, habit learns the {habit_learns}",
-                             seed, post_by_post(seed, likes, habit_learns, platform_likes(posts)), np.nan,
-                             np.nan))
+                rows.append(
+                    (
+                        "post by post, fitted phenotypes",
+                        f"{likes} likes, habit learns the {habit_learns}",
+                        seed,
+                        post_by_post(seed, likes, habit_learns, platform_likes(posts)),
+                        np.nan,
+                        np.nan,
+                    )
+                )
     table = pd.DataFrame(rows, columns=["model", "variant", "seed", "F1", "F1 given hour", "likes per post"])
-    summary = table.groupby(["model", "variant"], sort=False).agg(
-        mean=("F1", "mean"), standard_error=("F1", "sem"), given_hour_of_day=("F1 given hour", "mean"),
-        likes_per_post=("likes per post", "mean")).round(4)
-    print("F1 target: -0.031 (-0.050 to -0.010). Mean over seeds and its standard error; in the full model also\n"
-          "the mean with the hour of day held fixed and the likes per post.\n")
+    summary = (
+        table.groupby(["model", "variant"], sort=False)
+        .agg(
+            mean=("F1", "mean"),
+            standard_error=("F1", "sem"),
+            given_hour_of_day=("F1 given hour", "mean"),
+            likes_per_post=("likes per post", "mean"),
+        )
+        .round(4)
+    )
+    print(
+        "F1 target: -0.031 (-0.050 to -0.010). Mean over seeds and its standard error; in the full model also\n"
+        "the mean with the hour of day held fixed and the likes per post.\n"
+    )
     print(summary.reset_index().to_markdown(index=False))
     timing = pd.DataFrame([timing_correlations(posts) for posts in default_posts.values()])
-    print("\nDefault model: within-user correlation of a post's likes with the delays around it, mean over seeds\n"
-          "and its standard error\n")
+    print(
+        "\nDefault model: within-user correlation of a post's likes with the delays around it, mean over seeds\n"
+        "and its standard error\n"
+    )
     print(timing.agg(["mean", "sem"]).T.round(4).to_markdown())
 
 

@@ -28,6 +28,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.checks import Checker
+
 
 class ComparisonParams(NamedTuple):
     upward_mood: float
@@ -43,10 +45,14 @@ class ComparisonParams(NamedTuple):
 def params(cfg) -> ComparisonParams:
     c = cfg.behaviour.comparison
     return ComparisonParams(
-        upward_mood=float(c.upward_mood), upward_self_esteem=float(c.upward_self_esteem),
-        downward_mood=float(c.downward_mood), status_scale=float(c.status_scale),
-        follower_weight=float(c.follower_status_weight), like_weight=float(c.like_status_weight),
-        hidden_factor=float(c.hidden_counts_status_factor), habituation=float(c.upward_habituation),
+        upward_mood=float(c.upward_mood),
+        upward_self_esteem=float(c.upward_self_esteem),
+        downward_mood=float(c.downward_mood),
+        status_scale=float(c.status_scale),
+        follower_weight=float(c.follower_status_weight),
+        like_weight=float(c.like_status_weight),
+        hidden_factor=float(c.hidden_counts_status_factor),
+        habituation=float(c.upward_habituation),
     )
 
 
@@ -77,3 +83,18 @@ def self_esteem_change(p, imp, upward_earlier):
     if imp > 0:
         return -p.upward_self_esteem * imp / (1.0 + p.habituation * upward_earlier)
     return 0.0
+
+
+def check_settings(c: Checker) -> None:
+    """Range and cross-field checks of the ``behaviour.comparison`` settings (run by ``sim.config.validate``)."""
+    cm = "behaviour.comparison"
+    c.non_negative(
+        f"{cm}.upward_mood",
+        f"{cm}.upward_self_esteem",
+        f"{cm}.downward_mood",
+        f"{cm}.follower_status_weight",
+        f"{cm}.like_status_weight",
+        f"{cm}.upward_habituation",
+    )
+    c.positive(f"{cm}.status_scale")
+    c.probability(f"{cm}.hidden_counts_status_factor")

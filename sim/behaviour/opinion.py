@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from numba import njit
 
+from sim.checks import Checker, fail
 from sim.state import UD_CIVIL_CROSSCUT, UD_OUTGROUP_HOSTILE
 
 
@@ -31,8 +32,12 @@ class OpinionParams(NamedTuple):
 
 def params(cfg) -> OpinionParams:
     o = cfg.behaviour.opinion
-    return OpinionParams(hostile_rate=float(o.outgroup_hostile_rate), civil_rate=float(o.civil_crosscut_rate),
-                         relax=float(o.relax_per_day), outgroup_distance=float(o.outgroup_distance))
+    return OpinionParams(
+        hostile_rate=float(o.outgroup_hostile_rate),
+        civil_rate=float(o.civil_crosscut_rate),
+        relax=float(o.relax_per_day),
+        outgroup_distance=float(o.outgroup_distance),
+    )
 
 
 @njit(cache=True)
@@ -41,7 +46,18 @@ def daily_update(p, woke, polarization, polarization_trait, user_day):
         if woke[u] == 0:
             continue
         a = polarization[u]
-        a += (p.hostile_rate * user_day[u, UD_OUTGROUP_HOSTILE] * (1.0 - a)
-              - p.civil_rate * user_day[u, UD_CIVIL_CROSSCUT] * a
-              + p.relax * (polarization_trait[u] - a))
+        a += (
+            p.hostile_rate * user_day[u, UD_OUTGROUP_HOSTILE] * (1.0 - a)
+            - p.civil_rate * user_day[u, UD_CIVIL_CROSSCUT] * a
+            + p.relax * (polarization_trait[u] - a)
+        )
         polarization[u] = min(max(a, 0.0), 1.0)
+
+
+def check_settings(c: Checker) -> None:
+    """Range and cross-field checks of the ``behaviour.opinion`` settings (run by ``sim.config.validate``)."""
+    o = "behaviour.opinion"
+    c.probability(f"{o}.initial_base", f"{o}.relax_per_day", f"{o}.outgroup_hostile_rate", f"{o}.civil_crosscut_rate")
+    c.non_negative(f"{o}.initial_per_extremity", f"{o}.initial_sd")
+    if not 0 < c.finite(f"{o}.outgroup_distance") <= 2:
+        fail(f"{o}.outgroup_distance", c.get(f"{o}.outgroup_distance"), "must be in (0, 2]")

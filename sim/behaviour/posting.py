@@ -26,9 +26,10 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.config import STYLES
+from sim.checks import Checker, fail
 from sim.rng import exponential, normal, uniform
 from sim.state import CD_OUTRAGE_POSTS, CD_POSTS, N_STYLES, OUTRAGE, TOT_POSTS
+from sim.vocabulary import STYLES
 
 
 class PostingParams(NamedTuple):
@@ -41,8 +42,10 @@ class PostingParams(NamedTuple):
 def params(cfg) -> PostingParams:
     pc = cfg.behaviour.posting
     return PostingParams(
-        reward_floor=float(pc.reward_floor), style_learning_rate=float(pc.style_learning_rate),
-        style_beta=float(pc.style_inverse_temperature), quality_sd=float(pc.quality_logit_sd),
+        reward_floor=float(pc.reward_floor),
+        style_learning_rate=float(pc.style_learning_rate),
+        style_beta=float(pc.style_inverse_temperature),
+        quality_sd=float(pc.quality_logit_sd),
     )
 
 
@@ -77,13 +80,54 @@ def tick(awake_min, may_post, clock, delay_since, wants):
 
 
 @njit(cache=True)
-def create_posts(key_clock, key_style, key_quality, hour, p, posters, slots, first_id, w, alpha_habit,
-                 cost, expected_likes, habit_delay, clock, delay_since, last_post_id, style_value,
-                 style_prior, quality_mean, close_indptr, close_indices, notif_pending, calendar_day,
-                 totals, post_id, author, created_hour, style, quality, prev_by_author, likes, impressions,
-                 likes_left, likes_right, impressions_left, impressions_right, hostile_replies,
-                 mf_intercept, mf_factor, side_likes_a, side_likes_b, side_impressions_a, side_impressions_b,
-                 bridging, removed, log_likes):
+def create_posts(
+    key_clock,
+    key_style,
+    key_quality,
+    hour,
+    p,
+    posters,
+    slots,
+    first_id,
+    w,
+    alpha_habit,
+    cost,
+    expected_likes,
+    habit_delay,
+    clock,
+    delay_since,
+    last_post_id,
+    style_value,
+    style_prior,
+    quality_mean,
+    close_indptr,
+    close_indices,
+    notif_pending,
+    calendar_day,
+    totals,
+    post_id,
+    author,
+    created_hour,
+    style,
+    quality,
+    prev_by_author,
+    likes,
+    impressions,
+    likes_left,
+    likes_right,
+    impressions_left,
+    impressions_right,
+    hostile_replies,
+    mf_intercept,
+    mf_factor,
+    side_likes_a,
+    side_likes_b,
+    side_impressions_a,
+    side_impressions_b,
+    bridging,
+    removed,
+    log_likes,
+):
     """Create one post for each user in ``posters`` (ascending ids) in the reserved ring slots."""
     probs = np.empty(N_STYLES, np.float64)
     for k in range(posters.shape[0]):
@@ -100,7 +144,8 @@ def create_posts(key_clock, key_style, key_quality, hour, p, posters, slots, fir
         # one ended (clock <= 0 here), not at the end of the hour.
         delay_since[u] = -clock[u]
         clock[u] += exponential(key_clock, hour, u, 0) * policy_delay(
-            w[u], habit_delay[u], cost[u], expected_likes[u], p.reward_floor)
+            w[u], habit_delay[u], cost[u], expected_likes[u], p.reward_floor
+        )
 
         vmax = style_value[u, 0]
         for s in range(1, N_STYLES):
@@ -152,8 +197,22 @@ def create_posts(key_clock, key_style, key_quality, hour, p, posters, slots, fir
 
 
 @njit(cache=True)
-def learn_from_feedback(p, first_id, end_id, post_id, author, style, likes, w, alpha_reward, cost,
-                        expected_likes, habit_delay, clock, style_value):
+def learn_from_feedback(
+    p,
+    first_id,
+    end_id,
+    post_id,
+    author,
+    style,
+    likes,
+    w,
+    alpha_reward,
+    cost,
+    expected_likes,
+    habit_delay,
+    clock,
+    style_value,
+):
     """Reward learning from the posts whose likes are now in (ids first_id .. end_id - 1)."""
     cap = post_id.shape[0]
     for pid in range(first_id, end_id):
@@ -162,10 +221,23 @@ def learn_from_feedback(p, first_id, end_id, post_id, author, style, likes, w, a
             continue
         u = author[slot]
         old = policy_delay(w[u], habit_delay[u], cost[u], expected_likes[u], p.reward_floor)
-        expected_likes[u] = max(expected_likes[u] + alpha_reward[u] * (likes[slot] - expected_likes[u]),
-                                p.reward_floor)
+        expected_likes[u] = max(expected_likes[u] + alpha_reward[u] * (likes[slot] - expected_likes[u]), p.reward_floor)
         new = policy_delay(w[u], habit_delay[u], cost[u], expected_likes[u], p.reward_floor)
         if clock[u] > 0:
             clock[u] *= new / old
         s = style[slot]
         style_value[u, s] += p.style_learning_rate * (np.log1p(likes[slot]) - style_value[u, s])
+
+
+def check_settings(c: Checker) -> None:
+    """Range and cross-field checks of the ``behaviour.posting`` settings (run by ``sim.config.validate``)."""
+    po = "behaviour.posting"
+    c.positive(f"{po}.reward_floor")
+    c.shares(f"{po}.style_base_shares", STYLES, "post style")
+    c.shares(f"{po}.influencer_style_shares", STYLES, "post style")
+    c.probability(f"{po}.style_learning_rate")
+    c.non_negative(f"{po}.style_inverse_temperature")
+    c.per_key(f"{po}.quality_logit_mean", STYLES, "post style", c.finite)
+    c.non_negative(f"{po}.quality_logit_sd")
+    if c.get(f"{po}.feedback_delay_hours") < 1:
+        fail(f"{po}.feedback_delay_hours", c.get(f"{po}.feedback_delay_hours"), "must be at least 1")

@@ -30,20 +30,52 @@ from sim.behaviour.comparison import impact as comparison_impact
 from sim.behaviour.comparison import mood_change as comparison_mood_change
 from sim.behaviour.comparison import self_esteem_change as comparison_self_esteem_change
 from sim.behaviour.comparison import status_gap
+from sim.checks import Checker, fail
 from sim.platform.limits import crosses_limit, nudge_due
 from sim.ranking.bridging import observe as bridging_observe
 from sim.ranking.bridging import score as bridging_score
 from sim.ranking.seen import mark_seen
 from sim.rng import normal, uniform
 from sim.state import (
-    BED_SESSION, CD_BED_MINUTES, CD_BRIDGING, CD_HOSTILE, CD_IDEALISED, CD_ITEMS, CD_LIKES_GIVEN,
-    CD_LIKES_RECEIVED, CD_LIMIT_HITS, CD_MINUTES, CD_NIGHT_MINUTES, CD_NUDGES, CD_SESSIONS, CD_SUPPORTIVE,
-    CD_UPWARD, DAY_SESSION, IDEALISED, LIMIT_DISMISSED, LIMIT_LOCKED, NIGHT_SESSION, OUTRAGE, PERSONAL,
-    TOT_EXPERIENCES, TOT_LIKES_RECEIVED, TOT_MINUTES, TOT_POSITIVE,
-    TOT_NEGATIVE, TOT_NIGHT_MINUTES, TOT_UPWARD, UD_CIVIL_CROSSCUT, UD_EXPERIENCES, UD_MEANINGFUL,
-    UD_MINUTES, UD_NEGATIVE, UD_OUTGROUP_HOSTILE, UD_POSITIVE, UD_UPWARD, UD_UPWARD_SE,
+    BED_SESSION,
+    CD_BED_MINUTES,
+    CD_BRIDGING,
+    CD_HOSTILE,
+    CD_IDEALISED,
+    CD_ITEMS,
+    CD_LIKES_GIVEN,
+    CD_LIKES_RECEIVED,
+    CD_LIMIT_HITS,
+    CD_MINUTES,
+    CD_NIGHT_MINUTES,
+    CD_NUDGES,
+    CD_SESSIONS,
+    CD_SUPPORTIVE,
+    CD_UPWARD,
+    DAY_SESSION,
+    IDEALISED,
+    LIMIT_DISMISSED,
+    LIMIT_LOCKED,
+    NIGHT_SESSION,
+    OUTRAGE,
+    PERSONAL,
+    TOT_EXPERIENCES,
+    TOT_LIKES_RECEIVED,
+    TOT_MINUTES,
+    TOT_NEGATIVE,
+    TOT_NIGHT_MINUTES,
+    TOT_POSITIVE,
+    TOT_UPWARD,
+    UD_CIVIL_CROSSCUT,
+    UD_EXPERIENCES,
+    UD_MEANINGFUL,
+    UD_MINUTES,
+    UD_NEGATIVE,
+    UD_OUTGROUP_HOSTILE,
+    UD_POSITIVE,
+    UD_UPWARD,
+    UD_UPWARD_SE,
 )
-
 
 
 class ResponseParams(NamedTuple):
@@ -73,23 +105,32 @@ class ResponseParams(NamedTuple):
 def params(cfg) -> ResponseParams:
     r = cfg.behaviour.response
     return ResponseParams(
-        b0=float(r.like_intercept), b_tie=float(r.like_tie), b_agree=float(r.like_agreement),
-        b_outrage=float(r.like_outrage), b_outrage_agree=float(r.like_outrage_agreement),
-        b_ideal=float(r.like_idealised), b_quality=float(r.like_quality), b_pop=float(r.like_popularity),
-        b_support_tie=float(r.like_supportive_tie), dwell_base_s=float(r.dwell_base_s),
-        dwell_engagement_s=float(r.dwell_engagement_s), dwell_sd_log=float(r.dwell_sd_log),
-        c0=float(r.continue_intercept), c_engagement=float(r.continue_engagement),
+        b0=float(r.like_intercept),
+        b_tie=float(r.like_tie),
+        b_agree=float(r.like_agreement),
+        b_outrage=float(r.like_outrage),
+        b_outrage_agree=float(r.like_outrage_agreement),
+        b_ideal=float(r.like_idealised),
+        b_quality=float(r.like_quality),
+        b_pop=float(r.like_popularity),
+        b_support_tie=float(r.like_supportive_tie),
+        dwell_base_s=float(r.dwell_base_s),
+        dwell_engagement_s=float(r.dwell_engagement_s),
+        dwell_sd_log=float(r.dwell_sd_log),
+        c0=float(r.continue_intercept),
+        c_engagement=float(r.continue_engagement),
         c_habit=float(r.continue_habit),
         c_self_control=float(cfg.behaviour.sessions.self_control_per_debt_h),
-        fatigue=float(r.continue_fatigue_per_item), engagement_memory=float(r.engagement_memory),
-        reshown_like_factor=float(r.reshown_like_factor), hostile_reply_prob=float(r.hostile_reply_prob),
+        fatigue=float(r.continue_fatigue_per_item),
+        engagement_memory=float(r.engagement_memory),
+        reshown_like_factor=float(r.reshown_like_factor),
+        hostile_reply_prob=float(r.hostile_reply_prob),
         max_session_min=float(r.max_session_minutes),
     )
 
 
 @njit
-def like_logit(p, tie, agreement, outrage, idealised, supportive, quality, log_likes_visible,
-               susceptibility):
+def like_logit(p, tie, agreement, outrage, idealised, supportive, quality, log_likes_visible, susceptibility):
     z = p.b0 + p.b_tie * tie + p.b_agree * agreement
     z += outrage * (p.b_outrage * susceptibility + p.b_outrage_agree * agreement)
     z += p.b_ideal * idealised + p.b_quality * quality + p.b_pop * log_likes_visible
@@ -109,12 +150,18 @@ def expected_dwell_s(p, p_like):
 
 @njit
 def continue_probability(p, recent_engagement, habit, sleep_debt_h, items_so_far):
-    return logistic(p.c0 + p.c_engagement * recent_engagement + p.c_habit * habit
-                    + p.c_self_control * sleep_debt_h - p.fatigue * items_so_far)
+    return logistic(
+        p.c0
+        + p.c_engagement * recent_engagement
+        + p.c_habit * habit
+        + p.c_self_control * sleep_debt_h
+        - p.fatigue * items_so_far
+    )
 
 
 # --------------------------------------------------------------------------------------------------
 # scrolling a ranked feed
+
 
 class ScrollParams(NamedTuple):
     session_mood_cap: float
@@ -133,11 +180,15 @@ def scroll_params(cfg) -> ScrollParams:
     w, sl, mt = cfg.behaviour.wellbeing, cfg.behaviour.sleep, cfg.metrics
     return ScrollParams(
         session_mood_cap=float(w.session_mood_cap),
-        session_event_threshold=float(w.session_event_threshold), hostile_mood=float(w.hostile_mood), supportive_mood=float(w.supportive_mood),
-        like_given_mood=float(w.like_given_mood), outgroup_distance=float(cfg.behaviour.opinion.outgroup_distance),
+        session_event_threshold=float(w.session_event_threshold),
+        hostile_mood=float(w.hostile_mood),
+        supportive_mood=float(w.supportive_mood),
+        like_given_mood=float(w.like_given_mood),
+        outgroup_distance=float(cfg.behaviour.opinion.outgroup_distance),
         arousal_min_per_hostile=float(sl.arousal_latency_min_per_hostile),
         fall_back_asleep_min=float(sl.fall_back_asleep_min),
-        bridging_min_rate=float(mt.bridging_min_rate), bridging_min_impressions=int(mt.bridging_min_impressions),
+        bridging_min_rate=float(mt.bridging_min_rate),
+        bridging_min_impressions=int(mt.bridging_min_impressions),
     )
 
 
@@ -182,11 +233,46 @@ def is_bridging(sp, posts, slot):
 
 
 @njit
-def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys, feed, feed_len, feed_tie, feed_seen,
-                   posts, ideology, status,
-                   comparison, susceptibility, habit, sleep_debt_h, awake_min, session_kind, counts_visible,
-                   limit_minutes, limit_state, streak_min, mood, seen, user_day, calendar_day, totals,
-                   bed_minutes, arousal_min, night_lost_min, n_viewed, liked, replied):
+def scroll_session(
+    s,
+    session_users,
+    hour,
+    is_night,
+    today,
+    rp,
+    cp,
+    sp,
+    lp,
+    keys,
+    feed,
+    feed_len,
+    feed_tie,
+    feed_seen,
+    posts,
+    ideology,
+    status,
+    comparison,
+    susceptibility,
+    habit,
+    sleep_debt_h,
+    awake_min,
+    session_kind,
+    counts_visible,
+    limit_minutes,
+    limit_state,
+    streak_min,
+    mood,
+    seen,
+    user_day,
+    calendar_day,
+    totals,
+    bed_minutes,
+    arousal_min,
+    night_lost_min,
+    n_viewed,
+    liked,
+    replied,
+):
     """Session s: its user scrolls the ranked feed (see ``scroll_feeds``)."""
     u = session_users[s]
     kind = session_kind[u]
@@ -214,13 +300,25 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
         idealised = 1.0 if st == IDEALISED else 0.0
         supportive = 1.0 if st == PERSONAL else 0.0
         log_likes = posts.log_likes[slot]
-        z = like_logit(rp, tie, 1.0 - distance, outrage, idealised, supportive, posts.quality[slot],
-                       log_likes * counts_visible[u], susceptibility[u])
+        z = like_logit(
+            rp,
+            tie,
+            1.0 - distance,
+            outrage,
+            idealised,
+            supportive,
+            posts.quality[slot],
+            log_likes * counts_visible[u],
+            susceptibility[u],
+        )
         pl = logistic(z)
         if feed_seen[s, i]:
             pl *= rp.reshown_like_factor
-        dwell_min = expected_dwell_s(rp, pl) / 60.0 * np.exp(
-            rp.dwell_sd_log * normal(keys.dwell, hour, u, i) - 0.5 * rp.dwell_sd_log ** 2)
+        dwell_min = (
+            expected_dwell_s(rp, pl)
+            / 60.0
+            * np.exp(rp.dwell_sd_log * normal(keys.dwell, hour, u, i) - 0.5 * rp.dwell_sd_log**2)
+        )
         if minutes + dwell_min > avail:
             break
         if crosses_limit(limit_minutes[u], limit_state[u], minutes_today + minutes, dwell_min):
@@ -278,11 +376,13 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
 
         engagement = pl if i == 0 else (1.0 - rp.engagement_memory) * engagement + rp.engagement_memory * pl
         if i + 1 < feed_len[s]:
-            if (lp.stop_cue_items > 0 and i + 1 == lp.stop_cue_items
-                    and uniform(keys.cont, hour, u, 1000 + i) < lp.stop_cue_prob):
+            if (
+                lp.stop_cue_items > 0
+                and i + 1 == lp.stop_cue_items
+                and uniform(keys.cont, hour, u, 1000 + i) < lp.stop_cue_prob
+            ):
                 break
-            if uniform(keys.cont, hour, u, i) >= continue_probability(rp, engagement, habit[u],
-                                                                      sleep_debt_h[u], i + 1):
+            if uniform(keys.cont, hour, u, i) >= continue_probability(rp, engagement, habit[u], sleep_debt_h[u], i + 1):
                 break
     n_viewed[s] = viewed
     streak_min[u] = 0.0 if took_break else streak + minutes
@@ -316,25 +416,109 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
 
 
 @njit(parallel=True, cache=True)
-def scroll_feeds(session_users, hour, is_night, today, rp, cp, sp, lp, keys, feed, feed_len, feed_tie, feed_seen,
-                 posts, ideology, status,
-                 comparison, susceptibility, habit, sleep_debt_h, awake_min, session_kind, counts_visible,
-                 limit_minutes, limit_state, streak_min, mood, seen, user_day, calendar_day, totals,
-                 bed_minutes, arousal_min, night_lost_min, n_viewed, liked, replied):
+def scroll_feeds(
+    session_users,
+    hour,
+    is_night,
+    today,
+    rp,
+    cp,
+    sp,
+    lp,
+    keys,
+    feed,
+    feed_len,
+    feed_tie,
+    feed_seen,
+    posts,
+    ideology,
+    status,
+    comparison,
+    susceptibility,
+    habit,
+    sleep_debt_h,
+    awake_min,
+    session_kind,
+    counts_visible,
+    limit_minutes,
+    limit_state,
+    streak_min,
+    mood,
+    seen,
+    user_day,
+    calendar_day,
+    totals,
+    bed_minutes,
+    arousal_min,
+    night_lost_min,
+    n_viewed,
+    liked,
+    replied,
+):
     """Let every session's user scroll its ranked feed; apply the effects of each item seen. Before each
     item the platform's stopping features (``platform/limits.py``) may end the session. (The loop body is
     a function of its own so that Numba compiles it once rather than inlining it into the parallel loop.)"""
     for s in prange(session_users.shape[0]):
-        scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys, feed, feed_len, feed_tie, feed_seen,
-                       posts, ideology, status,
-                       comparison, susceptibility, habit, sleep_debt_h, awake_min, session_kind, counts_visible,
-                       limit_minutes, limit_state, streak_min, mood, seen, user_day, calendar_day, totals,
-                       bed_minutes, arousal_min, night_lost_min, n_viewed, liked, replied)
+        scroll_session(
+            s,
+            session_users,
+            hour,
+            is_night,
+            today,
+            rp,
+            cp,
+            sp,
+            lp,
+            keys,
+            feed,
+            feed_len,
+            feed_tie,
+            feed_seen,
+            posts,
+            ideology,
+            status,
+            comparison,
+            susceptibility,
+            habit,
+            sleep_debt_h,
+            awake_min,
+            session_kind,
+            counts_visible,
+            limit_minutes,
+            limit_state,
+            streak_min,
+            mood,
+            seen,
+            user_day,
+            calendar_day,
+            totals,
+            bed_minutes,
+            arousal_min,
+            night_lost_min,
+            n_viewed,
+            liked,
+            replied,
+        )
 
 
 @njit(cache=True)
-def record_impressions(bp, session_users, feed, n_viewed, liked, replied, ideology, posts, likes_this_hour,
-                       replies_this_hour, calendar_day, totals, mu, user_i, user_f):
+def record_impressions(
+    bp,
+    session_users,
+    feed,
+    n_viewed,
+    liked,
+    replied,
+    ideology,
+    posts,
+    likes_this_hour,
+    replies_this_hour,
+    calendar_day,
+    totals,
+    mu,
+    user_i,
+    user_f,
+):
     """Serial bookkeeping of the hour's impressions: counts on posts and authors, and the platform's
     bridging model. Serial, so counts and the model fit do not depend on the thread count."""
     for s in range(session_users.shape[0]):
@@ -363,13 +547,45 @@ def record_impressions(bp, session_users, feed, n_viewed, liked, replied, ideolo
             if replied[s, i]:
                 posts.hostile_replies[slot] += 1
                 replies_this_hour[a] += 1
-            bridging_observe(bp, mu, user_i, user_f, posts.mf_intercept, posts.mf_factor, u, slot, y,
-                             posts.impressions[slot])
+            bridging_observe(
+                bp, mu, user_i, user_f, posts.mf_intercept, posts.mf_factor, u, slot, y, posts.impressions[slot]
+            )
             if user_f[u] >= 0:
                 posts.side_impressions_a[slot] += 1
                 posts.side_likes_a[slot] += liked[s, i]
             else:
                 posts.side_impressions_b[slot] += 1
                 posts.side_likes_b[slot] += liked[s, i]
-            posts.bridging[slot] = bridging_score(bp, mu, posts.side_likes_a[slot], posts.side_impressions_a[slot],
-                                                  posts.side_likes_b[slot], posts.side_impressions_b[slot])
+            posts.bridging[slot] = bridging_score(
+                bp,
+                mu,
+                posts.side_likes_a[slot],
+                posts.side_impressions_a[slot],
+                posts.side_likes_b[slot],
+                posts.side_impressions_b[slot],
+            )
+
+
+def check_settings(c: Checker) -> None:
+    """Range and cross-field checks of the ``behaviour.response`` settings (run by ``sim.config.validate``)."""
+    r = "behaviour.response"
+    for key in (
+        "like_intercept",
+        "like_tie",
+        "like_agreement",
+        "like_outrage",
+        "like_outrage_agreement",
+        "like_idealised",
+        "like_quality",
+        "like_popularity",
+        "like_supportive_tie",
+        "continue_intercept",
+        "continue_engagement",
+        "continue_habit",
+    ):
+        c.finite(f"{r}.{key}")
+    c.positive(f"{r}.dwell_base_s", f"{r}.max_session_minutes")
+    c.non_negative(f"{r}.dwell_engagement_s", f"{r}.dwell_sd_log", f"{r}.continue_fatigue_per_item")
+    c.probability(f"{r}.hostile_reply_prob", f"{r}.engagement_memory", f"{r}.reshown_like_factor")
+    if c.get(f"{r}.max_session_minutes") > 60:
+        fail(f"{r}.max_session_minutes", c.get(f"{r}.max_session_minutes"), "must be at most 60 (a step is one hour)")

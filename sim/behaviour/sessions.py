@@ -21,9 +21,18 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from sim.config import AGE_GROUPS
+from sim.checks import Checker, fail
 from sim.rng import uniform
-from sim.state import ASLEEP, AWAKE, BED_SESSION, DAY_SESSION, NIGHT_SESSION, NO_SESSION, UD_MINUTES
+from sim.state import (
+    ASLEEP,
+    AWAKE,
+    BED_SESSION,
+    DAY_SESSION,
+    NIGHT_SESSION,
+    NO_SESSION,
+    UD_MINUTES,
+)
+from sim.vocabulary import AGE_GROUPS
 
 
 class SessionParams(NamedTuple):
@@ -54,9 +63,27 @@ def base_hazard(cfg) -> np.ndarray:
 
 
 @njit(parallel=True, cache=True)
-def draw_sessions(key_open, key_bed, key_night, hour, p, hazard_by_age, activity, age, use_propensity,
-                  habit, state, pending, awake_min, notif, may_open, session_kind, bed_minutes, arousal_min,
-                  streak_min):
+def draw_sessions(
+    key_open,
+    key_bed,
+    key_night,
+    hour,
+    p,
+    hazard_by_age,
+    activity,
+    age,
+    use_propensity,
+    habit,
+    state,
+    pending,
+    awake_min,
+    notif,
+    may_open,
+    session_kind,
+    bed_minutes,
+    arousal_min,
+    streak_min,
+):
     """Set session_kind[u] for this hour. ``may_open[u] == 0`` (a deactivated account, or one locked by
     its daily time limit) never opens the app. An hour without a session ends a streak of continuous
     use (``streak_min``, read by the pause nudge)."""
@@ -75,8 +102,13 @@ def draw_sessions(key_open, key_bed, key_night, hour, p, hazard_by_age, activity
                 if nt > 0 and uniform(key_night, hour, u, 0) < 1.0 - (1.0 - p.night_wake_prob) ** nt:
                     kind = NIGHT_SESSION
             elif state[u] == AWAKE and awake_min[u] > 0:
-                h = (hazard_by_age[age[u]] * use_propensity[u] * activity
-                     * (1.0 + p.habit_effect * habit[u]) * (1.0 + p.notification_boost * nt))
+                h = (
+                    hazard_by_age[age[u]]
+                    * use_propensity[u]
+                    * activity
+                    * (1.0 + p.habit_effect * habit[u])
+                    * (1.0 + p.notification_boost * nt)
+                )
                 if uniform(key_open, hour, u, 0) < 1.0 - np.exp(-h * awake_min[u] / 60.0):
                     kind = DAY_SESSION
         session_kind[u] = kind
@@ -91,3 +123,19 @@ def update_habit(rate, target_minutes, woke, habit, user_day):
     for u in range(habit.shape[0]):
         if woke[u] == 1:
             habit[u] += rate * (min(1.0, user_day[u, UD_MINUTES] / target_minutes) - habit[u])
+
+
+def check_settings(c: Checker) -> None:
+    """Range and cross-field checks of the ``behaviour.sessions`` settings (run by ``sim.config.validate``)."""
+    se = "behaviour.sessions"
+    c.per_group(f"{se}.base_hazard", c.non_negative)
+    prof = c.get(f"{se}.activity_profile")
+    if len(prof) != 24:
+        fail(f"{se}.activity_profile", f"<{len(prof)} values>", "must list 24 hourly values")
+    for i in range(24):
+        c.non_negative(f"{se}.activity_profile[{i}]")
+    c.non_negative(
+        f"{se}.habit_effect", f"{se}.notification_boost", f"{se}.notification_cap", f"{se}.self_control_per_debt_h"
+    )
+    c.probability(f"{se}.habit_learning_rate", f"{se}.initial_habit")
+    c.positive(f"{se}.habit_target_minutes")

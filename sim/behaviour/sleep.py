@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
+from sim.checks import Checker, fail
 from sim.state import ASLEEP, AWAKE, IN_BED
 
 # Harmonic amplitudes of the skewed circadian process C(t) (Daan et al. 1984, as used by
@@ -98,9 +99,33 @@ def _wake(u, slept_min, need, state, woke, last_sleep, last_onset_hod, onset, la
 
 
 @njit
-def _run_user(u, j_start, stop_at_bed, hour, day_sub0, alarm_sub, p, ctable, shift, offset, need, S, state,
-              ready_at, awake_until, onset, night_sleep, night_lost, pending, awake_min, woke, last_sleep,
-              last_onset_hod, last_deficit, debt):
+def _run_user(
+    u,
+    j_start,
+    stop_at_bed,
+    hour,
+    day_sub0,
+    alarm_sub,
+    p,
+    ctable,
+    shift,
+    offset,
+    need,
+    S,
+    state,
+    ready_at,
+    awake_until,
+    onset,
+    night_sleep,
+    night_lost,
+    pending,
+    awake_min,
+    woke,
+    last_sleep,
+    last_onset_hod,
+    last_deficit,
+    debt,
+):
     nsub = p.substeps
     dt = 1.0 / nsub
     dt_min = 60.0 / nsub
@@ -115,8 +140,9 @@ def _run_user(u, j_start, stop_at_bed, hour, day_sub0, alarm_sub, p, ctable, shi
             if alarm_sub >= 0 and sub == alarm_sub:
                 # Still on the phone when the alarm rings: a night without sleep.
                 onset[u] = t
-                _wake(u, 0.0, need, state, woke, last_sleep, last_onset_hod, onset, last_deficit, debt,
-                      p.debt_carryover)
+                _wake(
+                    u, 0.0, need, state, woke, last_sleep, last_onset_hod, onset, last_deficit, debt, p.debt_carryover
+                )
                 awake_until[u] = t + p.stay_up_after_alarm_h
                 st = AWAKE
             elif t >= awake_until[u]:
@@ -146,17 +172,51 @@ def _run_user(u, j_start, stop_at_bed, hour, day_sub0, alarm_sub, p, ctable, shi
         night_sleep[u] += dt_min
         alarm = alarm_sub >= 0 and sub == alarm_sub
         if alarm or s <= p.lower + offset[u] + p.amplitude * c:
-            _wake(u, night_sleep[u] - night_lost[u], need, state, woke, last_sleep, last_onset_hod, onset,
-                  last_deficit, debt, p.debt_carryover)
+            _wake(
+                u,
+                night_sleep[u] - night_lost[u],
+                need,
+                state,
+                woke,
+                last_sleep,
+                last_onset_hod,
+                onset,
+                last_deficit,
+                debt,
+                p.debt_carryover,
+            )
             if alarm:
                 awake_until[u] = t + p.stay_up_after_alarm_h
     S[u] = s
 
 
 @njit(parallel=True, cache=True)
-def advance_sleep(hour, hour_of_day, alarm_sub_by_age, age, p, ctable, shift, offset, need, S, state, ready_at,
-                  awake_until, onset, night_sleep, night_lost, pending, awake_min, woke, last_sleep,
-                  last_onset_hod, last_deficit, debt, stop_at_bed):
+def advance_sleep(
+    hour,
+    hour_of_day,
+    alarm_sub_by_age,
+    age,
+    p,
+    ctable,
+    shift,
+    offset,
+    need,
+    S,
+    state,
+    ready_at,
+    awake_until,
+    onset,
+    night_sleep,
+    night_lost,
+    pending,
+    awake_min,
+    woke,
+    last_sleep,
+    last_onset_hod,
+    last_deficit,
+    debt,
+    stop_at_bed,
+):
     """Advance every user through one hour. ``alarm_sub_by_age[g]`` is the sub-step of the day at
     which group g's alarm rings today, or -1 on free days."""
     n = S.shape[0]
@@ -165,15 +225,63 @@ def advance_sleep(hour, hour_of_day, alarm_sub_by_age, age, p, ctable, shift, of
         awake_min[u] = 0.0
         woke[u] = 0
         pending[u] = -1
-        _run_user(u, 0, stop_at_bed, hour, day_sub0, alarm_sub_by_age[age[u]], p, ctable, shift, offset, need,
-                  S, state, ready_at, awake_until, onset, night_sleep, night_lost, pending, awake_min, woke,
-                  last_sleep, last_onset_hod, last_deficit, debt)
+        _run_user(
+            u,
+            0,
+            stop_at_bed,
+            hour,
+            day_sub0,
+            alarm_sub_by_age[age[u]],
+            p,
+            ctable,
+            shift,
+            offset,
+            need,
+            S,
+            state,
+            ready_at,
+            awake_until,
+            onset,
+            night_sleep,
+            night_lost,
+            pending,
+            awake_min,
+            woke,
+            last_sleep,
+            last_onset_hod,
+            last_deficit,
+            debt,
+        )
 
 
 @njit(cache=True)
-def settle_sleep(hour, hour_of_day, alarm_sub_by_age, age, p, ctable, shift, offset, need, S, state, ready_at,
-                 awake_until, onset, night_sleep, night_lost, pending, awake_min, woke, last_sleep,
-                 last_onset_hod, last_deficit, debt, bed_minutes, arousal_min):
+def settle_sleep(
+    hour,
+    hour_of_day,
+    alarm_sub_by_age,
+    age,
+    p,
+    ctable,
+    shift,
+    offset,
+    need,
+    S,
+    state,
+    ready_at,
+    awake_until,
+    onset,
+    night_sleep,
+    night_lost,
+    pending,
+    awake_min,
+    woke,
+    last_sleep,
+    last_onset_hod,
+    last_deficit,
+    debt,
+    bed_minutes,
+    arousal_min,
+):
     """Finish the hour for users who went to bed during it, after their phone use in bed is known."""
     n = S.shape[0]
     day_sub0 = hour_of_day * p.substeps
@@ -182,9 +290,33 @@ def settle_sleep(hour, hour_of_day, alarm_sub_by_age, age, p, ctable, shift, off
         if j < 0:
             continue
         awake_until[u] = ready_at[u] + p.latency_h + (bed_minutes[u] + arousal_min[u]) / 60.0
-        _run_user(u, j, False, hour, day_sub0, alarm_sub_by_age[age[u]], p, ctable, shift, offset, need, S, state,
-                  ready_at, awake_until, onset, night_sleep, night_lost, pending, awake_min, woke,
-                  last_sleep, last_onset_hod, last_deficit, debt)
+        _run_user(
+            u,
+            j,
+            False,
+            hour,
+            day_sub0,
+            alarm_sub_by_age[age[u]],
+            p,
+            ctable,
+            shift,
+            offset,
+            need,
+            S,
+            state,
+            ready_at,
+            awake_until,
+            onset,
+            night_sleep,
+            night_lost,
+            pending,
+            awake_min,
+            woke,
+            last_sleep,
+            last_onset_hod,
+            last_deficit,
+            debt,
+        )
         pending[u] = -1
 
 
@@ -194,3 +326,49 @@ def alarm_substeps(cfg, day_of_week: int, age_groups: tuple[str, ...]) -> np.nda
     if day_of_week not in set(sc.alarm_days):
         return np.full(len(age_groups), -1, np.int64)
     return np.array([int(sc.alarm_hour[g] * sc.substeps_per_hour) for g in age_groups], np.int64)
+
+
+def check_settings(c: Checker) -> None:
+    """Range and cross-field checks of the ``behaviour.sleep`` settings (run by ``sim.config.validate``)."""
+    s = "behaviour.sleep"
+    c.positive(f"{s}.tau_rise_h", f"{s}.tau_fall_h", f"{s}.substeps_per_hour")
+    c.non_negative(
+        f"{s}.circadian_amplitude",
+        f"{s}.sleep_latency_min",
+        f"{s}.arousal_latency_min_per_hostile",
+        f"{s}.fall_back_asleep_min",
+        f"{s}.spin_up_days",
+    )
+    c.probability(f"{s}.upper_threshold", f"{s}.lower_threshold", f"{s}.night_wake_prob", f"{s}.debt_carryover")
+
+    c_min, c_max = circadian_range()
+    up, lo, amp = c.get(f"{s}.upper_threshold"), c.get(f"{s}.lower_threshold"), c.get(f"{s}.circadian_amplitude")
+    if up + amp * c_max >= 1.0:
+        fail(
+            f"{s}.upper_threshold",
+            up,
+            f"must leave upper_threshold + circadian_amplitude * {c_max:.2f} below 1 "
+            "(sleep pressure never reaches 1, so nobody would ever sleep)",
+        )
+    if lo + amp * c_min <= 0.0:
+        fail(
+            f"{s}.lower_threshold",
+            lo,
+            f"must keep lower_threshold + circadian_amplitude * ({c_min:.2f}) above 0 "
+            "(sleep pressure never reaches 0, so nobody would ever wake)",
+        )
+    if lo + amp * c_max >= up + amp * c_min:
+        fail(
+            f"{s}.lower_threshold",
+            lo,
+            f"must stay below the upper threshold at all times of day "
+            f"(lower + amplitude * {c_max:.2f} < upper + amplitude * ({c_min:.2f}))",
+        )
+    c.non_negative(f"{s}.stay_up_after_alarm_h", f"{s}.in_bed_use_habit", f"{s}.in_bed_use_notification")
+    c.hour(f"{s}.circadian_phase_h", integer=False)
+    c.per_group(f"{s}.alarm_hour", lambda p: c.hour(p, integer=False))
+    for i, d in enumerate(c.get(f"{s}.alarm_days")):
+        if d not in range(7):
+            fail(f"{s}.alarm_days[{i}]", d, "must be a day of the week, 0 (Monday) to 6 (Sunday)")
+    if 60 % c.get(f"{s}.substeps_per_hour"):
+        fail(f"{s}.substeps_per_hour", c.get(f"{s}.substeps_per_hour"), "must divide 60")

@@ -38,11 +38,24 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
+from sim.checks import Checker
 from sim.rng import normal
-
 from sim.state import (
-    CD_MOOD_N, CD_MOOD_SUM, CD_WOKE, TOT_EXPERIENCES, TOT_NEGATIVE, TOT_POSITIVE, UD_EXPERIENCES, UD_FEEDBACK,
-    UD_MEANINGFUL, UD_MINUTES, UD_MOOD_N, UD_MOOD_SUM, UD_NEGATIVE, UD_POSITIVE, UD_UPWARD_SE,
+    CD_MOOD_N,
+    CD_MOOD_SUM,
+    CD_WOKE,
+    TOT_EXPERIENCES,
+    TOT_NEGATIVE,
+    TOT_POSITIVE,
+    UD_EXPERIENCES,
+    UD_FEEDBACK,
+    UD_MEANINGFUL,
+    UD_MINUTES,
+    UD_MOOD_N,
+    UD_MOOD_SUM,
+    UD_NEGATIVE,
+    UD_POSITIVE,
+    UD_UPWARD_SE,
 )
 
 
@@ -75,17 +88,26 @@ class WellbeingParams(NamedTuple):
 def params(cfg) -> WellbeingParams:
     w = cfg.behaviour.wellbeing
     return WellbeingParams(
-        mood_decay=float(0.5 ** (1.0 / w.mood_half_life_h)), mood_noise_sd=float(w.mood_noise_sd),
-        negativity_bias=float(w.negativity_bias), feedback_mood=float(w.feedback_mood),
+        mood_decay=float(0.5 ** (1.0 / w.mood_half_life_h)),
+        mood_noise_sd=float(w.mood_noise_sd),
+        negativity_bias=float(w.negativity_bias),
+        feedback_mood=float(w.feedback_mood),
         feedback_event_threshold=float(w.feedback_event_threshold),
-        hostile_reply_mood=float(w.hostile_reply_mood), sleep_deficit_mood=float(w.sleep_deficit_mood),
-        mood_self_esteem=float(w.mood_self_esteem), mood_symptoms=float(w.mood_symptoms),
-        mood_loneliness=float(w.mood_loneliness), se_relax=float(w.self_esteem_relax_per_day),
-        se_feedback=float(w.self_esteem_feedback), sym_rate=float(1.0 / w.symptoms_time_constant_days),
+        hostile_reply_mood=float(w.hostile_reply_mood),
+        sleep_deficit_mood=float(w.sleep_deficit_mood),
+        mood_self_esteem=float(w.mood_self_esteem),
+        mood_symptoms=float(w.mood_symptoms),
+        mood_loneliness=float(w.mood_loneliness),
+        se_relax=float(w.self_esteem_relax_per_day),
+        se_feedback=float(w.self_esteem_feedback),
+        sym_rate=float(1.0 / w.symptoms_time_constant_days),
         sym_negative_share=float(w.symptoms_negative_share),
-        sym_positive_share=float(w.symptoms_positive_share), sym_sleep_debt=float(w.symptoms_sleep_debt),
-        sym_loneliness=float(w.symptoms_loneliness), sym_self_esteem=float(w.symptoms_self_esteem),
-        sym_mood=float(w.symptoms_mood), lonely_relax=float(w.loneliness_relax_per_day),
+        sym_positive_share=float(w.symptoms_positive_share),
+        sym_sleep_debt=float(w.symptoms_sleep_debt),
+        sym_loneliness=float(w.symptoms_loneliness),
+        sym_self_esteem=float(w.symptoms_self_esteem),
+        sym_mood=float(w.symptoms_mood),
+        lonely_relax=float(w.loneliness_relax_per_day),
         lonely_displacement=float(w.loneliness_displacement_per_h),
         lonely_free_h=float(w.loneliness_displacement_free_h),
         lonely_meaningful=float(w.loneliness_meaningful),
@@ -93,8 +115,7 @@ def params(cfg) -> WellbeingParams:
 
 
 @njit(cache=True)
-def feedback_mood(p, first_id, end_id, post_id, author, likes, expected_likes, sensitivity, mood,
-                  user_day, totals):
+def feedback_mood(p, first_id, end_id, post_id, author, likes, expected_likes, sensitivity, mood, user_day, totals):
     """Mood response of authors to the likes of their posts with ids first_id .. end_id - 1."""
     cap = post_id.shape[0]
     for pid in range(first_id, end_id):
@@ -117,9 +138,26 @@ def feedback_mood(p, first_id, end_id, post_id, author, likes, expected_likes, s
 
 
 @njit(parallel=True, cache=True)
-def hourly(p, key, hour, awake_min, hostile_replies, mood, mood_trait, self_esteem, self_esteem_trait, symptoms,
-           symptoms_trait, loneliness, loneliness_trait, last_deficit_h, sensitivity, user_day,
-           calendar_day, totals):
+def hourly(
+    p,
+    key,
+    hour,
+    awake_min,
+    hostile_replies,
+    mood,
+    mood_trait,
+    self_esteem,
+    self_esteem_trait,
+    symptoms,
+    symptoms_trait,
+    loneliness,
+    loneliness_trait,
+    last_deficit_h,
+    sensitivity,
+    user_day,
+    calendar_day,
+    totals,
+):
     """Hostile replies received, mood relaxation and everyday events, and the mood record of awake hours."""
     for u in prange(mood.shape[0]):
         r = hostile_replies[u]
@@ -130,10 +168,13 @@ def hourly(p, key, hour, awake_min, hostile_replies, mood, mood_trait, self_este
             totals[u, TOT_NEGATIVE] += r
             totals[u, TOT_EXPERIENCES] += r
             hostile_replies[u] = 0
-        base = (mood_trait[u] + p.mood_self_esteem * (self_esteem[u] - self_esteem_trait[u])
-                - p.mood_symptoms * (symptoms[u] - symptoms_trait[u])
-                - p.mood_loneliness * (loneliness[u] - loneliness_trait[u])
-                - p.sleep_deficit_mood * last_deficit_h[u])
+        base = (
+            mood_trait[u]
+            + p.mood_self_esteem * (self_esteem[u] - self_esteem_trait[u])
+            - p.mood_symptoms * (symptoms[u] - symptoms_trait[u])
+            - p.mood_loneliness * (loneliness[u] - loneliness_trait[u])
+            - p.sleep_deficit_mood * last_deficit_h[u]
+        )
         mood[u] = base + (mood[u] - base) * p.mood_decay
         if p.mood_noise_sd > 0:
             mood[u] += p.mood_noise_sd * normal(key, hour, u, 0)
@@ -145,27 +186,82 @@ def hourly(p, key, hour, awake_min, hostile_replies, mood, mood_trait, self_este
 
 
 @njit(cache=True)
-def daily_update(p, woke, mood, mood_trait, self_esteem, self_esteem_trait, symptoms, symptoms_trait,
-                 loneliness, loneliness_trait, sleep_debt_h, user_day, calendar_day):
+def daily_update(
+    p,
+    woke,
+    mood,
+    mood_trait,
+    self_esteem,
+    self_esteem_trait,
+    symptoms,
+    symptoms_trait,
+    loneliness,
+    loneliness_trait,
+    sleep_debt_h,
+    user_day,
+    calendar_day,
+):
     """The slow update of self-esteem, symptoms and loneliness for users who woke up this hour."""
     for u in range(mood.shape[0]):
         if woke[u] == 0:
             continue
         calendar_day[u, CD_WOKE] = 1
         ud = user_day[u]
-        self_esteem[u] += (p.se_relax * (self_esteem_trait[u] - self_esteem[u]) + ud[UD_UPWARD_SE]
-                           + p.se_feedback * ud[UD_FEEDBACK])
+        self_esteem[u] += (
+            p.se_relax * (self_esteem_trait[u] - self_esteem[u]) + ud[UD_UPWARD_SE] + p.se_feedback * ud[UD_FEEDBACK]
+        )
         n_exp = ud[UD_EXPERIENCES]
         neg_share = ud[UD_NEGATIVE] / n_exp if n_exp > 0 else 0.0
         pos_share = ud[UD_POSITIVE] / n_exp if n_exp > 0 else 0.0
         mood_mean = ud[UD_MOOD_SUM] / ud[UD_MOOD_N] if ud[UD_MOOD_N] > 0 else mood[u]
-        target = (symptoms_trait[u] + p.sym_negative_share * neg_share - p.sym_positive_share * pos_share
-                  + p.sym_sleep_debt * sleep_debt_h[u]
-                  - p.sym_self_esteem * (self_esteem[u] - self_esteem_trait[u])
-                  + p.sym_loneliness * (loneliness[u] - loneliness_trait[u])
-                  - p.sym_mood * (mood_mean - mood_trait[u]))
+        target = (
+            symptoms_trait[u]
+            + p.sym_negative_share * neg_share
+            - p.sym_positive_share * pos_share
+            + p.sym_sleep_debt * sleep_debt_h[u]
+            - p.sym_self_esteem * (self_esteem[u] - self_esteem_trait[u])
+            + p.sym_loneliness * (loneliness[u] - loneliness_trait[u])
+            - p.sym_mood * (mood_mean - mood_trait[u])
+        )
         symptoms[u] += p.sym_rate * (target - symptoms[u])
         hours = ud[UD_MINUTES] / 60.0
-        lonely_target = (loneliness_trait[u] + p.lonely_displacement * max(0.0, hours - p.lonely_free_h)
-                         - p.lonely_meaningful * np.log1p(ud[UD_MEANINGFUL]))
+        lonely_target = (
+            loneliness_trait[u]
+            + p.lonely_displacement * max(0.0, hours - p.lonely_free_h)
+            - p.lonely_meaningful * np.log1p(ud[UD_MEANINGFUL])
+        )
         loneliness[u] += p.lonely_relax * (lonely_target - loneliness[u])
+
+
+def check_settings(c: Checker) -> None:
+    """Range and cross-field checks of the ``behaviour.wellbeing`` settings (run by ``sim.config.validate``)."""
+    w = "behaviour.wellbeing"
+    c.positive(f"{w}.mood_half_life_h", f"{w}.symptoms_time_constant_days", f"{w}.session_mood_cap")
+    c.non_negative(f"{w}.mood_noise_sd", f"{w}.session_event_threshold")
+    for key in (
+        "hostile_mood",
+        "negativity_bias",
+        "feedback_event_threshold",
+        "symptoms_positive_share",
+        "supportive_mood",
+        "like_given_mood",
+        "feedback_mood",
+        "hostile_reply_mood",
+        "sleep_deficit_mood",
+        "self_esteem_feedback",
+        "symptoms_negative_share",
+        "symptoms_sleep_debt",
+        "symptoms_loneliness",
+        "symptoms_self_esteem",
+        "symptoms_mood",
+        "loneliness_displacement_per_h",
+        "loneliness_displacement_free_h",
+        "loneliness_meaningful",
+        "mood_self_esteem",
+        "mood_symptoms",
+        "mood_loneliness",
+    ):
+        c.non_negative(f"{w}.{key}")
+    c.probability(f"{w}.self_esteem_relax_per_day", f"{w}.loneliness_relax_per_day")
+    comps = ("mood", "self_esteem", "symptoms", "loneliness")
+    c.shares(f"{w}.composite_weights", comps, "wellbeing component")

@@ -1,4 +1,4 @@
-"""Validation experiments: one per published fact of ``../shared/VALIDATION.md`` (F1-F12).
+"""Validation experiments: one per published fact of ``docs/validation-targets.md`` (F1-F12).
 
     python -m sim.experiments list
     python -m sim.experiments run deactivation            # full scale: table + figure in results/experiments/
@@ -8,7 +8,15 @@
 See ``base.py`` for what an experiment is and ``docs/validation.md`` for the results.
 """
 
-from sim.experiments import chronological, comparison, deactivation, experiences, posting, sleep, use  # noqa: F401
+from sim.experiments import (  # noqa: F401
+    chronological,
+    comparison,
+    deactivation,
+    experiences,
+    posting,
+    sleep,
+    use,
+)
 from sim.experiments.base import MEASURES, load, names, run
 
 __all__ = ["MEASURES", "load", "names", "run"]

@@ -1,6 +1,6 @@
 """What an experiment is: a published fact, its config, the runs it needs and the analysis that measures it.
 
-Each experiment lives in ``experiments/<name>/``: ``config.yaml`` names the fact (``../shared/VALIDATION.md``
+Each experiment lives in ``experiments/<name>/``: ``config.yaml`` names the fact (``docs/validation-targets.md``
 numbering), its source, the targets with their tolerances, the arms (Hydra overrides of the simulation),
 what each arm records, and two scales (``full`` for the published table, ``ci`` for the test suite);
 ``expected.json`` holds the committed result at full scale, from which ``docs/validation.md`` is generated.
@@ -20,9 +20,11 @@ from typing import Callable
 import numpy as np
 import yaml
 
-from sim.config import ConfigError
+from sim.config import ConfigError, compose
 from sim.experiments import stats
+from sim.experiments.figures import target_figure
 from sim.experiments.runs import RunData, RunSpec, code_version, ensure, fetch
+from sim.runner import git_commit as commit
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPERIMENTS_DIR = ROOT / "experiments"
@@ -63,8 +65,12 @@ class Spec:
             for arm, overrides in self.arms.items():
                 rec = self.record.get(arm, {})
                 hours = tuple(rec["hours"]) if rec.get("hours") else None
-                out[(arm, seed)] = RunSpec(tuple(overrides) + tuple(sc.get("overrides", [])) + tuple(extra),
-                                           int(seed), user_days=bool(rec.get("user_days", False)), hours=hours)
+                out[(arm, seed)] = RunSpec(
+                    tuple(overrides) + tuple(sc.get("overrides", [])) + tuple(extra),
+                    int(seed),
+                    user_days=bool(rec.get("user_days", False)),
+                    hours=hours,
+                )
         return out
 
 
@@ -89,8 +95,6 @@ class Context:
         """The resolved configuration of one arm's run; without an arm, the default configuration (for
         experiments that build their own laboratory)."""
         if arm is None:
-            from sim.config import compose
-
             return compose(list(self.extra) + [f"seed={self.seed}", "progress=false"])
         return self.spec.run_specs(self.scale, self.extra)[(arm, self.seed)].config()
 
@@ -115,21 +119,46 @@ def load(name: str) -> Spec:
     if name not in MEASURES or not path.is_file():
         raise ConfigError(f"experiment {name!r} is not allowed: choose one of " + ", ".join(names()))
     c = yaml.safe_load(path.read_text())
-    targets = [Target(t["id"], t["statistic"], t.get("published"), float(t["low"]), float(t["high"]),
-                      t.get("unit", ""), bool(t.get("known_unmet", False))) for t in c["targets"]]
-    return Spec(name=name, fact=c["fact"], title=c["title"], source=c["source"], method=c["method"].strip(),
-                targets=targets, arms=c.get("arms", {}), record=c.get("record", {}), scales=c["scales"],
-                params=c.get("params", {}))
+    targets = [
+        Target(
+            t["id"],
+            t["statistic"],
+            t.get("published"),
+            float(t["low"]),
+            float(t["high"]),
+            t.get("unit", ""),
+            bool(t.get("known_unmet", False)),
+        )
+        for t in c["targets"]
+    ]
+    return Spec(
+        name=name,
+        fact=c["fact"],
+        title=c["title"],
+        source=c["source"],
+        method=c["method"].strip(),
+        targets=targets,
+        arms=c.get("arms", {}),
+        record=c.get("record", {}),
+        scales=c["scales"],
+        params=c.get("params", {}),
+    )
 
 
 def git_commit() -> str | None:
-    from sim.runner import git_commit as commit
 
     return commit()
 
 
-def run(name: str, scale: str = "full", jobs: int = 2, root: Path | None = None, progress: bool = True,
-        extra: tuple[str, ...] = (), seeds: list[int] | None = None) -> dict:
+def run(
+    name: str,
+    scale: str = "full",
+    jobs: int = 2,
+    root: Path | None = None,
+    progress: bool = True,
+    extra: tuple[str, ...] = (),
+    seeds: list[int] | None = None,
+) -> dict:
     """Run one experiment at ``scale``: its simulations (cached) and its analysis, per seed; returns the
     result record (also what ``expected.json`` holds). ``extra`` overrides apply to every run and
     ``seeds`` replaces the scale's seeds (both for the calibration)."""
@@ -149,14 +178,35 @@ def run(name: str, scale: str = "full", jobs: int = 2, root: Path | None = None,
     for t in spec.targets:
         values = [per_seed[s][t.id] for s in per_seed]
         mean, lo, hi = stats.interval(values)
-        rows.append({"id": t.id, "statistic": t.statistic, "published": t.published, "low": t.low,
-                     "high": t.high, "unit": t.unit, "values": [_num(v) for v in values],
-                     "mean": _num(mean), "ci_low": _num(lo), "ci_high": _num(hi),
-                     "pass": bool(math.isfinite(mean) and t.low <= mean <= t.high)})
-    return {"name": name, "fact": spec.fact, "title": spec.title, "source": spec.source, "method": spec.method,
-            "scale": scale, "seeds": [int(s) for s in per_seed], "overrides": spec.scales[scale].get("overrides", []),
-            "code": code_version(), "git_commit": git_commit(), "date": dt.date.today().isoformat(),
-            "targets": rows}
+        rows.append(
+            {
+                "id": t.id,
+                "statistic": t.statistic,
+                "published": t.published,
+                "low": t.low,
+                "high": t.high,
+                "unit": t.unit,
+                "values": [_num(v) for v in values],
+                "mean": _num(mean),
+                "ci_low": _num(lo),
+                "ci_high": _num(hi),
+                "pass": bool(math.isfinite(mean) and t.low <= mean <= t.high),
+            }
+        )
+    return {
+        "name": name,
+        "fact": spec.fact,
+        "title": spec.title,
+        "source": spec.source,
+        "method": spec.method,
+        "scale": scale,
+        "seeds": [int(s) for s in per_seed],
+        "overrides": spec.scales[scale].get("overrides", []),
+        "code": code_version(),
+        "git_commit": git_commit(),
+        "date": dt.date.today().isoformat(),
+        "targets": rows,
+    }
 
 
 def declared_unmet(name: str) -> set[str]:
@@ -171,8 +221,6 @@ def _num(x: float) -> float | None:
 def write(result: dict, out_dir: Path) -> None:
     """result.json, table.csv and figure.png of one experiment."""
     import pandas as pd
-
-    from sim.experiments.figures import target_figure
 
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "result.json").write_text(json.dumps(result, indent=1) + "\n")

@@ -7,6 +7,7 @@ import numpy as np
 from sim.behaviour import comparison
 from sim.experiments import stats
 from sim.experiments.base import Context, measure
+from sim.model import FeedModel
 
 
 @measure("upward_comparison")
@@ -18,7 +19,6 @@ def upward_comparison(ctx: Context) -> dict[str, float]:
     random numbers), so the between-group g carries no sampling error from a random split. F5b/F5c, a week of use in the field
     run: per user, the within-person slope of mood at the end of each awake hour on the minutes of use in
     that hour; harmed below ``-person_threshold``, unaffected within it (Beyens et al. 2020's bands)."""
-    from sim.model import FeedModel
 
     p = ctx.params
     model = FeedModel(ctx.config("field"))  # the field run's population at day 0
@@ -35,8 +35,9 @@ def upward_comparison(ctx: Context) -> dict[str, float]:
 
     hourly = ctx.run("field").hourly
     awake = hourly["awake_minutes"] > 0
-    slopes = stats.person_slopes(np.where(awake, hourly["minutes"], np.nan), np.where(awake, hourly["mood"], np.nan),
-                                 min_obs=int(p["min_hours"]))
+    slopes = stats.person_slopes(
+        np.where(awake, hourly["minutes"], np.nan), np.where(awake, hourly["mood"], np.nan), min_obs=int(p["min_hours"])
+    )
     slopes = slopes[np.isfinite(slopes)]
     t = float(p["person_threshold"])
     return {"F5a": g, "F5b": float(np.mean(slopes < -t)), "F5c": float(np.mean(np.abs(slopes) <= t))}

@@ -24,8 +24,9 @@ def deactivation(ctx: Context) -> dict[str, float]:
     last_off = end - 1
     after = slice(end, int(cfg.days))
     return {
-        "F7a": stats.adjusted_treatment_effect(wellbeing[last_off, adult], assigned[adult],
-                                               wellbeing[start - 1, adult]),
+        "F7a": stats.adjusted_treatment_effect(
+            wellbeing[last_off, adult], assigned[adult], wellbeing[start - 1, adult]
+        ),
         "F7b": float(minutes[start:end, control].mean()),
         "F7c": float(minutes[after, treated].mean() / minutes[after, control].mean()),
     }

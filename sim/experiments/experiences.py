@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from sim.experiments import stats
 from sim.experiments.base import Context, measure
 
@@ -18,9 +16,12 @@ def negative_experiences(ctx: Context) -> dict[str, float]:
     users = users[users["age_group"] == ctx.params["age_group"]]
     threshold = float(ctx.config("main").metrics.elevated_symptoms_threshold)
     elevated = (users["symptoms_end"] > threshold).to_numpy()
-    ors = stats.odds_ratios(elevated, {
-        "negative": 10 * users["negative_experience_share"].to_numpy(),
-        "positive": 10 * users["positive_experience_share"].to_numpy(),
-        "hours_per_day": users["minutes_per_day"].to_numpy() / 60.0,
-    })
+    ors = stats.odds_ratios(
+        elevated,
+        {
+            "negative": 10 * users["negative_experience_share"].to_numpy(),
+            "positive": 10 * users["positive_experience_share"].to_numpy(),
+            "hours_per_day": users["minutes_per_day"].to_numpy() / 60.0,
+        },
+    )
     return {"F6a": ors["negative"], "F6b": ors["positive"]}

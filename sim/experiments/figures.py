@@ -22,8 +22,15 @@ def target_figure(result: dict, path: Path) -> None:
         ax.plot(values, [0.0] * len(values), "o", color="#999999", ms=5, label="seeds")
         if t["mean"] is not None:
             if t["ci_low"] is not None:
-                ax.errorbar(t["mean"], 0.0, xerr=[[t["mean"] - t["ci_low"]], [t["ci_high"] - t["mean"]]],
-                            fmt="D", color="#1f4e9c", capsize=4, label="simulated (95% CI)")
+                ax.errorbar(
+                    t["mean"],
+                    0.0,
+                    xerr=[[t["mean"] - t["ci_low"]], [t["ci_high"] - t["mean"]]],
+                    fmt="D",
+                    color="#1f4e9c",
+                    capsize=4,
+                    label="simulated (95% CI)",
+                )
             else:
                 ax.plot(t["mean"], 0.0, "D", color="#1f4e9c", label="simulated")
         lo = min([t["low"]] + values + ([t["ci_low"]] if t["ci_low"] is not None else []))
@@ -34,8 +41,9 @@ def target_figure(result: dict, path: Path) -> None:
         verdict = "pass" if t["pass"] else "FAIL"
         ax.set_title(f"{t['id']}: {t['statistic']} ({t['unit']}) - {verdict}", fontsize=9, loc="left")
     axes[0, 0].legend(fontsize=7, loc="upper right", ncol=4)
-    fig.suptitle(f"{result['fact']} {result['title']} ({result['scale']} scale, {len(result['seeds'])} seeds)",
-                 fontsize=10)
+    fig.suptitle(
+        f"{result['fact']} {result['title']} ({result['scale']} scale, {len(result['seeds'])} seeds)", fontsize=10
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

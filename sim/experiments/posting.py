@@ -18,11 +18,23 @@ class PostingLab:
     kernels; the posts of the hour get ``likes_for(styles, authors)`` likes, known one hour after posting.
     ``w``, ``alpha_reward`` and ``delay_h`` are one value for all or one per user."""
 
-    def __init__(self, n, w, alpha_reward, delay_h, likes0, style_prior=None, seed=1, alpha_habit=0.0,
-                 style_learning_rate=0.2, style_beta=1.5):
+    def __init__(
+        self,
+        n,
+        w,
+        alpha_reward,
+        delay_h,
+        likes0,
+        style_prior=None,
+        seed=1,
+        alpha_habit=0.0,
+        style_learning_rate=0.2,
+        style_beta=1.5,
+    ):
         self.n = n
-        self.p = posting.PostingParams(reward_floor=0.1, style_learning_rate=style_learning_rate,
-                                       style_beta=style_beta, quality_sd=0.5)
+        self.p = posting.PostingParams(
+            reward_floor=0.1, style_learning_rate=style_learning_rate, style_beta=style_beta, quality_sd=0.5
+        )
         self.w = np.full(n, w, np.float32)
         self.alpha_r = np.full(n, alpha_reward, np.float32)
         self.alpha_h = np.full(n, alpha_habit, np.float32)
@@ -43,8 +55,12 @@ class PostingLab:
 
         self.post_id, self.author, self.created, self.style = z(np.int64) - 1, z(np.int32), z(np.int32), z(np.int8)
         self.quality, self.prev, self.likes, self.impr = z(np.float32), z(np.int64), z(np.int32), z(np.int32)
-        self.extra = ([z(np.int32) for _ in range(5)] + [z(np.float32), z(np.float32)]
-                      + [z(np.int32) for _ in range(4)] + [z(np.float32), z(np.uint8), z(np.float64)])  # ..., removed, log_likes
+        self.extra = (
+            [z(np.int32) for _ in range(5)]
+            + [z(np.float32), z(np.float32)]
+            + [z(np.int32) for _ in range(4)]
+            + [z(np.float32), z(np.uint8), z(np.float64)]
+        )  # ..., removed, log_likes
         self.next_id = 0
         self.keys = [np.uint64(seed * 10 + i) for i in range(3)]
         self.posts: list[tuple[int, np.ndarray, np.ndarray]] = []  # (hour, authors, likes) per posting hour
@@ -59,8 +75,9 @@ class PostingLab:
         hours = np.concatenate([np.full(len(a), h) for h, a, _ in self.posts])
         authors = np.concatenate([a for _, a, _ in self.posts])
         likes = np.concatenate([lk for _, _, lk in self.posts])
-        return posting_sequences(pd.DataFrame({"post_id": np.arange(len(authors)), "author": authors,
-                                               "created_hour": hours, "likes": likes}))
+        return posting_sequences(
+            pd.DataFrame({"post_id": np.arange(len(authors)), "author": authors, "created_hour": hours, "likes": likes})
+        )
 
     def run(self, hours, likes_for) -> np.ndarray:
         """Simulate ``hours``; return every realised delay between posts (hours), in order of posting."""
@@ -75,17 +92,58 @@ class PostingLab:
             if posters.size:
                 delays.append(self.since[posters] + self.clock[posters])
                 slots = np.arange(first, first + posters.size) % self.cap
-                posting.create_posts(*self.keys, hour, self.p, posters, slots, first, self.w, self.alpha_h, self.C,
-                                     self.R, self.H, self.clock, self.since, self.last, self.values, self.prior,
-                                     self.qmean, self.close_indptr, self.close_indices, self.notif, self.cd, self.tot,
-                                     self.post_id, self.author, self.created, self.style, self.quality, self.prev,
-                                     self.likes, self.impr, *self.extra)
+                posting.create_posts(
+                    *self.keys,
+                    hour,
+                    self.p,
+                    posters,
+                    slots,
+                    first,
+                    self.w,
+                    self.alpha_h,
+                    self.C,
+                    self.R,
+                    self.H,
+                    self.clock,
+                    self.since,
+                    self.last,
+                    self.values,
+                    self.prior,
+                    self.qmean,
+                    self.close_indptr,
+                    self.close_indices,
+                    self.notif,
+                    self.cd,
+                    self.tot,
+                    self.post_id,
+                    self.author,
+                    self.created,
+                    self.style,
+                    self.quality,
+                    self.prev,
+                    self.likes,
+                    self.impr,
+                    *self.extra,
+                )
                 self.likes[slots] = likes_for(self.style[slots], posters)
                 self.posts.append((hour, posters.copy(), self.likes[slots].copy()))
                 self.next_id += posters.size
-                posting.learn_from_feedback(self.p, first, self.next_id, self.post_id, self.author, self.style,
-                                            self.likes, self.w, self.alpha_r, self.C, self.R, self.H, self.clock,
-                                            self.values)
+                posting.learn_from_feedback(
+                    self.p,
+                    first,
+                    self.next_id,
+                    self.post_id,
+                    self.author,
+                    self.style,
+                    self.likes,
+                    self.w,
+                    self.alpha_r,
+                    self.C,
+                    self.R,
+                    self.H,
+                    self.clock,
+                    self.values,
+                )
         return np.concatenate(delays)
 
 
@@ -96,8 +154,9 @@ def reward_rate_law(ctx: Context) -> dict[str, float]:
     n, hours, burn = int(p["agents"]), int(p["hours"]), int(p["agents"])
     means = []
     for factor in (1, 2):
-        lab = PostingLab(n, w=0.0, alpha_reward=1.0, delay_h=float(p["delay_h"]), likes0=float(p["likes"]),
-                         seed=ctx.seed + 1)
+        lab = PostingLab(
+            n, w=0.0, alpha_reward=1.0, delay_h=float(p["delay_h"]), likes0=float(p["likes"]), seed=ctx.seed + 1
+        )
         likes = int(p["likes"] * factor)
         means.append(lab.run(hours, lambda s, _: likes)[burn:].mean())
     return {"F2": float(means[1] / means[0])}
@@ -124,7 +183,8 @@ def speedup_slope(sequences, window: int, final_before_hour: float = np.inf) -> 
     ``sequences`` yields (author, creation hours, likes) per author, posts in order; only posts t created
     before ``final_before_hour`` count (their likes are all in; see ``likes_final_before``)."""
     beta, _ = stats.within_standardised_slope(
-        [(x, y) for _, x, y, _ in speedup_terms(sequences, window, final_before_hour)])
+        [(x, y) for _, x, y, _ in speedup_terms(sequences, window, final_before_hour)]
+    )
     return beta
 
 
@@ -140,7 +200,7 @@ def speedup_terms(sequences, window: int, final_before_hour: float = np.inf):
         t = t[hours[t] < final_before_hour]
         if len(t) == 0:
             continue
-        x = likes[t] - np.array([likes[k - window:k].mean() for k in t])
+        x = likes[t] - np.array([likes[k - window : k].mean() for k in t])
         y = np.log(delays[t]) - np.log(delays[t - 1])
         yield author, x, y, np.column_stack([hours[t - 1], hours[t], hours[t + 1]])
 
@@ -148,8 +208,13 @@ def speedup_terms(sequences, window: int, final_before_hour: float = np.inf):
 @measure("posting_speedup")
 def posting_speedup(ctx: Context) -> dict[str, float]:
     """F1 on the run's posts table (``speedup_slope``)."""
-    return {"F1": speedup_slope(posting_sequences(ctx.run("main").posts), int(ctx.params["previous_posts"]),
-                                likes_final_before(ctx.config("main")))}
+    return {
+        "F1": speedup_slope(
+            posting_sequences(ctx.run("main").posts),
+            int(ctx.params["previous_posts"]),
+            likes_final_before(ctx.config("main")),
+        )
+    }
 
 
 @measure("posting_phenotypes")
@@ -160,5 +225,7 @@ def posting_phenotypes(ctx: Context) -> dict[str, float]:
     mean_gap = {a: np.diff(h).mean() / 24.0 for a, h, _ in posting_sequences(run.posts) if len(h) >= 2}
     users = run.users.set_index("user_id")
     posters = np.array(sorted(mean_gap))
-    return {"F3a": float(np.median([mean_gap[a] for a in posters])),
-            "F3b": float(users.loc[posters, "habit_weight"].median())}
+    return {
+        "F3a": float(np.median([mean_gap[a] for a in posters])),
+        "F3b": float(users.loc[posters, "habit_weight"].median()),
+    }

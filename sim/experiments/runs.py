@@ -21,6 +21,10 @@ import pandas as pd
 from sim import results
 from sim.codecache import code_version
 from sim.config import compose
+from sim.model import FeedModel
+from sim.runner import set_threads
+from sim.state import TOT_MINUTES
+
 
 @dataclass(frozen=True)
 class RunSpec:
@@ -46,15 +50,16 @@ def run_key(spec: RunSpec) -> str:
     from omegaconf import OmegaConf
 
     resolved = OmegaConf.to_container(spec.config(), resolve=True)
-    payload = json.dumps({"config": resolved, "user_days": spec.user_days, "hours": spec.hours,
-                          "code": code_version()}, sort_keys=True, default=str)
+    payload = json.dumps(
+        {"config": resolved, "user_days": spec.user_days, "hours": spec.hours, "code": code_version()},
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
 
 
 def simulate(spec: RunSpec) -> RunData:
     """Run the model for ``spec`` and collect its tables and panels."""
-    from sim.model import FeedModel
-    from sim.state import TOT_MINUTES
 
     cfg = spec.config()
     model = FeedModel(cfg)
@@ -74,8 +79,13 @@ def simulate(spec: RunSpec) -> RunData:
     user_days = {}
     if spec.user_days and model.user_days:
         user_days = {k: np.stack([d[k] for d in model.user_days]) for k in model.user_days[0]}
-    return RunData(model.daily_table(), model.users_table(), model.posts_table(), user_days,
-                   {k: np.stack(v) for k, v in hourly.items() if v})
+    return RunData(
+        model.daily_table(),
+        model.users_table(),
+        model.posts_table(),
+        user_days,
+        {k: np.stack(v) for k, v in hourly.items() if v},
+    )
 
 
 def cache_dir(root: Path) -> Path:
@@ -88,8 +98,11 @@ def store(path: Path, data: RunData, spec: RunSpec) -> None:
         np.savez_compressed(path / "user_days.npz", **data.user_days)
     if data.hourly:
         np.savez_compressed(path / "hourly.npz", **data.hourly)
-    results.write_run(path, {"daily": data.daily, "users": data.users, "posts": data.posts},
-                      {"status": "complete", "seed": spec.seed, "overrides": list(spec.overrides)})
+    results.write_run(
+        path,
+        {"daily": data.daily, "users": data.users, "posts": data.posts},
+        {"status": "complete", "seed": spec.seed, "overrides": list(spec.overrides)},
+    )
 
 
 def fetch(path: Path) -> RunData:
@@ -106,7 +119,6 @@ def fetch(path: Path) -> RunData:
 
 
 def _simulate_and_store(spec: RunSpec, path: Path) -> str:
-    from sim.runner import set_threads
 
     set_threads(1)  # parallelism is across runs; results do not depend on threads
     store(path, simulate(spec), spec)
@@ -122,6 +134,5 @@ def ensure(specs: list[RunSpec], root: Path, jobs: int = 2, progress: bool = Tru
     if missing:
         if progress:
             print(f"simulating {len(missing)} run(s) with {jobs} worker(s) ...", flush=True)
-        Parallel(n_jobs=jobs, verbose=10 if progress else 0)(
-            delayed(_simulate_and_store)(s, p) for s, p in missing)
+        Parallel(n_jobs=jobs, verbose=10 if progress else 0)(delayed(_simulate_and_store)(s, p) for s, p in missing)
     return paths

@@ -38,10 +38,31 @@ class SleepLab:
         self.s_min, self.s_max = np.full(n, np.inf), np.full(n, -np.inf)  # per sleeper
 
     def args(self, alarms):
-        return (self.hour, self.hour % 24, alarms, self.age, self.p, self.ctable, self.shift, self.offset, self.need,
-                self.S, self.state, self.ready_at, self.awake_until, self.onset, self.night_sleep, self.night_lost,
-                self.pending, self.awake_min, self.woke, self.last_sleep, self.last_onset, self.last_deficit,
-                self.debt)
+        return (
+            self.hour,
+            self.hour % 24,
+            alarms,
+            self.age,
+            self.p,
+            self.ctable,
+            self.shift,
+            self.offset,
+            self.need,
+            self.S,
+            self.state,
+            self.ready_at,
+            self.awake_until,
+            self.onset,
+            self.night_sleep,
+            self.night_lost,
+            self.pending,
+            self.awake_min,
+            self.woke,
+            self.last_sleep,
+            self.last_onset,
+            self.last_deficit,
+            self.debt,
+        )
 
     def run(self, days, alarm_hour=None, bed_minutes=0.0, alarm_days=range(5)):
         """Advance ``days``; returns user 0's nights as (sleep hours, onset hour of day, weekday) and keeps

@@ -26,5 +26,7 @@ def use_levels(ctx: Context) -> dict[str, float]:
     run = ctx.run("main")
     everyone = run.daily[run.daily.group == "all"]
     days_used = (run.user_days["minutes"] > 0).mean(axis=0)
-    return {"F12a": float(everyone["minutes_on_platform"].mean()),
-            "F12b": float((days_used >= ctx.params["daily_share"]).mean())}
+    return {
+        "F12a": float(everyone["minutes_on_platform"].mean()),
+        "F12b": float((days_used >= ctx.params["daily_share"]).mean()),
+    }

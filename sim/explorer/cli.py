@@ -13,8 +13,20 @@ APP = Path(__file__).resolve().parent.parent / "app.py"
 
 def solara_command(host: str, port: int, open_browser: bool) -> list[str]:
     # --production: no file watcher or hot reload; --no-check-version: no call to the package index
-    return [sys.executable, "-m", "solara", "run", str(APP), "--production", "--no-check-version", "--host", host,
-            "--port", str(port), "--open" if open_browser else "--no-open"]
+    return [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        str(APP),
+        "--production",
+        "--no-check-version",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--open" if open_browser else "--no-open",
+    ]
 
 
 def server_environment() -> dict[str, str]:
@@ -29,8 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-open", action="store_true", help="do not open a browser window")
     args = parser.parse_args(argv)
     if importlib.util.find_spec("solara") is None:
-        print("error: the explorer needs the 'viz' extra: run 'make explore', or "
-              "'pip install -e \".[viz]\"' in the project's environment", file=sys.stderr)
+        print(
+            "error: the explorer needs the 'viz' extra: run 'make explore', or "
+            "'pip install -e \".[viz]\"' in the project's environment",
+            file=sys.stderr,
+        )
         return 2
     if not 0 <= args.port <= 65535:
         print(f"error: --port {args.port} is not allowed: must be between 0 and 65535", file=sys.stderr)

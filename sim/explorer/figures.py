@@ -14,12 +14,15 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from sim.config import STYLES
 from sim.metrics import DAILY
 from sim.state import BED_SESSION, DAY_SESSION, NIGHT_SESSION
+from sim.vocabulary import STYLES
 
-GROUPS = {"all": ("all users", "#404040"), "adolescent": ("adolescents", "#1f77b4"),
-          "vulnerable": ("vulnerable", "#d62728")}
+GROUPS = {
+    "all": ("all users", "#404040"),
+    "adolescent": ("adolescents", "#1f77b4"),
+    "vulnerable": ("vulnerable", "#d62728"),
+}
 # daily column -> title; units come from sim/metrics.py
 OUTCOMES = {
     "wellbeing": "Wellbeing index",
@@ -32,8 +35,11 @@ OUTCOMES = {
     "affective_polarization": "Affective polarisation",
 }
 STYLE_COLOURS = {"personal": "#2ca02c", "idealised": "#9467bd", "outrage": "#d62728", "informational": "#7f7f7f"}
-SESSION_KINDS = {DAY_SESSION: ("by day", "#17becf"), BED_SESSION: ("in bed", "#ff7f0e"),
-                 NIGHT_SESSION: ("woken at night", "#d62728")}
+SESSION_KINDS = {
+    DAY_SESSION: ("by day", "#17becf"),
+    BED_SESSION: ("in bed", "#ff7f0e"),
+    NIGHT_SESSION: ("woken at night", "#d62728"),
+}
 ASLEEP_COLOUR = "#283b6b"
 DPI = 80
 
@@ -87,7 +93,7 @@ class OutcomePanels:
                 if difference or column == "wellbeing":
                     ax.axhline(0, color="black", lw=0.6)
                 for group, (label, colour) in GROUPS.items():
-                    self.lines[row, col, group], = ax.plot([], [], color=colour, label=label, ms=3)
+                    (self.lines[row, col, group],) = ax.plot([], [], color=colour, label=label, ms=3)
                 ax.grid(alpha=0.3)
                 ax.yaxis.set_major_locator(MaxNLocator(4))
             self.axes[row, 0].set_ylabel(f"{title}\n({unit(column)})", fontsize=8)
@@ -128,8 +134,15 @@ def latest_table(daily_a: pd.DataFrame, daily_b: pd.DataFrame) -> pd.DataFrame:
             b = daily_b[(daily_b["day"] == day) & (daily_b["group"] == group)][column]
             if a.empty or b.empty:
                 continue
-            rows.append({"outcome": f"{title} ({unit(column)})", "group": label, "A": float(a.iloc[0]),
-                         "B": float(b.iloc[0]), "B − A": float(b.iloc[0] - a.iloc[0])})
+            rows.append(
+                {
+                    "outcome": f"{title} ({unit(column)})",
+                    "group": label,
+                    "A": float(a.iloc[0]),
+                    "B": float(b.iloc[0]),
+                    "B − A": float(b.iloc[0] - a.iloc[0]),
+                }
+            )
     return pd.DataFrame(rows, columns=["outcome", "group", "A", "B", "B − A"])
 
 
@@ -151,16 +164,22 @@ def user_day(hours_a: pd.DataFrame, hours_b: pd.DataFrame, title_a: str, title_b
         ax.bar(h, hours["asleep_min"], width=1.0, color=ASLEEP_COLOUR, label="asleep", align="edge")
         for kind, (label, colour) in SESSION_KINDS.items():
             minutes = np.where(hours["session"] == kind, hours["minutes"], 0.0)
-            ax.bar(h, minutes, width=1.0, bottom=hours["asleep_min"], color=colour, label=f"on platform {label}",
-                   align="edge")
+            ax.bar(
+                h,
+                minutes,
+                width=1.0,
+                bottom=hours["asleep_min"],
+                color=colour,
+                label=f"on platform {label}",
+                align="edge",
+            )
         ax.set_ylim(0, 60)
         ax.set_title(title, fontsize=10)
         ax = axes[1, col]
         bottom = np.zeros(len(h))
         for style in STYLES:
             count = hours[f"items_{style}"].to_numpy(dtype=float)
-            ax.bar(h, count, width=1.0, bottom=bottom, color=STYLE_COLOURS[style], label=f"{style} items",
-                   align="edge")
+            ax.bar(h, count, width=1.0, bottom=bottom, color=STYLE_COLOURS[style], label=f"{style} items", align="edge")
             bottom += count
         ax = axes[2, col]
         ax.axhline(0, color="black", lw=0.6)
@@ -178,17 +197,35 @@ def user_day(hours_a: pd.DataFrame, hours_b: pd.DataFrame, title_a: str, title_b
     return fig
 
 
-def network(positions: np.ndarray, edges: np.ndarray, values: list[np.ndarray], titles: list[str],
-            colour_label: str, cmap: str, limits: tuple[float, float], highlight: int | None = None,
-            sizes: np.ndarray | None = None) -> Figure:
+def network(
+    positions: np.ndarray,
+    edges: np.ndarray,
+    values: list[np.ndarray],
+    titles: list[str],
+    colour_label: str,
+    cmap: str,
+    limits: tuple[float, float],
+    highlight: int | None = None,
+    sizes: np.ndarray | None = None,
+) -> Figure:
     """The sampled follow network, once per array in ``values`` (same layout), nodes coloured by it."""
     fig = Figure(figsize=(5.6 * len(values) + 1.2, 5.2), dpi=DPI, layout="constrained")
     axes = fig.subplots(1, len(values), squeeze=False)[0]
     segments = positions[edges] if len(edges) else np.zeros((0, 2, 2))
     for ax, value, title in zip(axes, values, titles):
         ax.add_collection(LineCollection(segments, colors="#999999", linewidths=0.3, alpha=0.25))
-        points = ax.scatter(positions[:, 0], positions[:, 1], c=value, cmap=cmap, vmin=limits[0], vmax=limits[1],
-                            s=sizes if sizes is not None else 25, edgecolors="white", linewidths=0.4, zorder=2)
+        points = ax.scatter(
+            positions[:, 0],
+            positions[:, 1],
+            c=value,
+            cmap=cmap,
+            vmin=limits[0],
+            vmax=limits[1],
+            s=sizes if sizes is not None else 25,
+            edgecolors="white",
+            linewidths=0.4,
+            zorder=2,
+        )
         if highlight is not None:
             ax.scatter(*positions[highlight], s=160, facecolors="none", edgecolors="black", linewidths=1.5, zorder=3)
         ax.set_title(title, fontsize=10)

@@ -17,12 +17,24 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.config import AGE_GROUPS, STYLES
 from sim.explorer.settings import (
-    PRESET, RULE, compose_side, default_choice, describe, parse_whole,
+    PRESET,
+    RULE,
+    compose_side,
+    default_choice,
+    describe,
+    parse_whole,
 )
 from sim.model import FeedModel
-from sim.state import NIGHT_SESSION, N_STYLES, TOT_LIKES_RECEIVED, TOT_MINUTES, TOT_POSTS, TOT_UPWARD
+from sim.state import (
+    N_STYLES,
+    NIGHT_SESSION,
+    TOT_LIKES_RECEIVED,
+    TOT_MINUTES,
+    TOT_POSTS,
+    TOT_UPWARD,
+)
+from sim.vocabulary import AGE_GROUPS, STYLES
 
 DEFAULT_REFERENCE = default_choice(PRESET + "status_quo", RULE + "engagement")
 DEFAULT_ALTERNATIVE = default_choice(RULE + "civic", PRESET + "civic_platform")
@@ -30,8 +42,12 @@ DEFAULT_USERS = 1000  # about 0.2 s per simulated day and side on 2 cores, so th
 HOURS_KEPT = 7 * 24
 
 # Cumulative per-user totals whose hourly increments the trace keeps: trace name -> totals column.
-HOURLY_INCREMENTS = {"minutes": TOT_MINUTES, "likes_received": TOT_LIKES_RECEIVED, "posts": TOT_POSTS,
-                     "upward_comparisons": TOT_UPWARD}
+HOURLY_INCREMENTS = {
+    "minutes": TOT_MINUTES,
+    "likes_received": TOT_LIKES_RECEIVED,
+    "posts": TOT_POSTS,
+    "upward_comparisons": TOT_UPWARD,
+}
 
 
 class HourTrace:
@@ -68,8 +84,9 @@ class HourTrace:
             self._totals_before[name] = total.copy()
         # A night check is not awake time of the sleep model: it costs the night its minutes on the
         # phone plus the time to fall asleep again (sim/behaviour/response.py).
-        night_check = np.where(u.session_kind == NIGHT_SESSION,
-                               self.increments["minutes"][row] + model.scroll_p.fall_back_asleep_min, 0.0)
+        night_check = np.where(
+            u.session_kind == NIGHT_SESSION, self.increments["minutes"][row] + model.scroll_p.fall_back_asleep_min, 0.0
+        )
         self.asleep_min[row] = np.maximum(60.0 - u.awake_min - night_check, 0.0)
         self.items[row] = 0
         session_users, feed, _, n_viewed = model.last_feed
@@ -99,8 +116,8 @@ class HourTrace:
 class Side:
     """One scenario of the comparison: its settings, its FeedModel and its trace."""
 
-    name: str       # "A" or "B"
-    choice: str     # the scenario preset or ranking rule, as named in the page
+    name: str  # "A" or "B"
+    choice: str  # the scenario preset or ranking rule, as named in the page
     cfg: object
     model: FeedModel = field(init=False)
     trace: HourTrace = field(init=False)
@@ -133,12 +150,24 @@ class ExplorerModel(mesa.Model):
     ``platform``, e.g. ``counts="hidden"``) with the same population and seed; ``step()`` simulates
     one day of both. Bad settings raise ``ConfigError`` before anything is built."""
 
-    def __init__(self, reference: str = DEFAULT_REFERENCE, alternative: str = DEFAULT_ALTERNATIVE,
-                 n_users: int | str = DEFAULT_USERS, seed: int | str = 0, days: int | str = 28, *, scenario=None,
-                 **platform: str):
+    def __init__(
+        self,
+        reference: str = DEFAULT_REFERENCE,
+        alternative: str = DEFAULT_ALTERNATIVE,
+        n_users: int | str = DEFAULT_USERS,
+        seed: int | str = 0,
+        days: int | str = 28,
+        *,
+        scenario=None,
+        **platform: str,
+    ):
         # ``scenario`` is Mesa's experiment-scenario object, which SolaraViz passes when it rebuilds the
         # model; the settings here come from the Hydra config instead, so it is not used.
-        n_users, seed, days = parse_whole("n_users", n_users, 1), parse_whole("seed", seed), parse_whole("days", days, 1)
+        n_users, seed, days = (
+            parse_whole("n_users", n_users, 1),
+            parse_whole("seed", seed),
+            parse_whole("days", days, 1),
+        )
         cfg_a = compose_side(reference, {}, n_users, seed, days, "reference")
         cfg_b = compose_side(alternative, platform, n_users, seed, days, "alternative")
         super().__init__(rng=seed)

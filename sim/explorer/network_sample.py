@@ -19,8 +19,8 @@ MAX_SAMPLE = 400
 
 @dataclass(frozen=True)
 class NetworkSample:
-    users: np.ndarray      # user ids; users[0] is the centre
-    edges: np.ndarray      # (n_edges, 2) positions in ``users`` of follower and followee
+    users: np.ndarray  # user ids; users[0] is the centre
+    edges: np.ndarray  # (n_edges, 2) positions in ``users`` of follower and followee
     positions: np.ndarray  # (n_users, 2) layout coordinates
 
 
@@ -45,8 +45,7 @@ def sample(graph: FollowGraph, centre: int, size: int = 120, seed: int = 0) -> N
     users = np.concatenate([[centre], np.sort(near), np.sort(far)]).astype(np.int64)
 
     index = {int(u): i for i, u in enumerate(users)}
-    edges = [(i, index[int(v)]) for i, u in enumerate(users) for v in graph.followees_of(int(u))
-             if int(v) in index]
+    edges = [(i, index[int(v)]) for i, u in enumerate(users) for v in graph.followees_of(int(u)) if int(v) in index]
     edges = np.array(edges, np.int64).reshape(-1, 2)
     undirected = nx.Graph()
     undirected.add_nodes_from(range(users.size))

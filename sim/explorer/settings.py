@@ -25,8 +25,8 @@ AS_CONFIGURED = "as configured"
 @dataclass(frozen=True)
 class PlatformControl:
     label: str
-    key: str                   # the config setting it overrides
-    options: dict[str, str]    # what the control offers besides AS_CONFIGURED -> the setting's value
+    key: str  # the config setting it overrides
+    options: dict[str, str]  # what the control offers besides AS_CONFIGURED -> the setting's value
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -83,8 +83,9 @@ def platform_overrides(settings: dict[str, str]) -> list[str]:
         if value == AS_CONFIGURED:
             continue
         if value not in control.options:
-            raise ConfigError(f"{name}={value!r} is not allowed: choose one of "
-                              + ", ".join((AS_CONFIGURED,) + control.values))
+            raise ConfigError(
+                f"{name}={value!r} is not allowed: choose one of " + ", ".join((AS_CONFIGURED,) + control.values)
+            )
         out.append(f"{control.key}={control.options[value]}")
     return out
 

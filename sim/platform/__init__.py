@@ -25,8 +25,9 @@ import numpy as np
 from numba import njit
 
 from sim.platform import display, limits, media_literacy
+from sim.platform.deactivation import Deactivation
+from sim.platform.deactivation import assign as assign_deactivation
 from sim.platform.intervention import Intervention
-from sim.platform.deactivation import Deactivation, assign as assign_deactivation
 from sim.platform.moderation import Moderation
 from sim.platform.notifications import Notifications, in_window
 from sim.platform.teen_accounts import oon_idealised_blocked, teen_users
@@ -71,8 +72,9 @@ class Platform:
         """Before sleep and sessions: switch accounts on or off, then who may open the app and post."""
         for hook in self.hooks:
             hook.start_hour(model, hour)
-        permissions(hour, self.active, model.users.limit_state, model.users.suspended_until_h, self.may_open,
-                    self.may_post)
+        permissions(
+            hour, self.active, model.users.limit_state, model.users.suspended_until_h, self.may_open, self.may_post
+        )
 
     def end_hour(self, model, hour: int) -> None:
         """After posting and feedback: moderation reviews its batch."""

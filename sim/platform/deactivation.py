@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.config import AGE_GROUPS
+from sim.checks import Checker, fail
 from sim.platform.intervention import Intervention
 from sim.rng import Streams
 from sim.state import UserState
+from sim.vocabulary import AGE_GROUPS
 
 
 def assign(cfg, users: UserState, streams: Streams) -> np.ndarray:
@@ -45,3 +46,25 @@ class Deactivation(Intervention):
             model.platform.active[self.treated] = 0
         elif hour == self.end_h:
             model.platform.active[self.treated] = 1
+
+
+def check_settings(c: Checker) -> None:
+    """Range and cross-field checks of the ``platform.deactivation`` settings (run by ``sim.config.validate``)."""
+    pl = "platform"
+    de = f"{pl}.deactivation"
+    c.probability(f"{de}.share")
+    start, end, days = c.get(f"{de}.start_day"), c.get(f"{de}.end_day"), c.get("days")
+    for key, day in ((f"{de}.start_day", start), (f"{de}.end_day", end)):  # a day, even while switched off
+        if day < 0:
+            fail(key, day, "must be a day number, 0 or more")
+    if c.get(f"{de}.enabled"):
+        if not 0 <= start < days:
+            fail(f"{de}.start_day", start, f"must be a day of the run, 0 to {days - 1} (days={days})")
+        if not start < end <= days:
+            fail(f"{de}.end_day", end, f"must be after {de}.start_day ({start}) and at most days ({days})")
+    groups = c.get(f"{de}.groups")
+    for i, g in enumerate(groups):
+        if g not in AGE_GROUPS:
+            fail(f"{de}.groups[{i}]", g, "unknown age group; known: " + ", ".join(AGE_GROUPS))
+    if c.get(f"{de}.enabled") and not groups:
+        fail(f"{de}.groups", "[]", "must name at least one age group: " + ", ".join(AGE_GROUPS))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.checks import Checker
 from sim.state import UserState
 
 ADOLESCENT = 0
@@ -35,3 +36,9 @@ def counts_visible(cfg, users: UserState, teen: np.ndarray) -> np.ndarray:
 def protected_viewers(users: UserState) -> np.ndarray:
     """Minors and vulnerable users, whom the civic rule protects more strongly."""
     return ((users.age_group == ADOLESCENT) | (users.vulnerable == 1)).astype(np.uint8)
+
+
+def check_settings(c: Checker) -> None:
+    """Range and cross-field checks of the ``platform.counts`` settings (run by ``sim.config.validate``)."""
+    pl = "platform"
+    c.choice(f"{pl}.counts", COUNT_MODES)

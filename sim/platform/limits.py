@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.checks import Checker, fail
 from sim.state import UNDER_LIMIT, UserState
 
 FEED_ENDS = ("infinite", "stopping_cue")
@@ -81,3 +82,29 @@ def nudge_due(after_min, streak_before, dwell_min):
 
 def new_day(users: UserState) -> None:
     users.limit_state[:] = UNDER_LIMIT
+
+
+def check_settings(c: Checker) -> None:
+    """Range and cross-field checks of ``platform.feed_end``, ``pause_nudge`` and ``time_limit`` (run by
+    ``sim.config.validate``)."""
+    pl = "platform"
+    c.choice(f"{pl}.feed_end", FEED_ENDS)
+    if c.get(f"{pl}.stopping_cue_items") <= 0:
+        fail(f"{pl}.stopping_cue_items", c.get(f"{pl}.stopping_cue_items"), "must be a positive integer")
+    c.probability(f"{pl}.stopping_cue_stop")
+    if c.get(f"{pl}.feed_end") == "stopping_cue" and c.get(f"{pl}.stopping_cue_items") >= c.get("policy.k"):
+        fail(
+            f"{pl}.stopping_cue_items",
+            c.get(f"{pl}.stopping_cue_items"),
+            f"must be below the feed length policy.k ({c.get('policy.k')}), or the cue is never shown",
+        )
+    pn = f"{pl}.pause_nudge"
+    c.positive(f"{pn}.after_minutes")
+    c.probability(f"{pn}.compliance")
+    tl = f"{pl}.time_limit"
+    c.choice(f"{tl}.mode", LIMIT_MODES)
+    c.choice(f"{tl}.applies_to", LIMIT_GROUPS)
+    c.positive(f"{tl}.minutes")
+    if c.get(f"{tl}.minutes") >= 24 * 60:
+        fail(f"{tl}.minutes", c.get(f"{tl}.minutes"), "must be below 1440 (the minutes in a day)")
+    c.probability(f"{tl}.reminder_compliance")

@@ -10,6 +10,7 @@ factors well above zero.
 
 from __future__ import annotations
 
+from sim.checks import Checker
 from sim.rng import Streams
 from sim.state import UserState
 
@@ -22,3 +23,15 @@ def train(cfg, users: UserState, streams: Streams) -> None:
     users.media_literacy[:] = trained
     users.comparison[trained] *= float(mc.comparison_factor)
     users.outrage_susceptibility[trained] *= float(mc.outrage_factor)
+
+
+def check_settings(c: Checker) -> None:
+    """Range and cross-field checks of the ``platform.media_literacy`` settings (run by ``sim.config.validate``)."""
+    pl = "platform"
+    ml = f"{pl}.media_literacy"
+    c.probability(f"{ml}.share")
+    c.probability(
+        f"{ml}.comparison_factor",
+        f"{ml}.outrage_factor",
+        allowed="must be in [0, 1]: training scales the trait down (1 = no effect)",
+    )

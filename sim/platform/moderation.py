@@ -23,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.checks import Checker, fail
 from sim.platform.intervention import Intervention
 from sim.rng import uniform
 from sim.state import CD_POSTS_REMOVED, OUTRAGE
@@ -39,13 +40,16 @@ class ModerationParams(NamedTuple):
 
 def params(cfg) -> ModerationParams:
     m = cfg.platform.moderation
-    return ModerationParams(recall=float(m.recall), precision=float(m.precision), strikes=int(m.strikes),
-                            suspension_hours=int(round(float(m.suspension_days) * 24)))
+    return ModerationParams(
+        recall=float(m.recall),
+        precision=float(m.precision),
+        strikes=int(m.strikes),
+        suspension_hours=int(round(float(m.suspension_days) * 24)),
+    )
 
 
 @njit(cache=True)
-def review(key, hour, p, first_id, end_id, post_id, author, style, removed, strikes, suspended_until_h,
-           calendar_day):
+def review(key, hour, p, first_id, end_id, post_id, author, style, removed, strikes, suspended_until_h, calendar_day):
     """Review posts with ids first_id .. end_id - 1; returns (hostile removed, others removed)."""
     cap = post_id.shape[0]
     n_hostile = 0
@@ -102,7 +106,41 @@ class Moderation(Intervention):
         if end <= first:
             return
         p, u = model.posts, model.users
-        hits, mistakes = review(self.key, hour, self.p, first, end, p.post_id, p.author, p.style, p.removed,
-                                u.strikes, u.suspended_until_h, u.calendar_day)
+        hits, mistakes = review(
+            self.key,
+            hour,
+            self.p,
+            first,
+            end,
+            p.post_id,
+            p.author,
+            p.style,
+            p.removed,
+            u.strikes,
+            u.suspended_until_h,
+            u.calendar_day,
+        )
         self.removed_hostile += hits
         self.removed_other += mistakes
+
+
+def check_settings(c: Checker) -> None:
+    """Range and cross-field checks of the ``platform.moderation`` settings (run by ``sim.config.validate``)."""
+    pl = "platform"
+    mo = f"{pl}.moderation"
+    c.probability(f"{mo}.recall", f"{mo}.precision")
+    if c.get(f"{mo}.enabled") and c.get(f"{mo}.precision") == 0:
+        fail(f"{mo}.precision", 0, "must be above 0 (a moderator that removes only innocent posts)")
+    lat = c.get(f"{mo}.latency_hours")
+    if not isinstance(lat, int) or lat < 0:
+        fail(f"{mo}.latency_hours", lat, "must be 0 (before anyone sees a post) or a positive number of hours")
+    if lat > c.get("policy.max_age_hours"):
+        fail(
+            f"{mo}.latency_hours",
+            lat,
+            f"must be at most policy.max_age_hours ({c.get('policy.max_age_hours')}); "
+            "later, the post has left every feed",
+        )
+    if c.get(f"{mo}.strikes") < 1:
+        fail(f"{mo}.strikes", c.get(f"{mo}.strikes"), "must be a positive integer")
+    c.non_negative(f"{mo}.suspension_days")

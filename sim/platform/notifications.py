@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.checks import Checker, fail
 from sim.state import UserState
 
 MODES = ("instant", "batched", "quiet_hours", "off")
@@ -43,8 +44,9 @@ def _in_window(hod, start, end):
 
 
 @njit(cache=True)
-def deliver(hour, batch_release, drop_all, quiet_start, quiet_end, teen, teen_start, teen_end, active, pending,
-            delivered):
+def deliver(
+    hour, batch_release, drop_all, quiet_start, quiet_end, teen, teen_start, teen_end, active, pending, delivered
+):
     """Release each user's pending notifications unless held: the batch is not due, or the hour lies in
     the platform's quiet window or (for teen accounts) the teen window."""
     hod = hour % 24
@@ -75,11 +77,38 @@ class Notifications:
 
     def deliver(self, hour: int, users: UserState, active: np.ndarray) -> None:
         batch_release = self.mode != "batched" or hour % self.batch_hours == 0
-        deliver(hour, batch_release, self.mode == "off", *self.quiet, self.teen, *self.teen_quiet, active,
-                users.notif_pending, users.notif_delivered)
+        deliver(
+            hour,
+            batch_release,
+            self.mode == "off",
+            *self.quiet,
+            self.teen,
+            *self.teen_quiet,
+            active,
+            users.notif_pending,
+            users.notif_delivered,
+        )
 
     @staticmethod
     def collect(users: UserState) -> None:
         """New notifications of this hour: one per user whose posts received likes."""
         users.notif_pending += users.likes_this_hour > 0
         users.likes_this_hour[:] = 0
+
+
+def check_settings(c: Checker) -> None:
+    """Range and cross-field checks of the ``platform.notifications`` settings (run by ``sim.config.validate``)."""
+    pl = "platform"
+    c.choice(f"{pl}.notifications.mode", MODES)
+    c.hour(f"{pl}.notifications.quiet_start", f"{pl}.notifications.quiet_end")
+    if c.get(f"{pl}.notifications.mode") == "quiet_hours" and c.get(f"{pl}.notifications.quiet_start") == c.get(
+        f"{pl}.notifications.quiet_end"
+    ):
+        fail(
+            f"{pl}.notifications.quiet_end",
+            c.get(f"{pl}.notifications.quiet_end"),
+            "must differ from platform.notifications.quiet_start (an empty quiet window)",
+        )
+    bh = c.get(f"{pl}.notifications.batch_hours")
+    if not isinstance(bh, int) or not 1 <= bh <= 24:
+        fail(f"{pl}.notifications.batch_hours", bh, "must be an integer from 1 to 24")

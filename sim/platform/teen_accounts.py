@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.checks import Checker, fail
 from sim.state import UserState
 
 ADOLESCENT = 0
@@ -29,3 +30,12 @@ def teen_users(cfg, users: UserState) -> np.ndarray:
 def oon_idealised_blocked(cfg, teen: np.ndarray) -> np.ndarray:
     blocked = teen & bool(cfg.platform.teen_accounts.no_out_of_network_idealised)
     return blocked.astype(np.uint8)
+
+
+def check_settings(c: Checker) -> None:
+    """Range and cross-field checks of the ``platform.teen_accounts`` settings (run by ``sim.config.validate``)."""
+    pl = "platform"
+    ta = f"{pl}.teen_accounts"
+    c.hour(f"{ta}.quiet_start", f"{ta}.quiet_end")
+    if c.get(f"{ta}.enabled") and c.get(f"{ta}.quiet_start") == c.get(f"{ta}.quiet_end"):
+        fail(f"{ta}.quiet_end", c.get(f"{ta}.quiet_end"), f"must differ from {ta}.quiet_start (an empty quiet window)")

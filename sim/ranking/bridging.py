@@ -25,6 +25,8 @@ from typing import NamedTuple
 
 from numba import njit
 
+from sim.checks import Checker
+
 
 class BridgingParams(NamedTuple):
     learning_rate: float
@@ -37,9 +39,14 @@ class BridgingParams(NamedTuple):
 
 def params(cfg) -> BridgingParams:
     b = cfg.platform.bridging_model
-    return BridgingParams(learning_rate=float(b.learning_rate), factor_learning_rate_min=float(b.factor_learning_rate_min),
-                          prior_obs=float(b.prior_obs), reg_intercept=float(b.reg_intercept),
-                          reg_factor=float(b.reg_factor), mean_rate=float(b.mean_rate))
+    return BridgingParams(
+        learning_rate=float(b.learning_rate),
+        factor_learning_rate_min=float(b.factor_learning_rate_min),
+        prior_obs=float(b.prior_obs),
+        reg_intercept=float(b.reg_intercept),
+        reg_factor=float(b.reg_factor),
+        mean_rate=float(b.mean_rate),
+    )
 
 
 @njit
@@ -63,3 +70,12 @@ def score(p, mu, likes_a, impressions_a, likes_b, impressions_b):
     rate_a = (likes_a + p.prior_obs * m) / (impressions_a + p.prior_obs)
     rate_b = (likes_b + p.prior_obs * m) / (impressions_b + p.prior_obs)
     return min(rate_a, rate_b) - m
+
+
+def check_settings(c: Checker) -> None:
+    """Range and cross-field checks of the ``platform.bridging_model`` settings (run by ``sim.config.validate``)."""
+    pl = "platform"
+    bm = f"{pl}.bridging_model"
+    c.positive(f"{bm}.prior_obs")
+    c.probability(f"{bm}.learning_rate", f"{bm}.factor_learning_rate_min", f"{bm}.mean_rate")
+    c.non_negative(f"{bm}.reg_intercept", f"{bm}.reg_factor", f"{bm}.initial_factor_sd")

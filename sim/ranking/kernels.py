@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from sim.behaviour.response import ResponseParams, expected_dwell_s, like_logit, logistic
+from sim.behaviour.response import expected_dwell_s, like_logit, logistic
 from sim.ranking import features as fx
 from sim.ranking.seen import has_seen
 from sim.rng import hash3, normal, uniform
@@ -55,15 +55,34 @@ class PolicyParams(NamedTuple):
 # 32-byte one. A candidate then costs one or two cache lines instead of a read from each of ten arrays;
 # at a million users those arrays are far larger than the cache and every read is a miss. The records
 # are copies, refreshed from the columns before each hour's ranking (``packed``).
-POST_RECORD = np.dtype({
-    "names": ["post_id", "prev_by_author", "log_likes", "created_hour", "author", "quality", "bridging", "style",
-              "removed"],
-    "formats": [np.int64, np.int64, np.float64, np.int32, np.int32, np.float32, np.float32, np.int8, np.uint8],
-    "offsets": [0, 8, 16, 24, 28, 32, 36, 40, 41], "itemsize": 64}, align=True)
-AUTHOR_RECORD = np.dtype({
-    "names": ["last_post_id", "ideology", "status", "active"],
-    "formats": [np.int64, np.float32, np.float32, np.uint8],
-    "offsets": [0, 8, 12, 16], "itemsize": 32}, align=True)
+POST_RECORD = np.dtype(
+    {
+        "names": [
+            "post_id",
+            "prev_by_author",
+            "log_likes",
+            "created_hour",
+            "author",
+            "quality",
+            "bridging",
+            "style",
+            "removed",
+        ],
+        "formats": [np.int64, np.int64, np.float64, np.int32, np.int32, np.float32, np.float32, np.int8, np.uint8],
+        "offsets": [0, 8, 16, 24, 28, 32, 36, 40, 41],
+        "itemsize": 64,
+    },
+    align=True,
+)
+AUTHOR_RECORD = np.dtype(
+    {
+        "names": ["last_post_id", "ideology", "status", "active"],
+        "formats": [np.int64, np.float32, np.float32, np.uint8],
+        "offsets": [0, 8, 12, 16],
+        "itemsize": 32,
+    },
+    align=True,
+)
 
 
 class PostArrays(NamedTuple):
@@ -108,7 +127,7 @@ def aligned_records(n: int, dtype: np.dtype) -> np.ndarray:
     """n zeroed records starting on a 64-byte boundary, so that no 64-byte record straddles two cache lines."""
     buf = np.zeros(n * dtype.itemsize + 64, np.uint8)
     start = -buf.ctypes.data % 64
-    return buf[start:start + n * dtype.itemsize].view(dtype)
+    return buf[start : start + n * dtype.itemsize].view(dtype)
 
 
 @njit(parallel=True, cache=True)
@@ -166,9 +185,13 @@ class FeedArrays(NamedTuple):
 
 def empty_feeds(n_sessions: int, k: int) -> FeedArrays:
     """Feed arrays for n_sessions sessions. Slots are int32 and ties float32 (0, 0.5 and 1 are exact)."""
-    return FeedArrays(np.empty((n_sessions, k), np.int32), np.zeros(n_sessions, np.int64),
-                      np.zeros((n_sessions, k), np.float32), np.zeros((n_sessions, k), np.bool_),
-                      np.full(n_sessions, -1, np.int64))
+    return FeedArrays(
+        np.empty((n_sessions, k), np.int32),
+        np.zeros(n_sessions, np.int64),
+        np.zeros((n_sessions, k), np.float32),
+        np.zeros((n_sessions, k), np.bool_),
+        np.full(n_sessions, -1, np.int64),
+    )
 
 
 class FeedBuffers:
@@ -333,8 +356,9 @@ def fill_features(x, u, slot, tie, seen_flag, hour, p, rp, keys, posts, users, n
     pid = post.post_id
     if need[fx.F_P_LIKE] or need[fx.F_DWELL]:
         # The platform's engagement model: the response model at average susceptibility, plus error.
-        z = like_logit(rp, tie, agreement, outrage, idealised, supportive, post.quality,
-                       log_likes * users.counts_visible[u], 1.0)
+        z = like_logit(
+            rp, tie, agreement, outrage, idealised, supportive, post.quality, log_likes * users.counts_visible[u], 1.0
+        )
         if p.estimation_noise > 0:
             z += p.estimation_noise * normal(keys.ranking_noise, hour, u, pid)
         p_like = logistic(z)
@@ -531,8 +555,25 @@ def chunk_ranker(score, sparse):
     stop the kernel from being cached."""
 
     @njit(inline="always")
-    def rank_chunk(c, session_users, hour, p, rp, keys, weights, g, posts, users, pool, need, feed_slot, feed_len,
-                   feed_tie, feed_seen, bad_score):
+    def rank_chunk(
+        c,
+        session_users,
+        hour,
+        p,
+        rp,
+        keys,
+        weights,
+        g,
+        posts,
+        users,
+        pool,
+        need,
+        feed_slot,
+        feed_len,
+        feed_tie,
+        feed_seen,
+        bad_score,
+    ):
         """Gather, score and select the feeds of the sessions of chunk c. A non-finite score ranks last and
         is reported in ``bad_score`` (-1 when every score was finite)."""
         n_s = session_users.shape[0]
@@ -561,8 +602,7 @@ def chunk_ranker(score, sparse):
         for s in range(lo, hi):
             u = session_users[s]
             bad_score[s] = -1
-            n = gather_candidates(u, hour, p, keys, g, posts, users, pool, cand_slot, cand_tie, cand_seen,
-                                  followee_set)
+            n = gather_candidates(u, hour, p, keys, g, posts, users, pool, cand_slot, cand_tie, cand_seen, followee_set)
             if sparse:
                 viewer_weights(weights, users.protected[u] > 0, p.protected_factor, w_viewer)
             taken = 0
@@ -578,8 +618,9 @@ def chunk_ranker(score, sparse):
                         bad_score[s] = i
                     v = -np.inf
                 if p.author_cap > 0:
-                    taken = top_k_insert(v, i, posts.rec[slot].author, p.k, p.author_cap, best_score, best_i,
-                                         best_author, taken)
+                    taken = top_k_insert(
+                        v, i, posts.rec[slot].author, p.k, p.author_cap, best_score, best_i, best_author, taken
+                    )
                 else:
                     cand_score[i] = v
             if p.author_cap <= 0:
@@ -593,15 +634,47 @@ _rank_chunk_linear = chunk_ranker(linear_score, True)
 
 
 @njit(parallel=True, cache=True)
-def rank_feeds(session_users, hour, p, rp, keys, weights, g, posts, users, pool, feed_slot, feed_len, feed_tie,
-               feed_seen, bad_score):
+def rank_feeds(
+    session_users,
+    hour,
+    p,
+    rp,
+    keys,
+    weights,
+    g,
+    posts,
+    users,
+    pool,
+    feed_slot,
+    feed_len,
+    feed_tie,
+    feed_seen,
+    bad_score,
+):
     """Rank the feed of every session with the built-in linear rule given by ``weights``."""
     need = np.zeros(fx.N_FEATURES, np.uint8)
     for i in range(fx.N_FEATURES):
         need[i] = weights[i] != 0
     for c in prange((session_users.shape[0] + CHUNK - 1) // CHUNK):
-        _rank_chunk_linear(c, session_users, hour, p, rp, keys, weights, g, posts, users, pool, need, feed_slot,
-                           feed_len, feed_tie, feed_seen, bad_score)
+        _rank_chunk_linear(
+            c,
+            session_users,
+            hour,
+            p,
+            rp,
+            keys,
+            weights,
+            g,
+            posts,
+            users,
+            pool,
+            need,
+            feed_slot,
+            feed_len,
+            feed_tie,
+            feed_seen,
+            bad_score,
+        )
 
 
 def rank_feeds_with(score_fn):
@@ -617,35 +690,83 @@ def rank_feeds_with(score_fn):
     rank_chunk = chunk_ranker(score, False)
 
     @njit(parallel=True)
-    def kernel(session_users, hour, p, rp, keys, weights, g, posts, users, pool, feed_slot, feed_len, feed_tie,
-               feed_seen, bad_score):
+    def kernel(
+        session_users,
+        hour,
+        p,
+        rp,
+        keys,
+        weights,
+        g,
+        posts,
+        users,
+        pool,
+        feed_slot,
+        feed_len,
+        feed_tie,
+        feed_seen,
+        bad_score,
+    ):
         need = np.ones(fx.N_FEATURES, np.uint8)
         for c in prange((session_users.shape[0] + CHUNK - 1) // CHUNK):
-            rank_chunk(c, session_users, hour, p, rp, keys, weights, g, posts, users, pool, need, feed_slot,
-                       feed_len, feed_tie, feed_seen, bad_score)
+            rank_chunk(
+                c,
+                session_users,
+                hour,
+                p,
+                rp,
+                keys,
+                weights,
+                g,
+                posts,
+                users,
+                pool,
+                need,
+                feed_slot,
+                feed_len,
+                feed_tie,
+                feed_seen,
+                bad_score,
+            )
 
     return kernel
 
 
 @njit(parallel=True, cache=True)
-def candidate_features(session_users, hour, p, rp, keys, g, posts, users, pool, n_cand, cand_slot, cand_tie,
-                       cand_seen, x):
+def candidate_features(
+    session_users, hour, p, rp, keys, g, posts, users, pool, n_cand, cand_slot, cand_tie, cand_seen, x
+):
     """Every session's candidates and their feature vectors, for rules that run outside Numba."""
     need = np.ones(fx.N_FEATURES, np.uint8)
     for s in prange(session_users.shape[0]):
         u = session_users[s]
         followee_set = np.full(set_size(g.indptr[u + 1] - g.indptr[u]), -1, np.int64)
-        n = gather_candidates(u, hour, p, keys, g, posts, users, pool, cand_slot[s], cand_tie[s], cand_seen[s],
-                              followee_set)
+        n = gather_candidates(
+            u, hour, p, keys, g, posts, users, pool, cand_slot[s], cand_tie[s], cand_seen[s], followee_set
+        )
         n_cand[s] = n
         for i in range(n):
-            fill_features(x[s, i], u, cand_slot[s, i], cand_tie[s, i], cand_seen[s, i], hour, p, rp, keys, posts,
-                          users, need)
+            fill_features(
+                x[s, i], u, cand_slot[s, i], cand_tie[s, i], cand_seen[s, i], hour, p, rp, keys, posts, users, need
+            )
 
 
 @njit(parallel=True, cache=True)
-def select_feeds(scores, n_cand, cand_slot, cand_tie, cand_seen, author, k, author_cap, feed_slot, feed_len,
-                 feed_tie, feed_seen, bad_score):
+def select_feeds(
+    scores,
+    n_cand,
+    cand_slot,
+    cand_tie,
+    cand_seen,
+    author,
+    k,
+    author_cap,
+    feed_slot,
+    feed_len,
+    feed_tie,
+    feed_seen,
+    bad_score,
+):
     """The top K of each session's scored candidates (the second half of ``rank_chunk``)."""
     for s in prange(scores.shape[0]):
         n = n_cand[s]
@@ -658,8 +779,7 @@ def select_feeds(scores, n_cand, cand_slot, cand_tie, cand_seen, author, k, auth
                 sc[i] = -np.inf
         chosen = np.empty(k, np.int64)
         taken = select_top_k(sc, n, cand_slot[s], author, k, author_cap, chosen)
-        write_feed(s, taken, chosen, cand_slot[s], cand_tie[s], cand_seen[s], feed_slot, feed_len, feed_tie,
-                   feed_seen)
+        write_feed(s, taken, chosen, cand_slot[s], cand_tie[s], cand_seen[s], feed_slot, feed_len, feed_tie, feed_seen)
 
 
 # Virality of a post for the engagement pool: its like rate, smoothed towards 1 in 10 by one like in
@@ -668,8 +788,22 @@ VIRALITY_PRIOR_LIKES, VIRALITY_PRIOR_IMPRESSIONS = 1.0, 10.0
 
 
 @njit(cache=True)
-def build_pool(key, hour, pool_key, pool_share, min_size, max_age_hours, post_id, created_hour, likes,
-               impressions, bridging, removed, author, author_active):
+def build_pool(
+    key,
+    hour,
+    pool_key,
+    pool_share,
+    min_size,
+    max_age_hours,
+    post_id,
+    created_hour,
+    likes,
+    impressions,
+    bridging,
+    removed,
+    author,
+    author_active,
+):
     """The hour's out-of-network pool: the top ``pool_share`` of live posts (at least ``min_size``) by
     the policy's pool key, in shuffled order. A share rather than a count keeps the selection equally
     strict at every population size. Removed posts and posts of deactivated accounts are not live.
@@ -682,19 +816,30 @@ def build_pool(key, hour, pool_key, pool_share, min_size, max_age_hours, post_id
     cap = post_id.shape[0]
     n = 0
     for slot in range(cap):
-        if (post_id[slot] >= 0 and hour - created_hour[slot] <= max_age_hours and removed[slot] == 0
-                and author_active[author[slot]] == 1):
+        if (
+            post_id[slot] >= 0
+            and hour - created_hour[slot] <= max_age_hours
+            and removed[slot] == 0
+            and author_active[author[slot]] == 1
+        ):
             n += 1
     live = np.empty(n, np.int64)
     keyv = np.empty(n, np.float64)
     n = 0
     for slot in range(cap):
-        if (post_id[slot] >= 0 and hour - created_hour[slot] <= max_age_hours and removed[slot] == 0
-                and author_active[author[slot]] == 1):
+        if (
+            post_id[slot] >= 0
+            and hour - created_hour[slot] <= max_age_hours
+            and removed[slot] == 0
+            and author_active[author[slot]] == 1
+        ):
             live[n] = slot
             if pool_key == 0:
-                keyv[n] = ((likes[slot] + VIRALITY_PRIOR_LIKES) / (impressions[slot] + VIRALITY_PRIOR_IMPRESSIONS)
-                           * np.log(2.0 + likes[slot]))
+                keyv[n] = (
+                    (likes[slot] + VIRALITY_PRIOR_LIKES)
+                    / (impressions[slot] + VIRALITY_PRIOR_IMPRESSIONS)
+                    * np.log(2.0 + likes[slot])
+                )
             elif pool_key == 1:
                 keyv[n] = bridging[slot]
             else:
@@ -742,8 +887,10 @@ def build_pool(key, hour, pool_key, pool_share, min_size, max_age_hours, post_id
         for a in range(i + 1, j):
             o = order[a]
             b = a
-            while b > i and (top_key[o] > top_key[order[b - 1]] or (
-                    top_key[o] == top_key[order[b - 1]] and post_id[top[o]] < post_id[top[order[b - 1]]])):
+            while b > i and (
+                top_key[o] > top_key[order[b - 1]]
+                or (top_key[o] == top_key[order[b - 1]] and post_id[top[o]] < post_id[top[order[b - 1]]])
+            ):
                 order[b] = order[b - 1]
                 b -= 1
             order[b] = o

@@ -31,9 +31,15 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+from numba import njit
+from numba.core.registry import CPUDispatcher
+from omegaconf import OmegaConf
 
-from sim.config import ConfigError
+from sim.checks import Checker, ConfigError, fail
+from sim.confdir import CONF_DIR
 from sim.ranking import features as fx
+from sim.ranking import kernels
+from sim.ranking.policies import weight_vector
 
 
 class PluginError(ConfigError):
@@ -82,8 +88,11 @@ def _split(spec: Any) -> tuple[str, str]:
     elif isinstance(spec, str) and ":" in spec:
         module, _, name = spec.rpartition(":")
     else:
-        raise _fail(spec, "name the rule as module:function, e.g. policy.score=myrules:friends_first "
-                    "(a file myrules.py in the working directory)")
+        raise _fail(
+            spec,
+            "name the rule as module:function, e.g. policy.score=myrules:friends_first "
+            "(a file myrules.py in the working directory)",
+        )
     if not module or not name.isidentifier():
         raise _fail(spec, "name the rule as module:function, e.g. policy.score=myrules:friends_first")
     return module, name
@@ -103,8 +112,11 @@ def _load_module(spec: Any, module: str):
         try:
             return importlib.import_module(module)
         except ImportError as e:
-            raise _fail(spec, f"cannot import {module!r} ({e}); put {module}.py in the working directory "
-                        "or give its path, e.g. policy.score=path/to/rules.py:my_rule") from None
+            raise _fail(
+                spec,
+                f"cannot import {module!r} ({e}); put {module}.py in the working directory "
+                "or give its path, e.g. policy.score=path/to/rules.py:my_rule",
+            ) from None
     if not path.is_file():
         raise _fail(spec, f"the file {path} does not exist")
     # Loaded from exactly this file under a name of its own: nothing else on sys.path is searched.
@@ -149,18 +161,22 @@ def _check_value(spec: Any, value: Any, x: np.ndarray) -> None:
         value = value.item()
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         shape = f" of shape {value.shape}" if isinstance(value, np.ndarray) else ""
-        raise _fail(spec, f"it returned {type(value).__name__}{shape} for a test candidate; a rule returns one "
-                    "number per candidate (higher ranks first)")
+        raise _fail(
+            spec,
+            f"it returned {type(value).__name__}{shape} for a test candidate; a rule returns one "
+            "number per candidate (higher ranks first)",
+        )
     if not math.isfinite(float(value)):
         shown = ", ".join(f"{name}={x[i]:.3g}" for i, name in enumerate(fx.FEATURES))
-        raise _fail(spec, f"it returned {float(value)} for a test candidate ({shown}); return a finite number "
-                    "for every candidate (guard divisions and logarithms)")
+        raise _fail(
+            spec,
+            f"it returned {float(value)} for a test candidate ({shown}); return a finite number "
+            "for every candidate (guard divisions and logarithms)",
+        )
 
 
 def check(spec: Any, function: Callable, weights: np.ndarray) -> Rule:
     """Compile ``function`` and call it on the test candidates; raise PluginError if it cannot serve."""
-    from numba import njit
-    from numba.core.registry import CPUDispatcher
 
     if not callable(function):
         raise _fail(spec, f"{function!r} is not a function")
@@ -171,12 +187,16 @@ def check(spec: Any, function: Callable, weights: np.ndarray) -> Rule:
         params = None
     if params is not None:
         positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        required = [p for p in params if p.default is p.empty and p.kind != p.VAR_POSITIONAL
-                    and p.kind != p.VAR_KEYWORD]
+        required = [
+            p for p in params if p.default is p.empty and p.kind != p.VAR_POSITIONAL and p.kind != p.VAR_KEYWORD
+        ]
         if len(required) > 2 or (len(positional) < 2 and not any(p.kind == p.VAR_POSITIONAL for p in params)):
             names = ", ".join(p.name for p in params) or "no arguments"
-            raise _fail(spec, f"a rule takes two arguments, score(x, w): the candidate's features and the "
-                        f"policy's weights; {py.__name__} takes ({names})")
+            raise _fail(
+                spec,
+                f"a rule takes two arguments, score(x, w): the candidate's features and the "
+                f"policy's weights; {py.__name__} takes ({names})",
+            )
     inputs = _test_inputs(weights)
     jitted = function if isinstance(function, CPUDispatcher) else njit(function)
     try:
@@ -215,13 +235,19 @@ def resolve(spec: Any, weights: np.ndarray) -> Rule:
     stamp = path.stat().st_mtime_ns if path is not None and path.is_file() else None
     # A rule in a file is the same rule however it is named (myrules:f, ./myrules.py:f, /abs/myrules.py:f),
     # so it is imported and its kernel compiled once per process.
-    key = (str(path), name, stamp, weights.tobytes()) if stamp is not None else \
-        (spec_text(spec), str(path), stamp, weights.tobytes())
+    key = (
+        (str(path), name, stamp, weights.tobytes())
+        if stamp is not None
+        else (spec_text(spec), str(path), stamp, weights.tobytes())
+    )
     if key not in _RESOLVED:
         mod = _load_module(spec, module)
         if not hasattr(mod, name):
-            defined = sorted(n for n, v in vars(mod).items() if callable(v) and not n.startswith("_")
-                             and getattr(v, "__module__", None) == mod.__name__)
+            defined = sorted(
+                n
+                for n, v in vars(mod).items()
+                if callable(v) and not n.startswith("_") and getattr(v, "__module__", None) == mod.__name__
+            )
             hint = f"; it defines: {', '.join(defined)}" if defined else ""
             raise _fail(spec, f"{module} has no function {name!r}{hint}")
         _RESOLVED[key] = check(spec, getattr(mod, name), weights)
@@ -230,7 +256,6 @@ def resolve(spec: Any, weights: np.ndarray) -> Rule:
 
 def python_ranker(function: Callable):
     """Rank with a rule Numba cannot compile: candidates and features in the kernel, scores in Python."""
-    from sim.ranking import kernels
 
     def rank(session_users, hour, p, rp, keys, weights, g, posts, users, pool, *feeds):
         n_s = session_users.shape[0]
@@ -239,8 +264,9 @@ def python_ranker(function: Callable):
         cand_tie = np.empty((n_s, p.m), np.float64)
         cand_seen = np.empty((n_s, p.m), np.bool_)
         x = np.empty((n_s, p.m, fx.N_FEATURES), np.float64)
-        kernels.candidate_features(session_users, hour, p, rp, keys, g, posts, users, pool, n_cand, cand_slot,
-                                   cand_tie, cand_seen, x)
+        kernels.candidate_features(
+            session_users, hour, p, rp, keys, g, posts, users, pool, n_cand, cand_slot, cand_tie, cand_seen, x
+        )
         scores = np.full((n_s, p.m), -np.inf)
         for s in range(n_s):
             for i in range(n_cand[s]):
@@ -253,8 +279,6 @@ def python_ranker(function: Callable):
 def ranker(cfg, score_fn: Callable | None = None):
     """The ranking function for a run: the cached built-in kernel, or a kernel around a plug-in rule
     (``policy.score``, or ``score_fn`` given to ``sim.run``)."""
-    from sim.ranking import kernels
-    from sim.ranking.policies import weight_vector
 
     spec = cfg.policy.get("score") or None
     if score_fn is None and spec is None:
@@ -271,15 +295,48 @@ def ranker(cfg, score_fn: Callable | None = None):
         if rule.function not in _KERNELS:
             _KERNELS[rule.function] = kernels.rank_feeds_with(rule.function)
         return _KERNELS[rule.function]
-    warnings.warn(f"policy.score={rule.spec!r} could not be compiled with Numba ({rule.reason}); it runs in pure "
-                  "Python, which is much slower. Rules that use only NumPy, math and loops on x and w compile "
-                  "(docs/plugins.md).", PluginWarning, stacklevel=2)
+    warnings.warn(
+        f"policy.score={rule.spec!r} could not be compiled with Numba ({rule.reason}); it runs in pure "
+        "Python, which is much slower. Rules that use only NumPy, math and loops on x and w compile "
+        "(docs/plugins.md).",
+        PluginWarning,
+        stacklevel=2,
+    )
     return python_ranker(rule.function)
 
 
 def raise_bad_score(cfg, feeds, session_users: np.ndarray, hour: int) -> None:
     s = int(np.flatnonzero(feeds.bad_score >= 0)[0])
     spec = spec_text(cfg.policy.get("score") or "the ranking rule")
-    raise PluginError(f"policy.score={spec!r} returned a score that is not a finite number for viewer "
-                      f"{int(session_users[s])} at hour {hour} (candidate {int(feeds.bad_score[s])}); a rule "
-                      "must return a finite number for every candidate")
+    raise PluginError(
+        f"policy.score={spec!r} returned a score that is not a finite number for viewer "
+        f"{int(session_users[s])} at hour {hour} (candidate {int(feeds.bad_score[s])}); a rule "
+        "must return a finite number for every candidate"
+    )
+
+
+def takes_score(policy_name: str) -> bool:
+    """Whether a policy ranks by ``policy.score``: custom, a rule named as the policy, or a policy file of a
+    user's own that sets ``score`` (docs/plugins.md); not a built-in rule."""
+    path = CONF_DIR / "policy" / f"{policy_name}.yaml"
+    if not path.is_file():
+        return True  # registered from a rule (sim/named_rules.py)
+    node = OmegaConf.load(path)
+    return "score" in node or "custom" in list(node.get("defaults") or [])
+
+
+def check_settings(c: Checker) -> None:
+    """A plug-in rule (``policy.score``) belongs to a policy that ranks by one, and it must import, compile and
+    pass its checks on test candidates (run by ``sim.config.validate``)."""
+    p = "policy"
+    score = c.get(f"{p}.score")
+    if score not in ("", None) and not takes_score(c.get(f"{p}.name")):
+        name = c.get(f"{p}.name")
+        fail(
+            f"{p}.score",
+            score,
+            f"it applies only to policy=custom (policy={name} would be reported as {name} "
+            f"but ranked by {score}); name the rule as the policy instead: policy={score}",
+        )
+    if score not in ("", None):
+        resolve(score, weight_vector(c.get(f"{p}.weights")))

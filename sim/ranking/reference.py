@@ -16,7 +16,6 @@ from sim.ranking import features as fx
 from sim.rng import normal, uniform
 from sim.state import IDEALISED, INFORMATIONAL, OUTRAGE, PERSONAL
 
-
 _M64 = (1 << 64) - 1
 
 
@@ -41,8 +40,11 @@ def _seen(seen_filters: np.ndarray, u: int, post_id: int) -> bool:
 def pool(key, hour, pool_key, pool_share, min_size, max_age_hours, posts_all):
     """The hour's out-of-network pool (slots), as kernels.build_pool, by plain sorting."""
     post_id, created, likes, impressions, bridging, removed, author, author_active = posts_all
-    live = [s for s in range(len(post_id)) if post_id[s] >= 0 and hour - created[s] <= max_age_hours
-            and not removed[s] and author_active[author[s]]]
+    live = [
+        s
+        for s in range(len(post_id))
+        if post_id[s] >= 0 and hour - created[s] <= max_age_hours and not removed[s] and author_active[author[s]]
+    ]
 
     def rank_key(s):
         if pool_key == 0:
@@ -61,8 +63,8 @@ def candidates(u, hour, p, keys, g, posts, users, pool):
     seen = users.seen
     slots, ties, seen_flags = [], [], []
     m_in = p.m - p.oon_candidates
-    followees = g.indices[g.indptr[u]:g.indptr[u + 1]]
-    mutual = g.mutual[g.indptr[u]:g.indptr[u + 1]]
+    followees = g.indices[g.indptr[u] : g.indptr[u + 1]]
+    mutual = g.mutual[g.indptr[u] : g.indptr[u + 1]]
     deg = len(followees)
     if deg and m_in > 0:
         start = int(uniform(keys.followee_offset, hour, u, 0) * deg)

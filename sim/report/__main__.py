@@ -25,18 +25,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = _Parser(prog="python -m sim.report", description="Policy report of a sweep (docs/reports.md).")
     parser.add_argument("sweep_dir", type=Path, help="a sweep directory (made by python -m sim -m ...)")
     parser.add_argument("--baseline", required=True, help="the label the others are compared with")
-    parser.add_argument("--last-days", type=int, default=None,
-                        help="days at the end of each run that are averaged (default: 7, or the run if shorter)")
-    parser.add_argument("--population", type=int, default=1_000_000,
-                        help="persons for the societal-value translation (default: 1,000,000)")
-    parser.add_argument("--percent-per-sd", type=float, default=DEFAULT_PERCENT_PER_SD,
-                        help="%% improvement in mental wellbeing per SD of the wellbeing index "
-                             f"(default {DEFAULT_PERCENT_PER_SD:.1f}: WEMWBS SD/mean)")
+    parser.add_argument(
+        "--last-days",
+        type=int,
+        default=None,
+        help="days at the end of each run that are averaged (default: 7, or the run if shorter)",
+    )
+    parser.add_argument(
+        "--population",
+        type=int,
+        default=1_000_000,
+        help="persons for the societal-value translation (default: 1,000,000)",
+    )
+    parser.add_argument(
+        "--percent-per-sd",
+        type=float,
+        default=DEFAULT_PERCENT_PER_SD,
+        help="%% improvement in mental wellbeing per SD of the wellbeing index "
+        f"(default {DEFAULT_PERCENT_PER_SD:.1f}: WEMWBS SD/mean)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="report directory (default: <sweep-dir>/report)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     try:
-        checked = check(Request(args.sweep_dir, args.baseline, args.last_days, args.population,
-                                args.percent_per_sd, args.out))
+        checked = check(
+            Request(args.sweep_dir, args.baseline, args.last_days, args.population, args.percent_per_sd, args.out)
+        )
     except ReportError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -17,7 +17,17 @@ import yaml
 from sim import sweep as sweeps
 from sim.report import effects as fx
 from sim.report import figures
-from sim.report.document import Code, Document, Figure, Section, Table, Text, User, html, markdown
+from sim.report.document import (
+    Code,
+    Document,
+    Figure,
+    Section,
+    Table,
+    Text,
+    User,
+    html,
+    markdown,
+)
 
 
 class ReportError(ValueError):
@@ -32,14 +42,14 @@ class Request:
     last_days: int | None = None  # None: the last 7 days, or the whole run if shorter
     population: int = 1_000_000
     percent_per_sd: float = fx.DEFAULT_PERCENT_PER_SD
-    out: Path | None = None       # None: <sweep_dir>/report
+    out: Path | None = None  # None: <sweep_dir>/report
 
 
 @dataclass
 class Checked:
     request: Request
     sweep: sweeps.Sweep
-    labels: list[str]          # baseline first
+    labels: list[str]  # baseline first
     last_days: int
     out: Path
 
@@ -56,22 +66,30 @@ def check(request: Request) -> Checked:
         raise ReportError(f"sweep-dir: {e}") from None
     complete = sweep.complete
     if complete.empty:
-        raise ReportError(f"sweep-dir {str(request.sweep_dir)!r} is not allowed: it has no complete job "
-                          f"({len(sweep.jobs)} jobs, none complete; see {sweeps.SWEEP_MANIFEST} or the job manifests)")
+        raise ReportError(
+            f"sweep-dir {str(request.sweep_dir)!r} is not allowed: it has no complete job "
+            f"({len(sweep.jobs)} jobs, none complete; see {sweeps.SWEEP_MANIFEST} or the job manifests)"
+        )
     labels = sorted(complete["label"].astype(str).unique())
     if request.baseline not in labels:
-        raise ReportError(f"--baseline {request.baseline!r} is not allowed: choose one of {', '.join(labels)} "
-                          f"(the labels of the complete jobs in {request.sweep_dir})")
+        raise ReportError(
+            f"--baseline {request.baseline!r} is not allowed: choose one of {', '.join(labels)} "
+            f"(the labels of the complete jobs in {request.sweep_dir})"
+        )
     if len(labels) < 2:
-        raise ReportError(f"sweep-dir {str(request.sweep_dir)!r} is not allowed: its complete jobs have only the "
-                          f"label {labels[0]!r}; a report compares two or more labels")
+        raise ReportError(
+            f"sweep-dir {str(request.sweep_dir)!r} is not allowed: its complete jobs have only the "
+            f"label {labels[0]!r}; a report compares two or more labels"
+        )
     dup = complete[complete.duplicated(["label", "seed"], keep=False)]
     if not dup.empty:
         first = dup.iloc[0]
         same = dup[(dup["label"] == first["label"]) & (dup["seed"] == first["seed"])]["job"].tolist()
-        raise ReportError(f"sweep-dir {str(request.sweep_dir)!r} is not allowed: jobs {', '.join(same)} share label "
-                          f"{first['label']!r} and seed {first['seed']}; sweep one setting per label (give each "
-                          f"scenario its own label) so that every (label, seed) is one run")
+        raise ReportError(
+            f"sweep-dir {str(request.sweep_dir)!r} is not allowed: jobs {', '.join(same)} share label "
+            f"{first['label']!r} and seed {first['seed']}; sweep one setting per label (give each "
+            f"scenario its own label) so that every (label, seed) is one run"
+        )
     days = int(sweep.daily.groupby("job")["day"].max().min()) + 1
     last_days = min(7, days) if request.last_days is None else request.last_days
     if not 1 <= last_days <= days:
@@ -131,27 +149,57 @@ def summary_section(ck: Checked, eff: pd.DataFrame) -> Section:
     r, sw = ck.request, ck.sweep
     seeds = _seed_counts(sw, ck.labels)
     s = Section("Summary")
-    s.blocks.append(Text(["Sweep ", User(str(r.sweep_dir)), f": {len(ck.labels)} labels, compared with the "
-                          "baseline ", User(r.baseline), f" over the last {ck.last_days} simulated days of each run. "
-                          "Runs with the same seed share their population, network and random numbers, so each "
-                          "label's effect is the mean of its paired differences with the baseline across seeds."]))
+    s.blocks.append(
+        Text(
+            [
+                "Sweep ",
+                User(str(r.sweep_dir)),
+                f": {len(ck.labels)} labels, compared with the baseline ",
+                User(r.baseline),
+                f" over the last {ck.last_days} simulated days of each run. "
+                "Runs with the same seed share their population, network and random numbers, so each "
+                "label's effect is the mean of its paired differences with the baseline across seeds.",
+            ]
+        )
+    )
     rows = []
     for lab in ck.labels:
         rows.append({"label": lab, "complete runs (seeds)": f"{len(seeds[lab])} ({_seeds_text(seeds[lab])})"})
     s.blocks.append(Table(pd.DataFrame(rows), "Complete runs per label"))
     head = eff[(eff["outcome"] == "wellbeing") & (eff["group"] == "all")]
-    rows = [{"label": e.label, "wellbeing effect (SD), 95% CI": _ci(e.effect_sd, e.lower_sd, e.upper_sd, e.seeds),
-             "seeds paired": e.seeds} for e in head.itertuples()]
+    rows = [
+        {
+            "label": e.label,
+            "wellbeing effect (SD), 95% CI": _ci(e.effect_sd, e.lower_sd, e.upper_sd, e.seeds),
+            "seeds paired": e.seeds,
+        }
+        for e in head.itertuples()
+    ]
     s.blocks.append(Table(pd.DataFrame(rows), f"Wellbeing of everyone against '{r.baseline}' (positive: better)"))
     problems = sw.problems
     if len(problems):
-        s.blocks.append(Text([f"{len(problems)} planned or started job(s) did not complete and are left out: ",
-                              User(", ".join(f"{j.job} ({j.status})" for j in problems.itertuples())),
-                              ". See the methods appendix."], note=True))
+        s.blocks.append(
+            Text(
+                [
+                    f"{len(problems)} planned or started job(s) did not complete and are left out: ",
+                    User(", ".join(f"{j.job} ({j.status})" for j in problems.itertuples())),
+                    ". See the methods appendix.",
+                ],
+                note=True,
+            )
+        )
     few = [lab for lab in ck.labels if len(seeds[lab]) < 2]
     if few:
-        s.blocks.append(Text(["Fewer than 2 seeds for ", User(", ".join(few)), ": confidence intervals that need "
-                              "them cannot be computed and are shown as 'no CI'."], note=True))
+        s.blocks.append(
+            Text(
+                [
+                    "Fewer than 2 seeds for ",
+                    User(", ".join(few)),
+                    ": confidence intervals that need them cannot be computed and are shown as 'no CI'.",
+                ],
+                note=True,
+            )
+        )
     return s
 
 
@@ -167,9 +215,15 @@ def time_series_section(ck: Checked, figure_dir: Path) -> Section:
     series = fx.series_intervals(ck.sweep.daily, "all")
     path = figures.time_series(series, ck.labels, ck.request.baseline, figure_dir / "time_series.png")
     s = Section("Time series")
-    s.blocks.append(Text(["Daily means of everyone per label (the baseline dashed). Bands are 95% confidence "
-                          "intervals of the mean across seeds (Student's t); a label with a single seed has no band. "
-                          "Wellbeing is in SDs of the population's state without the platform; shares are in %."]))
+    s.blocks.append(
+        Text(
+            [
+                "Daily means of everyone per label (the baseline dashed). Bands are 95% confidence "
+                "intervals of the mean across seeds (Student's t); a label with a single seed has no band. "
+                "Wellbeing is in SDs of the population's state without the platform; shares are in %."
+            ]
+        )
+    )
     s.blocks.append(Figure(path, "Outcomes per day and label, mean across seeds with 95% intervals"))
     last = series[series["day"] == series["day"].max()]
     rows = []
@@ -177,8 +231,13 @@ def time_series_section(ck: Checked, figure_dir: Path) -> Section:
         row = {"outcome (last day)": f"{o.title}, {_level_unit(o.unit)}"}
         for lab in ck.labels:
             x = last[(last["label"] == lab) & (last["outcome"] == o.column)]
-            row[lab] = _ci(*(x.iloc[0][["mean", "lower", "upper"]] * o.scale), int(x.iloc[0]["seeds"]),
-                           _digits(o.unit)).replace("+", "") if len(x) else "n/a"
+            row[lab] = (
+                _ci(
+                    *(x.iloc[0][["mean", "lower", "upper"]] * o.scale), int(x.iloc[0]["seeds"]), _digits(o.unit)
+                ).replace("+", "")
+                if len(x)
+                else "n/a"
+            )
         rows.append(row)
     s.blocks.append(Table(pd.DataFrame(rows), "The last day's values (mean [95% CI across seeds])"))
     return s
@@ -187,11 +246,19 @@ def time_series_section(ck: Checked, figure_dir: Path) -> Section:
 def effects_section(ck: Checked, eff: pd.DataFrame, figure_dir: Path) -> Section:
     r = ck.request
     s = Section("Effects against the baseline")
-    s.blocks.append(Text(["Effect of each label against ", User(r.baseline), f", as the mean over seeds of the paired "
-                          f"difference of the last {ck.last_days} days' means (same seed: same people and random "
-                          "numbers), with 95% confidence intervals from Student's t. SD units: wellbeing is already in "
-                          "SDs of the no-platform state; other outcomes are divided by their between-person SD under "
-                          "the baseline (definitions in the methods appendix). Positive wellbeing is better."]))
+    s.blocks.append(
+        Text(
+            [
+                "Effect of each label against ",
+                User(r.baseline),
+                f", as the mean over seeds of the paired "
+                f"difference of the last {ck.last_days} days' means (same seed: same people and random "
+                "numbers), with 95% confidence intervals from Student's t. SD units: wellbeing is already in "
+                "SDs of the no-platform state; other outcomes are divided by their between-person SD under "
+                "the baseline (definitions in the methods appendix). Positive wellbeing is better.",
+            ]
+        )
+    )
     wb = eff[eff["outcome"] == "wellbeing"]
     rows = []
     for lab in ck.labels[1:]:
@@ -200,9 +267,14 @@ def effects_section(ck: Checked, eff: pd.DataFrame, figure_dir: Path) -> Section
             if e.empty:
                 continue
             e = e.iloc[0]
-            rows.append({"label": lab, "group": fx.GROUP_TITLES[g],
-                         "wellbeing effect (SD) [95% CI]": _ci(e.effect_sd, e.lower_sd, e.upper_sd, e.seeds),
-                         "seeds paired": int(e.seeds)})
+            rows.append(
+                {
+                    "label": lab,
+                    "group": fx.GROUP_TITLES[g],
+                    "wellbeing effect (SD) [95% CI]": _ci(e.effect_sd, e.lower_sd, e.upper_sd, e.seeds),
+                    "seeds paired": int(e.seeds),
+                }
+            )
     s.blocks.append(Table(pd.DataFrame(rows), "Wellbeing effect by group: the table to quote"))
     path = figures.effect_forest(eff, r.baseline, figure_dir / "wellbeing_effects.png")
     s.blocks.append(Figure(path, f"Wellbeing effect against '{r.baseline}' by group, 95% CIs paired by seed"))
@@ -214,17 +286,29 @@ def effects_section(ck: Checked, eff: pd.DataFrame, figure_dir: Path) -> Section
                 if e.empty:
                     continue
                 e = e.iloc[0]
-                rows.append({"label": lab, "outcome": o.title,
-                             "baseline level": f"{_num(e.baseline_level, _digits(o.unit), sign=False)} "
-                                               f"{_level_unit(o.unit)}",
-                             "effect [95% CI]": f"{_ci(e.effect, e.lower, e.upper, e.seeds, _digits(o.unit))} {o.unit}",
-                             "effect in SD [95% CI]": _ci(e.effect_sd, e.lower_sd, e.upper_sd, e.seeds)
-                             if math.isfinite(e.effect_sd) else "no person-level SD (item shares)"})
+                rows.append(
+                    {
+                        "label": lab,
+                        "outcome": o.title,
+                        "baseline level": f"{_num(e.baseline_level, _digits(o.unit), sign=False)} "
+                        f"{_level_unit(o.unit)}",
+                        "effect [95% CI]": f"{_ci(e.effect, e.lower, e.upper, e.seeds, _digits(o.unit))} {o.unit}",
+                        "effect in SD [95% CI]": _ci(e.effect_sd, e.lower_sd, e.upper_sd, e.seeds)
+                        if math.isfinite(e.effect_sd)
+                        else "no person-level SD (item shares)",
+                    }
+                )
         s.blocks.append(Table(pd.DataFrame(rows), f"All outcomes, {fx.GROUP_TITLES[g]}"))
     if (eff["seeds"] < 2).any():
-        s.blocks.append(Text(["Some effects rest on fewer than 2 paired seeds: their confidence intervals cannot be "
-                              "computed ('no CI'). Run more seeds (seed='range(0,10)') before quoting them."],
-                             note=True))
+        s.blocks.append(
+            Text(
+                [
+                    "Some effects rest on fewer than 2 paired seeds: their confidence intervals cannot be "
+                    "computed ('no CI'). Run more seeds (seed='range(0,10)') before quoting them."
+                ],
+                note=True,
+            )
+        )
     return s
 
 
@@ -232,21 +316,32 @@ def trade_off_section(ck: Checked, eff: pd.DataFrame, figure_dir: Path) -> Secti
     levels = fx.level_intervals(ck.sweep.daily, ck.last_days, "all")
     path = figures.trade_off(levels, ck.labels, ck.request.baseline, figure_dir / "trade_off.png")
     s = Section("Engagement and wellbeing")
-    s.blocks.append(Text(["Time on the platform is the platform's business metric; wellbeing is the public's. Each "
-                          "point is a label's mean over seeds of the last days' means, with 95% intervals across "
-                          "seeds. A label up and to the left buys wellbeing with engagement; up and to the right "
-                          "improves both."]))
+    s.blocks.append(
+        Text(
+            [
+                "Time on the platform is the platform's business metric; wellbeing is the public's. Each "
+                "point is a label's mean over seeds of the last days' means, with 95% intervals across "
+                "seeds. A label up and to the left buys wellbeing with engagement; up and to the right "
+                "improves both."
+            ]
+        )
+    )
     s.blocks.append(Figure(path, "Minutes on the platform against wellbeing, per label"))
     rows = []
     for lab in ck.labels:
         m = levels[(levels["label"] == lab) & (levels["outcome"] == "minutes_on_platform")].iloc[0]
         w = levels[(levels["label"] == lab) & (levels["outcome"] == "wellbeing")].iloc[0]
-        row = {"label": lab, "minutes/day [95% CI]": _ci(m["mean"], m["lower"], m["upper"], int(m["seeds"]), 1)
-               .replace("+", ""), "wellbeing (SD) [95% CI]": _ci(w["mean"], w["lower"], w["upper"], int(w["seeds"]))}
+        row = {
+            "label": lab,
+            "minutes/day [95% CI]": _ci(m["mean"], m["lower"], m["upper"], int(m["seeds"]), 1).replace("+", ""),
+            "wellbeing (SD) [95% CI]": _ci(w["mean"], w["lower"], w["upper"], int(w["seeds"])),
+        }
         if lab == ck.request.baseline:
             row["change in minutes"] = row["change in wellbeing (SD)"] = "baseline"
         else:
-            em = eff[(eff["label"] == lab) & (eff["group"] == "all") & (eff["outcome"] == "minutes_on_platform")].iloc[0]
+            em = eff[(eff["label"] == lab) & (eff["group"] == "all") & (eff["outcome"] == "minutes_on_platform")].iloc[
+                0
+            ]
             ew = eff[(eff["label"] == lab) & (eff["group"] == "all") & (eff["outcome"] == "wellbeing")].iloc[0]
             row["change in minutes"] = _ci(em.effect, em.lower, em.upper, em.seeds, 1)
             row["change in wellbeing (SD)"] = _ci(ew.effect, ew.lower, ew.upper, ew.seeds)
@@ -259,20 +354,33 @@ def cost_section(ck: Checked, eff: pd.DataFrame) -> Section:
     r = ck.request
     s = Section("Societal value")
     shares = ", ".join(f"{int(v * 100)}% {k}" for k, v in fx.COST_SHARES.items())
-    s.blocks.append(Text([f"Trimbos (2022), as cited in the whitepaper behind this project, estimates that each 1% "
-                          f"improvement in mental wellbeing saves about EUR {fx.EUR_PER_PERCENT_PER_PERSON_YEAR:.2f} "
-                          f"per person per year ({shares}). The simulated effect is in SD units; it is translated "
-                          f"into a '% improvement' as effect (SD) x {r.percent_per_sd:.1f}% per SD, the ratio of a "
-                          "wellbeing scale's population SD to its mean (default: the Warwick-Edinburgh Mental "
-                          "Well-being Scale, mean 50.7, SD 8.79, Tennant et al. 2007; set with --percent-per-sd). "
-                          f"Shown for a population of {r.population:,} persons (set with --population)."]))
-    s.blocks.append(Text(["Caveat: an order of magnitude, not a forecast. The simulated wellbeing index is a "
-                          "composite of mood, self-esteem, symptoms and loneliness, not the scale Trimbos used; the "
-                          "SD-to-percent translation is an assumption; the simulated window is weeks while the saving "
-                          "is per year, so it assumes the effect persists for a year; the Trimbos figure is Dutch, "
-                          "in 2022 euros, and linear in the improvement; the intervals reflect only the simulation's "
-                          "seed-to-seed variation, not the uncertainty of the model's assumptions (see the "
-                          "sensitivity analysis, docs/sensitivity.md). A negative value is a cost."], note=True))
+    s.blocks.append(
+        Text(
+            [
+                f"Trimbos (2022), as cited in the whitepaper behind this project, estimates that each 1% "
+                f"improvement in mental wellbeing saves about EUR {fx.EUR_PER_PERCENT_PER_PERSON_YEAR:.2f} "
+                f"per person per year ({shares}). The simulated effect is in SD units; it is translated "
+                f"into a '% improvement' as effect (SD) x {r.percent_per_sd:.1f}% per SD, the ratio of a "
+                "wellbeing scale's population SD to its mean (default: the Warwick-Edinburgh Mental "
+                "Well-being Scale, mean 50.7, SD 8.79, Tennant et al. 2007; set with --percent-per-sd). "
+                f"Shown for a population of {r.population:,} persons (set with --population)."
+            ]
+        )
+    )
+    s.blocks.append(
+        Text(
+            [
+                "Caveat: an order of magnitude, not a forecast. The simulated wellbeing index is a "
+                "composite of mood, self-esteem, symptoms and loneliness, not the scale Trimbos used; the "
+                "SD-to-percent translation is an assumption; the simulated window is weeks while the saving "
+                "is per year, so it assumes the effect persists for a year; the Trimbos figure is Dutch, "
+                "in 2022 euros, and linear in the improvement; the intervals reflect only the simulation's "
+                "seed-to-seed variation, not the uncertainty of the model's assumptions (see the "
+                "sensitivity analysis, docs/sensitivity.md). A negative value is a cost."
+            ],
+            note=True,
+        )
+    )
     rows = []
     for lab in ck.labels[1:]:
         e = eff[(eff["label"] == lab) & (eff["group"] == "all") & (eff["outcome"] == "wellbeing")]
@@ -282,12 +390,20 @@ def cost_section(ck: Checked, eff: pd.DataFrame) -> Section:
         mid = fx.societal_value(e.effect_sd, r.percent_per_sd, r.population)
         lo = fx.societal_value(e.lower_sd, r.percent_per_sd, r.population)
         hi = fx.societal_value(e.upper_sd, r.percent_per_sd, r.population)
-        ci = (lambda k: f" [{_eur(lo[k])}, {_eur(hi[k])}]" if math.isfinite(lo[k]) else " (no CI)")
-        rows.append({"label": lab, "wellbeing effect (SD)": _num(e.effect_sd),
-                     "% improvement": f"{_num(mid['percent_improvement'], 2)}%",
-                     "per person per year": _eur(mid["eur_per_person_year"]) + ci("eur_per_person_year"),
-                     f"per year, {r.population:,} persons": _eur(mid["eur_per_year"]) + ci("eur_per_year"),
-                     **{f"of which {k}": _eur(mid[f"eur_per_year_{k}"]) for k in fx.COST_SHARES}})
+
+        def ci(k, lo=lo, hi=hi):
+            return f" [{_eur(lo[k])}, {_eur(hi[k])}]" if math.isfinite(lo[k]) else " (no CI)"
+
+        rows.append(
+            {
+                "label": lab,
+                "wellbeing effect (SD)": _num(e.effect_sd),
+                "% improvement": f"{_num(mid['percent_improvement'], 2)}%",
+                "per person per year": _eur(mid["eur_per_person_year"]) + ci("eur_per_person_year"),
+                f"per year, {r.population:,} persons": _eur(mid["eur_per_year"]) + ci("eur_per_year"),
+                **{f"of which {k}": _eur(mid[f"eur_per_year_{k}"]) for k in fx.COST_SHARES},
+            }
+        )
     s.blocks.append(Table(pd.DataFrame(rows), f"Savings per year against '{r.baseline}' (95% CI from the effect's CI)"))
     return s
 
@@ -305,28 +421,53 @@ def _flatten(d, prefix=""):
 def methods_section(ck: Checked) -> Section:
     sw, r = ck.sweep, ck.request
     s = Section("Methods appendix")
-    s.blocks.append(Text(["Definitions (sim/report/effects.py). Window mean: the mean of a daily outcome over the last "
-                          f"{ck.last_days} days of a run. Paired difference: a label's window mean minus the "
-                          "baseline's for the same seed. Effect: mean of the paired differences over the seeds "
-                          "present for both, with a 95% CI from Student's t (n - 1 degrees of freedom; not "
-                          "computable with fewer than 2 seeds). SD units: wellbeing as is (SDs of the no-platform "
-                          "state); sleep, minutes, night minutes and polarisation divided by their between-person SD "
-                          "under the baseline (pooled within seeds); shares of persons by sqrt(p(1-p)) at the "
-                          "baseline prevalence; item shares have none. Outcome definitions: docs/outputs.md."]))
+    s.blocks.append(
+        Text(
+            [
+                "Definitions (sim/report/effects.py). Window mean: the mean of a daily outcome over the last "
+                f"{ck.last_days} days of a run. Paired difference: a label's window mean minus the "
+                "baseline's for the same seed. Effect: mean of the paired differences over the seeds "
+                "present for both, with a 95% CI from Student's t (n - 1 degrees of freedom; not "
+                "computable with fewer than 2 seeds). SD units: wellbeing as is (SDs of the no-platform "
+                "state); sleep, minutes, night minutes and polarisation divided by their between-person SD "
+                "under the baseline (pooled within seeds); shares of persons by sqrt(p(1-p)) at the "
+                "baseline prevalence; item shares have none. Outcome definitions: docs/outputs.md."
+            ]
+        )
+    )
     plan = sw.plan or {}
-    s.blocks.append(Text(["Sweep directory: ", User(str(r.sweep_dir)), ". Command: ",
-                          User(plan.get("command", "not recorded")), ". Launcher: ",
-                          User(plan.get("launcher") or "not recorded"), ". Started: ",
-                          User(plan.get("started", "not recorded")), ". Report made: ",
-                          dt.datetime.now().isoformat(timespec="seconds"), "."]))
+    s.blocks.append(
+        Text(
+            [
+                "Sweep directory: ",
+                User(str(r.sweep_dir)),
+                ". Command: ",
+                User(plan.get("command", "not recorded")),
+                ". Launcher: ",
+                User(plan.get("launcher") or "not recorded"),
+                ". Started: ",
+                User(plan.get("started", "not recorded")),
+                ". Report made: ",
+                dt.datetime.now().isoformat(timespec="seconds"),
+                ".",
+            ]
+        )
+    )
     jobs = sw.jobs.copy()
     shown = jobs[["job", "label", "seed", "status", "wall_time_s", "finished", "error"]].fillna("")
     s.blocks.append(Table(shown.astype(str), "Jobs: every planned or found job and its status"))
     problems = sw.problems
     if len(problems):
-        s.blocks.append(Text([f"{len(problems)} job(s) failed, are missing or invalid, and are not in the results: ",
-                              User("; ".join(f"{j.job}: {j.status} ({j.error})" for j in problems.itertuples())),
-                              ". Re-run the sweep's command to run them; complete jobs are skipped."], note=True))
+        s.blocks.append(
+            Text(
+                [
+                    f"{len(problems)} job(s) failed, are missing or invalid, and are not in the results: ",
+                    User("; ".join(f"{j.job}: {j.status} ({j.error})" for j in problems.itertuples())),
+                    ". Re-run the sweep's command to run them; complete jobs are skipped.",
+                ],
+                note=True,
+            )
+        )
     else:
         s.blocks.append(Text(["Every planned job completed; none failed or is missing."]))
     manifests = sw.manifests
@@ -339,13 +480,24 @@ def methods_section(ck: Checked) -> Section:
     commits = sorted({str(m.get("git_commit")) for m in manifests.values()})
     s.blocks.append(Text(["Git commit(s) of the runs: ", User(", ".join(commits)), "."]))
     if len(commits) > 1 or any(c.endswith("-dirty") for c in commits):
-        s.blocks.append(Text(["The runs come from more than one commit, or from a working tree with uncommitted "
-                              "changes: results may mix versions of the model."], note=True))
+        s.blocks.append(
+            Text(
+                [
+                    "The runs come from more than one commit, or from a working tree with uncommitted "
+                    "changes: results may mix versions of the model."
+                ],
+                note=True,
+            )
+        )
     if any(len(v) > 1 for v in versions.values()):
         s.blocks.append(Text(["The runs used different package versions (see the table)."], note=True))
     seeds = _seed_counts(sw, ck.labels)
-    s.blocks.append(Table(pd.DataFrame([{"label": lab, "seeds": _seeds_text(v)} for lab, v in seeds.items()]),
-                          "Seeds per label (complete runs)"))
+    s.blocks.append(
+        Table(
+            pd.DataFrame([{"label": lab, "seeds": _seeds_text(v)} for lab, v in seeds.items()]),
+            "Seeds per label (complete runs)",
+        )
+    )
     by_label = {}
     for job, m in sorted(manifests.items()):
         by_label.setdefault(m.get("label"), m.get("config", {}))
@@ -356,12 +508,22 @@ def methods_section(ck: Checked) -> Section:
         flat = _flatten({k: v for k, v in by_label.get(lab, {}).items() if k not in ("seed",)})
         for key in sorted(set(flat) | set(flat_base)):
             if flat.get(key) != flat_base.get(key) and not key.startswith(("output.", "progress", "threads")):
-                rows.append({"label": lab, "setting": key, "baseline's value": str(flat_base.get(key, "(not set)")),
-                             "label's value": str(flat.get(key, "(not set)"))})
+                rows.append(
+                    {
+                        "label": lab,
+                        "setting": key,
+                        "baseline's value": str(flat_base.get(key, "(not set)")),
+                        "label's value": str(flat.get(key, "(not set)")),
+                    }
+                )
     diff = pd.DataFrame(rows, columns=["label", "setting", "baseline's value", "label's value"])
     s.blocks.append(Table(diff, f"Settings in which each label differs from '{r.baseline}'"))
-    s.blocks.append(Code(yaml.safe_dump(base_cfg, sort_keys=False, default_flow_style=None, width=110),
-                         f"Full configuration of the baseline '{r.baseline}' (every run also sets its seed)"))
+    s.blocks.append(
+        Code(
+            yaml.safe_dump(base_cfg, sort_keys=False, default_flow_style=None, width=110),
+            f"Full configuration of the baseline '{r.baseline}' (every run also sets its seed)",
+        )
+    )
     return s
 
 
@@ -378,14 +540,17 @@ def write(ck: Checked) -> Path:
         figure_dir = tmp / "figures"
         figure_dir.mkdir()
         eff = fx.effects(ck.sweep.daily, ck.sweep.users, ck.request.baseline, ck.last_days)
-        doc = Document(f"Policy report: {len(ck.labels)} labels against '{ck.request.baseline}'", [
-            summary_section(ck, eff),
-            time_series_section(ck, figure_dir),
-            effects_section(ck, eff, figure_dir),
-            trade_off_section(ck, eff, figure_dir),
-            cost_section(ck, eff),
-            methods_section(ck),
-        ])
+        doc = Document(
+            f"Policy report: {len(ck.labels)} labels against '{ck.request.baseline}'",
+            [
+                summary_section(ck, eff),
+                time_series_section(ck, figure_dir),
+                effects_section(ck, eff, figure_dir),
+                trade_off_section(ck, eff, figure_dir),
+                cost_section(ck, eff),
+                methods_section(ck),
+            ],
+        )
         (tmp / "report.html").write_text(html(doc), encoding="utf-8")
         (tmp / "report.md").write_text(markdown(doc, "figures"), encoding="utf-8")
         eff.to_csv(tmp / "effects.csv", index=False)

@@ -69,8 +69,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#<>&])")
 def md_escape(text: str) -> str:
     """Escape what Markdown (and HTML inside Markdown) would interpret."""
     text = str(text).replace("\n", " ")
-    return _MD_SPECIAL.sub(lambda m: {"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(m.group(1), "\\" + m.group(1)),
-                           text)
+    return _MD_SPECIAL.sub(lambda m: {"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(m.group(1), "\\" + m.group(1)), text)
 
 
 def _md_inline(parts: list[Inline]) -> str:
@@ -159,11 +158,22 @@ def html(doc: Document) -> str:
             if isinstance(b, Text):
                 blocks.append({"kind": "text", "text": "".join(b.parts), "note": b.note})
             elif isinstance(b, Table):
-                blocks.append({"kind": "table", "caption": b.caption, "columns": [str(c) for c in b.frame.columns],
-                               "rows": b.frame.astype(str).values.tolist()})
+                blocks.append(
+                    {
+                        "kind": "table",
+                        "caption": b.caption,
+                        "columns": [str(c) for c in b.frame.columns],
+                        "rows": b.frame.astype(str).values.tolist(),
+                    }
+                )
             elif isinstance(b, Figure):
-                blocks.append({"kind": "figure", "caption": b.caption,
-                               "data": base64.b64encode(b.path.read_bytes()).decode("ascii")})
+                blocks.append(
+                    {
+                        "kind": "figure",
+                        "caption": b.caption,
+                        "data": base64.b64encode(b.path.read_bytes()).decode("ascii"),
+                    }
+                )
             elif isinstance(b, Code):
                 blocks.append({"kind": "code", "text": b.text, "summary": b.summary})
         sections.append({"title": s.title, "anchor": s.anchor, "blocks": blocks})

@@ -42,17 +42,22 @@ import pandas as pd
 from scipy import stats
 
 GROUPS = ("all", "adolescent", "young_adult", "adult", "vulnerable")
-GROUP_TITLES = {"all": "everyone", "adolescent": "adolescents (13-17)", "young_adult": "young adults (18-25)",
-                "adult": "adults (26+)", "vulnerable": "vulnerable users"}
+GROUP_TITLES = {
+    "all": "everyone",
+    "adolescent": "adolescents (13-17)",
+    "young_adult": "young adults (18-25)",
+    "adult": "adults (26+)",
+    "vulnerable": "vulnerable users",
+}
 
 
 @dataclass(frozen=True)
 class Outcome:
-    column: str        # daily table column (sim/metrics.py)
+    column: str  # daily table column (sim/metrics.py)
     title: str
-    unit: str          # unit of the effect as reported (pp: percentage points of a share)
-    scale: float       # multiply the daily value by this to get ``unit`` (shares -> percentage points)
-    person_sd: str     # "index", a users-table column, "share" (of persons) or "" (none)
+    unit: str  # unit of the effect as reported (pp: percentage points of a share)
+    scale: float  # multiply the daily value by this to get ``unit`` (shares -> percentage points)
+    person_sd: str  # "index", a users-table column, "share" (of persons) or "" (none)
     higher_is_better: bool | None
 
 
@@ -65,8 +70,7 @@ OUTCOMES = (
     Outcome("night_minutes", "night-time use", "min/day", 1.0, "night_minutes_per_day", False),
     Outcome("exposure_hostile_share", "hostile exposure", "pp", 100.0, "", False),
     Outcome("exposure_idealised_share", "idealised exposure", "pp", 100.0, "", False),
-    Outcome("affective_polarization", "affective polarisation", "0-1", 1.0, "affective_polarization_end",
-            False),
+    Outcome("affective_polarization", "affective polarisation", "0-1", 1.0, "affective_polarization_end", False),
 )
 OUTCOME_BY_COLUMN = {o.column: o for o in OUTCOMES}
 
@@ -100,8 +104,17 @@ def series_intervals(daily: pd.DataFrame, group: str = "all") -> pd.DataFrame:
     for (label, day), part in d.groupby(["label", "day"], sort=True):
         for o in OUTCOMES:
             mean, lo, hi, n = t_interval(part[o.column].to_numpy())
-            rows.append({"label": label, "day": int(day), "outcome": o.column, "mean": mean, "lower": lo,
-                         "upper": hi, "seeds": n})
+            rows.append(
+                {
+                    "label": label,
+                    "day": int(day),
+                    "outcome": o.column,
+                    "mean": mean,
+                    "lower": lo,
+                    "upper": hi,
+                    "seeds": n,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -125,8 +138,11 @@ def effects(daily: pd.DataFrame, users: pd.DataFrame, baseline: str, last_days: 
     for label in [lab for lab in wm["label"].unique() if lab != baseline]:
         alt = wm[wm["label"] == label].set_index(["seed", "group"])
         for group in GROUPS:
-            seeds = sorted(set(alt.xs(group, level="group").index) & set(base.xs(group, level="group").index)) \
-                if group in alt.index.get_level_values("group") else []
+            seeds = (
+                sorted(set(alt.xs(group, level="group").index) & set(base.xs(group, level="group").index))
+                if group in alt.index.get_level_values("group")
+                else []
+            )
             for o in OUTCOMES:
                 diffs = np.array([alt.loc[(s, group), o.column] - base.loc[(s, group), o.column] for s in seeds])
                 mean, lo, hi, n = t_interval(diffs * o.scale)
@@ -139,10 +155,23 @@ def effects(daily: pd.DataFrame, users: pd.DataFrame, baseline: str, last_days: 
                     sd = person_sd(users, baseline, group, o.person_sd) * o.scale
                 else:
                     sd = math.nan
-                rows.append({"label": label, "group": group, "outcome": o.column, "unit": o.unit,
-                             "baseline_level": base_level * o.scale, "effect": mean, "lower": lo, "upper": hi,
-                             "seeds": n, "person_sd": sd, "effect_sd": mean / sd if sd else math.nan,
-                             "lower_sd": lo / sd if sd else math.nan, "upper_sd": hi / sd if sd else math.nan})
+                rows.append(
+                    {
+                        "label": label,
+                        "group": group,
+                        "outcome": o.column,
+                        "unit": o.unit,
+                        "baseline_level": base_level * o.scale,
+                        "effect": mean,
+                        "lower": lo,
+                        "upper": hi,
+                        "seeds": n,
+                        "person_sd": sd,
+                        "effect_sd": mean / sd if sd else math.nan,
+                        "lower_sd": lo / sd if sd else math.nan,
+                        "upper_sd": hi / sd if sd else math.nan,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -175,8 +204,7 @@ def societal_value(effect_sd: float, percent_per_sd: float, population: int) -> 
     EUR 28.86 per 1% per person per year, split 54/44/2 over productivity, care and personal costs."""
     percent = effect_sd * percent_per_sd
     per_person = percent * EUR_PER_PERCENT_PER_PERSON_YEAR
-    out = {"percent_improvement": percent, "eur_per_person_year": per_person,
-           "eur_per_year": per_person * population}
+    out = {"percent_improvement": percent, "eur_per_person_year": per_person, "eur_per_year": per_person * population}
     for name, share in COST_SHARES.items():
         out[f"eur_per_year_{name}"] = per_person * population * share
     return out

@@ -10,8 +10,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from sim.report.effects import GROUP_TITLES, GROUPS, OUTCOME_BY_COLUMN, OUTCOMES  # noqa: E402
 
@@ -33,10 +33,15 @@ def time_series(series: pd.DataFrame, labels: list[str], baseline: str, path: Pa
     for ax, o in zip(axes.flat, OUTCOMES):
         for label in labels:
             s = series[(series["label"] == label) & (series["outcome"] == o.column)].sort_values("day")
-            ax.plot(s["day"], s["mean"] * o.scale, color=colours[label], lw=2 if label == baseline else 1.5,
-                    ls="--" if label == baseline else "-", label=label)
-            ax.fill_between(s["day"], s["lower"] * o.scale, s["upper"] * o.scale, color=colours[label], alpha=0.2,
-                            lw=0)
+            ax.plot(
+                s["day"],
+                s["mean"] * o.scale,
+                color=colours[label],
+                lw=2 if label == baseline else 1.5,
+                ls="--" if label == baseline else "-",
+                label=label,
+            )
+            ax.fill_between(s["day"], s["lower"] * o.scale, s["upper"] * o.scale, color=colours[label], alpha=0.2, lw=0)
         unit = {"pp": "%"}.get(o.unit, o.unit)
         ax.set_title(f"{o.title} ({unit})", fontsize=9)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -70,8 +75,9 @@ def effect_forest(effects: pd.DataFrame, baseline: str, path: Path) -> Path:
             lo, hi = r["lower_sd"], r["upper_sd"]
             if math.isfinite(lo) and math.isfinite(hi):
                 ax.plot([lo, hi], [y, y], color=colours[label], lw=2)
-            ax.plot([r["effect_sd"]], [y], "o", color=colours[label],
-                    mfc=colours[label] if math.isfinite(lo) else "white")
+            ax.plot(
+                [r["effect_sd"]], [y], "o", color=colours[label], mfc=colours[label] if math.isfinite(lo) else "white"
+            )
             ticks.append(y)
             names.append(f"{GROUP_TITLES[group]}: {label}")
             y -= 1
@@ -96,8 +102,17 @@ def trade_off(levels: pd.DataFrame, labels: list[str], baseline: str, path: Path
         y = levels[(levels["label"] == label) & (levels["outcome"] == "wellbeing")].iloc[0]
         xerr = [[x["mean"] - x["lower"]], [x["upper"] - x["mean"]]] if math.isfinite(x["lower"]) else None
         yerr = [[y["mean"] - y["lower"]], [y["upper"] - y["mean"]]] if math.isfinite(y["lower"]) else None
-        ax.errorbar([x["mean"]], [y["mean"]], xerr=xerr, yerr=yerr, fmt="s" if label == baseline else "o",
-                    color=colours[label], capsize=3, ms=8, label=label + (" (baseline)" if label == baseline else ""))
+        ax.errorbar(
+            [x["mean"]],
+            [y["mean"]],
+            xerr=xerr,
+            yerr=yerr,
+            fmt="s" if label == baseline else "o",
+            color=colours[label],
+            capsize=3,
+            ms=8,
+            label=label + (" (baseline)" if label == baseline else ""),
+        )
     ax.set_xlabel(f"{OUTCOME_BY_COLUMN['minutes_on_platform'].title} (min/user/day)", fontsize=9)
     ax.set_ylabel("wellbeing (SD of the no-platform state)", fontsize=9)
     ax.grid(alpha=0.3)

@@ -24,8 +24,16 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "results" / "test-artifacts"
 DOCS_SCREENSHOT = ROOT / "docs" / "explorer.png"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # generous: CI machines are shared, and the first page load compiles nothing but loads every kernel
 PAGE_TIMEOUT_MS = 180_000
 ALTERNATIVE = "ranking rule: chronological"
@@ -58,8 +66,12 @@ def explorer_url(tmp_path_factory):
         port = s.getsockname()[1]
     log_path = tmp_path_factory.mktemp("explorer") / "server.log"
     with open(log_path, "w") as log:
-        server = subprocess.Popen([sys.executable, "-m", "sim.explorer.cli", "--host", "127.0.0.1", "--port", str(port),
-                                   "--no-open"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "sim.explorer.cli", "--host", "127.0.0.1", "--port", str(port), "--no-open"],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -92,7 +104,9 @@ def page(explorer_url):
         page.set_default_timeout(PAGE_TIMEOUT_MS)
         failed = []
         page.on("requestfailed", lambda request: failed.append(request.url))
-        page.on("response", lambda response: response.status >= 400 and failed.append(f"{response.status} {response.url}"))
+        page.on(
+            "response", lambda response: response.status >= 400 and failed.append(f"{response.status} {response.url}")
+        )
         page.goto(explorer_url)
         yield page
         browser.close()
@@ -157,7 +171,9 @@ def test_change_the_rule_run_days_and_watch_the_plots_and_the_difference_update(
     # one user's day and the network sample draw for the same model
     page.get_by_role("tab", name="Page 1").click()
     page.locator(".feedsim-user-day").wait_for()
-    assert re.search(r"user \d+: (adolescent|young adult|adult)", page.locator(".feedsim-user-table").locator("..").inner_text())
+    assert re.search(
+        r"user \d+: (adolescent|young adult|adult)", page.locator(".feedsim-user-table").locator("..").inner_text()
+    )
     page.get_by_role("tab", name="Page 2").click()
     page.locator(".feedsim-network").wait_for()
     page.get_by_text("Only these").wait_for()

@@ -12,7 +12,10 @@ from sim.config import ConfigError, compose
 
 BAD = [
     # (override, words the message must contain)
-    ("policy=foo", ["policy", "'foo'", "bridging, chronological, civic, custom, engagement, random, stated_preference"]),
+    (
+        "policy=foo",
+        ["policy", "'foo'", "bridging, chronological, civic, custom, engagement, random, stated_preference"],
+    ),
     ("scenario=utopia", ["scenario", "'utopia'", "chronological, civic_platform, deactivation_study"]),
     ("population=martians", ["population", "'martians'", "default"]),
     ("population.age_shares.teen=0.2", ["population.age_shares.teen", "0.2", "unknown age group", "adolescent"]),
@@ -65,13 +68,22 @@ BAD = [
 BAD = [b for b in BAD if b[1]]
 CROSS = [
     # (overrides, words)
-    (["platform.deactivation.enabled=true", "days=20", "platform.deactivation.end_day=42"],
-     ["deactivation.end_day=42", "at most days (20)"]),
-    (["platform.deactivation.enabled=true", "platform.deactivation.end_day=5"],
-     ["deactivation.end_day=5", "after platform.deactivation.start_day (7)"]),
-    (["platform.deactivation.enabled=true", "days=20", "platform.deactivation.start_day=25"],
-     ["deactivation.start_day=25", "0 to 19"]),
-    (["platform.deactivation.enabled=true", "platform.deactivation.groups=[]"], ["deactivation.groups", "at least one"]),
+    (
+        ["platform.deactivation.enabled=true", "days=20", "platform.deactivation.end_day=42"],
+        ["deactivation.end_day=42", "at most days (20)"],
+    ),
+    (
+        ["platform.deactivation.enabled=true", "platform.deactivation.end_day=5"],
+        ["deactivation.end_day=5", "after platform.deactivation.start_day (7)"],
+    ),
+    (
+        ["platform.deactivation.enabled=true", "days=20", "platform.deactivation.start_day=25"],
+        ["deactivation.start_day=25", "0 to 19"],
+    ),
+    (
+        ["platform.deactivation.enabled=true", "platform.deactivation.groups=[]"],
+        ["deactivation.groups", "at least one"],
+    ),
     (["platform.moderation.enabled=true", "platform.moderation.precision=0"], ["precision=0", "above 0"]),
     (["platform.teen_accounts.enabled=true", "platform.teen_accounts.quiet_end=22"], ["quiet_end=22", "differ"]),
     (["policy=custom"], ["policy.score is not set", "module:function"]),
@@ -103,7 +115,10 @@ CATALOGUE = [
     (["behaviour.sessions.base_hazard.adult=-1"], ["base_hazard.adult=-1", "0 or greater"]),
     (["policy.max_age_hours=1"], ["max_age_hours=1", "feedback_delay_hours (24)"]),
     (["policy.pool_key=hot"], ["pool_key='hot'", "virality, bridging, recent"]),
-    (["policy=custom", "policy.score=nosuch:f"], ["policy.score='nosuch:f'", "cannot import 'nosuch'", "path/to/rules.py"]),
+    (
+        ["policy=custom", "policy.score=nosuch:f"],
+        ["policy.score='nosuch:f'", "cannot import 'nosuch'", "path/to/rules.py"],
+    ),
     (["policy.out_of_network=true", "policy.pool_share=0"], ["pool_share=0", "out_of_network is true"]),
     (["policy.author_cap=-1"], ["author_cap=-1", "0 or a positive integer"]),
     (["platform.notifications.batch_hours=0"], ["batch_hours=0", "integer from 1 to 24"]),
@@ -151,8 +166,11 @@ def group_of(overrides: list[str]) -> str:
 
 def catalogue() -> dict[tuple[str, ...], str]:
     entries = [[o] for o, _ in BAD] + [o for o, _ in CROSS] + [o for o, _ in CATALOGUE] + [o for o, _ in SWEEP_CASES]
-    entries += [[o] for o in CLI_CASES] + [["-m", "n_users=300,0"], ["-m", "hydra/launcher=rai"],
-                                           ["-m", "hydra.launcher.n_job=2"]]
+    entries += [[o] for o in CLI_CASES] + [
+        ["-m", "n_users=300,0"],
+        ["-m", "hydra/launcher=rai"],
+        ["-m", "hydra.launcher.n_job=2"],
+    ]
     return {tuple(e): group_of(e) for e in entries}
 
 
@@ -177,8 +195,13 @@ def test_every_group_of_settings_gets_a_one_line_message(overrides, words):
 
 @pytest.mark.parametrize("args,words", SWEEP_CASES, ids=[" ".join(c[0]) for c in SWEEP_CASES])
 def test_a_bad_sweep_is_one_line_exit_2_and_makes_no_directory(args, words, tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "sim", *args, f"output.sweeps={tmp_path / 'sweeps'}",
-                           f"output.dir={tmp_path / 'runs'}"], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", *args, f"output.sweeps={tmp_path / 'sweeps'}", f"output.dir={tmp_path / 'runs'}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
@@ -205,16 +228,30 @@ def test_composing_a_bad_setting_raises_a_clear_one_line_error(override, words):
         assert w in msg, msg
 
 
-CLI_CASES = ["policy=foo", "scenario=utopia", "platform.moderation.latency_hours=72", "n_users=0", "population.age_shares.adult=0.6", "network.reciprocity=1.5",
-             "platform.notifications.quiet_start=25", "policy.k=300", "population.age_shares.teen=0.2",
-             "n_users=abc", "days=-1"]
+CLI_CASES = [
+    "policy=foo",
+    "scenario=utopia",
+    "platform.moderation.latency_hours=72",
+    "n_users=0",
+    "population.age_shares.adult=0.6",
+    "network.reciprocity=1.5",
+    "platform.notifications.quiet_start=25",
+    "policy.k=300",
+    "population.age_shares.teen=0.2",
+    "n_users=abc",
+    "days=-1",
+]
 
 
 @pytest.mark.parametrize("override", CLI_CASES)
 def test_the_command_line_exits_2_with_one_line_and_writes_nothing(override, tmp_path):
     out = tmp_path / "runs"
-    proc = subprocess.run([sys.executable, "-m", "sim", override, f"output.dir={out}", "progress=false"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", override, f"output.dir={out}", "progress=false"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, proc.stderr
@@ -232,21 +269,48 @@ def test_cross_field_checks(tmp_path):
 
 
 def test_a_bad_value_inside_a_sweep_is_caught_before_any_job_runs(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "sim", "-m", "n_users=300,0", "days=1",
-                           f"hydra.sweep.dir={tmp_path / 'sweep'}", "progress=false"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "-m",
+            "n_users=300,0",
+            "days=1",
+            f"hydra.sweep.dir={tmp_path / 'sweep'}",
+            "progress=false",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "n_users=0" in proc.stderr
     assert not (tmp_path / "sweep").exists()
 
 
-@pytest.mark.parametrize("setting,words", [
-    ("hydra/launcher=rai", ["hydra/launcher='rai'", "joblib", "ray", "submitit_slurm"]),
-    ("hydra.launcher.n_job=2", ["hydra.launcher.n_job=2", "+hydra.launcher.n_job"]),
-])
+@pytest.mark.parametrize(
+    "setting,words",
+    [
+        ("hydra/launcher=rai", ["hydra/launcher='rai'", "joblib", "ray", "submitit_slurm"]),
+        ("hydra.launcher.n_job=2", ["hydra.launcher.n_job=2", "+hydra.launcher.n_job"]),
+    ],
+)
 def test_a_bad_launcher_setting_is_one_line_before_any_job_runs(setting, words, tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "sim", "-m", "policy=civic,engagement", setting,
-                           f"hydra.sweep.dir={tmp_path / 'sweep'}"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "-m",
+            "policy=civic,engagement",
+            setting,
+            f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and all(w in lines[0] for w in words), proc.stderr

@@ -18,18 +18,49 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("benchmark")]
 
 def test_benchmark_smoke_run_writes_its_table(tmp_path):
     out, raw = tmp_path / "RESULTS.md", tmp_path / "raw.json"
-    cmd = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "300", "--repeats", "2", "--hours", "2",
-           "--warmup-hours", "2", "--offline-days", "1", "--skip-startup", "--oracle-users", "300",
-           "--oracle-hours", "1", "--oracle-start-hour", "10", "--out", str(out), "--json", str(raw),
-           "--analysis", str(tmp_path / "none.md")]
+    cmd = [
+        sys.executable,
+        str(ROOT / "benchmarks" / "run.py"),
+        "--sizes",
+        "300",
+        "--repeats",
+        "2",
+        "--hours",
+        "2",
+        "--warmup-hours",
+        "2",
+        "--offline-days",
+        "1",
+        "--skip-startup",
+        "--oracle-users",
+        "300",
+        "--oracle-hours",
+        "1",
+        "--oracle-start-hour",
+        "10",
+        "--out",
+        str(out),
+        "--json",
+        str(raw),
+        "--analysis",
+        str(tmp_path / "none.md"),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     text = out.read_text()
-    for heading in ("## Machine", "## Throughput and memory", "## Time per phase", "## Against the per-agent",
-                    "## Targets"):
+    for heading in (
+        "## Machine",
+        "## Throughput and memory",
+        "## Time per phase",
+        "## Against the per-agent",
+        "## Targets",
+    ):
         assert heading in text
-    rows = [line for line in text.splitlines() if line.startswith("| engagement | 300 ") or
-            line.startswith("| civic | 300 ")]
+    rows = [
+        line
+        for line in text.splitlines()
+        if line.startswith("| engagement | 300 ") or line.startswith("| civic | 300 ")
+    ]
     assert len(rows) == 4  # throughput and phase rows for both rules
     data = json.loads(raw.read_text())
     assert {r["policy"] for r in data["results"]} == {"engagement", "civic"}
@@ -69,24 +100,48 @@ def test_population_size_table_shows_follows_concentrating_as_the_population_gro
     accounts' share of follows grows with the population (each account can be followed only once, so in a
     small population their share is capped: docs/population_size.md)."""
     out = tmp_path / "P.md"
-    cmd = [sys.executable, str(ROOT / "benchmarks" / "population_size.py"), "--sizes", "300", "1200",
-           "--days", "2", "--seeds", "0", "--jobs", "2", "--out", str(out)]
+    cmd = [
+        sys.executable,
+        str(ROOT / "benchmarks" / "population_size.py"),
+        "--sizes",
+        "300",
+        "1200",
+        "--days",
+        "2",
+        "--seeds",
+        "0",
+        "--jobs",
+        "2",
+        "--out",
+        str(out),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    rows = {line.split("|")[1].strip(): [float(c) for c in line.split("|")[2:-1]]
-            for line in out.read_text().splitlines() if re.match(r"\| [\d,]+ \|", line)}
+    rows = {
+        line.split("|")[1].strip(): [float(c) for c in line.split("|")[2:-1]]
+        for line in out.read_text().splitlines()
+        if re.match(r"\| [\d,]+ \|", line)
+    }
     assert set(rows) == {"300", "1,200"}
     assert rows["1,200"][0] > rows["300"][0]  # influencer_follow_share, the first column
 
 
-@pytest.mark.parametrize("sizes, message", [
-    (["5"], ["--sizes=5", "at least 100"]),
-    (["1000", "120"], ["network.mean_out_degree=150", "below n_users (120)"]),
-])
+@pytest.mark.parametrize(
+    "sizes, message",
+    [
+        (["5"], ["--sizes=5", "at least 100"]),
+        (["1000", "120"], ["network.mean_out_degree=150", "below n_users (120)"]),
+    ],
+)
 def test_population_size_rejects_a_bad_size_before_running(tmp_path, sizes, message):
     out = tmp_path / "P.md"
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "population_size.py"), "--sizes", *sizes,
-                           "--out", str(out)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "population_size.py"), "--sizes", *sizes, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert all(m in proc.stderr for m in message), proc.stderr
     assert not out.exists()

@@ -32,8 +32,7 @@ print(json.dumps({"follow_backs": int(extra.shape[0]), "hits": sum(_reciprocated
 def _probe(src: Path, cache: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "FEEDSIM_NUMBA_CACHE_CHOSEN"}
     env.update(NUMBA_CACHE_DIR=str(cache), PYTHONPATH=str(src))
-    out = subprocess.run([sys.executable, "-c", PROBE], cwd=src, env=env, capture_output=True, text=True,
-                         timeout=600)
+    out = subprocess.run([sys.executable, "-c", PROBE], cwd=src, env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 

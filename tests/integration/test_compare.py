@@ -10,15 +10,28 @@ import pandas as pd
 
 
 def run(args, tmp_path):
-    return subprocess.run([sys.executable, "-m", "sim.compare", *args, f"output.dir={tmp_path}/runs",
-                           "progress=false"], capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "sim.compare", *args, f"output.dir={tmp_path}/runs", "progress=false"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_compare_prints_a_table_per_group_and_writes_it(tmp_path):
     proc = run(["n_users=300", "days=3", "offline_days=2", "--last-days", "2"], tmp_path)
     assert proc.returncode == 0, proc.stderr
-    for word in ("engagement", "civic", "adolescent", "vulnerable", "wellbeing (SD)", "sleep (h/night)",
-                 "time on platform", "hostile exposure", "affective polarisation"):
+    for word in (
+        "engagement",
+        "civic",
+        "adolescent",
+        "vulnerable",
+        "wellbeing (SD)",
+        "sleep (h/night)",
+        "time on platform",
+        "hostile exposure",
+        "affective polarisation",
+    ):
         assert word in proc.stdout, word
     [csv] = list((tmp_path / "compare").glob("*/comparison.csv"))
     table = pd.read_csv(csv)
@@ -29,8 +42,11 @@ def test_compare_prints_a_table_per_group_and_writes_it(tmp_path):
 
 
 def test_compare_rejects_unknown_policies_and_bad_settings(tmp_path):
-    for args, word in ((["--policies", "engagement", "magic"], "magic"), (["n_users=-1"], "n_users"),
-                       (["--policies", "civic", "civic"], "different")):
+    for args, word in (
+        (["--policies", "engagement", "magic"], "magic"),
+        (["n_users=-1"], "n_users"),
+        (["--policies", "civic", "civic"], "different"),
+    ):
         proc = run(args, tmp_path)
         assert proc.returncode == 2, args
         assert word in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

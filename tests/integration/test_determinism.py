@@ -25,8 +25,9 @@ def test_one_and_two_threads_give_identical_tables(tmp_path):
     for threads in (1, 2):
         env = {**os.environ, "NUMBA_NUM_THREADS": str(threads)}
         args = small_overrides(**{"output.dir": tmp_path, "output.name": f"t{threads}", "policy": "civic"})
-        proc = subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, env=env,
-                              timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-m", "sim", *args], capture_output=True, text=True, env=env, timeout=300
+        )
         assert proc.returncode == 0, proc.stderr
         hashes.append(load(tmp_path / f"t{threads}").manifest["tables"])
     assert hashes[0] == hashes[1]

@@ -10,9 +10,17 @@ import pandas as pd
 import pytest
 
 from sim.config import ConfigError
-from sim.explorer.model import HourTrace, ExplorerModel
+from sim.explorer.model import ExplorerModel, HourTrace
 from sim.explorer.settings import RULE
-from sim.state import DAY_SESSION, IDEALISED, NIGHT_SESSION, NO_SESSION, OUTRAGE, TOT_MINUTES, TOTALS
+from sim.state import (
+    DAY_SESSION,
+    IDEALISED,
+    NIGHT_SESSION,
+    NO_SESSION,
+    OUTRAGE,
+    TOT_MINUTES,
+    TOTALS,
+)
 
 SMALL = {"n_users": 300, "seed": 5, "days": 2}
 
@@ -104,14 +112,22 @@ def test_trace_reads_styles_from_the_post_arrays_the_feeds_were_ranked_on():
     """Posting after the feeds may grow the post store, which moves posts to new slots; the feed's
     slots refer to the arrays as they were when ranked."""
     n = 3
-    users = SimpleNamespace(awake_min=np.array([60.0, 60.0, 0.0], np.float32),
-                            session_kind=np.array([DAY_SESSION, NO_SESSION, NIGHT_SESSION], np.int8),
-                            mood=np.zeros(n, np.float32), totals=np.zeros((n, len(TOTALS))))
+    users = SimpleNamespace(
+        awake_min=np.array([60.0, 60.0, 0.0], np.float32),
+        session_kind=np.array([DAY_SESSION, NO_SESSION, NIGHT_SESSION], np.int8),
+        mood=np.zeros(n, np.float32),
+        totals=np.zeros((n, len(TOTALS))),
+    )
     users.totals[:, TOT_MINUTES] = [5.0, 0.0, 2.0]
     ranked_on = np.array([OUTRAGE, IDEALISED, 0, 3], np.int8)
     feed = np.array([[0, 1, 3], [2, 2, -1]])
-    model = SimpleNamespace(hour=1, users=users, posts=_Store(np.zeros(8, np.int8)), scroll_p=NIGHT_CHECK,
-                            last_feed=(np.array([0, 2]), feed, np.array([3, 2]), np.array([3, 1])))
+    model = SimpleNamespace(
+        hour=1,
+        users=users,
+        posts=_Store(np.zeros(8, np.int8)),
+        scroll_p=NIGHT_CHECK,
+        last_feed=(np.array([0, 2]), feed, np.array([3, 2]), np.array([3, 1])),
+    )
     trace = HourTrace(n, hours_kept=2)
     trace.record(model, ranked_on)
     np.testing.assert_array_equal(trace.items[0], [[0, 1, 1, 1], [0, 0, 0, 0], [1, 0, 0, 0]])
@@ -124,25 +140,33 @@ def test_trace_reads_styles_from_the_post_arrays_the_feeds_were_ranked_on():
 def test_old_hours_leave_the_ring_buffer():
     n = 2
     trace = HourTrace(n, hours_kept=3)
-    users = SimpleNamespace(awake_min=np.zeros(n, np.float32), session_kind=np.zeros(n, np.int8),
-                            mood=np.zeros(n, np.float32), totals=np.zeros((n, len(TOTALS))))
+    users = SimpleNamespace(
+        awake_min=np.zeros(n, np.float32),
+        session_kind=np.zeros(n, np.int8),
+        mood=np.zeros(n, np.float32),
+        totals=np.zeros((n, len(TOTALS))),
+    )
     for hour in range(5):
         users.mood[:] = hour
         empty = (np.zeros(0, np.int64), np.zeros((0, 1), np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
-        trace.record(SimpleNamespace(hour=hour + 1, users=users, last_feed=empty, scroll_p=NIGHT_CHECK),
-                     np.zeros(1, np.int8))
+        trace.record(
+            SimpleNamespace(hour=hour + 1, users=users, last_feed=empty, scroll_p=NIGHT_CHECK), np.zeros(1, np.int8)
+        )
     hours = trace.user_hours(1, 0, 5)
     assert hours["hour"].tolist() == [2, 3, 4] and hours["mood"].tolist() == [2, 3, 4]
 
 
-@pytest.mark.parametrize("settings, words", [
-    ({"seed": "abc"}, ["seed='abc'", "non-negative integer"]),
-    ({"n_users": 100}, ["network.mean_out_degree", "below n_users"]),
-    ({"alternative": "tiktok"}, ["alternative 'tiktok'", RULE + "civic"]),
-    ({"counts": "sometimes"}, ["counts='sometimes'"]),
-    ({"sparkle": "on"}, ["sparkle", "not a platform control"]),
-    ({"days": "soon"}, ["days='soon'"]),
-])
+@pytest.mark.parametrize(
+    "settings, words",
+    [
+        ({"seed": "abc"}, ["seed='abc'", "non-negative integer"]),
+        ({"n_users": 100}, ["network.mean_out_degree", "below n_users"]),
+        ({"alternative": "tiktok"}, ["alternative 'tiktok'", RULE + "civic"]),
+        ({"counts": "sometimes"}, ["counts='sometimes'"]),
+        ({"sparkle": "on"}, ["sparkle", "not a platform control"]),
+        ({"days": "soon"}, ["days='soon'"]),
+    ],
+)
 def test_bad_settings_raise_before_anything_is_built(settings, words):
     with pytest.raises(ConfigError) as e:
         ExplorerModel(**settings)

@@ -45,19 +45,31 @@ def test_a_nan_stops_the_run_naming_mechanism_hour_and_user_and_fails_the_manife
         execute(cfg, tmp_path / "run")
     msg = str(err.value)
     assert "\n" not in msg
-    assert msg.startswith("non-finite state: users.mood = nan for user 17 after mechanism 'wellbeing' "
-                          "(wellbeing.hourly) at hour 30 (day 1, 06:00)"), msg
+    assert msg.startswith(
+        "non-finite state: users.mood = nan for user 17 after mechanism 'wellbeing' "
+        "(wellbeing.hourly) at hour 30 (day 1, 06:00)"
+    ), msg
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["status"] == "failed" and msg in manifest["error"]
-    assert manifest["nonfinite"] == {"array": "users.mood", "value": "nan", "user": 17, "post": None,
-                                     "mechanism": "wellbeing", "hour": 30, "day": 1}
+    assert manifest["nonfinite"] == {
+        "array": "users.mood",
+        "value": "nan",
+        "user": 17,
+        "post": None,
+        "mechanism": "wellbeing",
+        "hour": 30,
+        "day": 1,
+    }
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["manifest.json"]
 
 
 def test_an_infinity_in_the_offline_burn_in_is_caught_before_day_0(monkeypatch):
     poison_mood(monkeypatch, hour=-5, user=3, value=np.inf)
-    with pytest.raises(guards.NonFiniteState, match=r"users.mood = inf for user 3 after mechanism 'wellbeing' "
-                                                     r"\(wellbeing.hourly\) at hour -5 \(day -1, 19:00, before day 0"):
+    with pytest.raises(
+        guards.NonFiniteState,
+        match=r"users.mood = inf for user 3 after mechanism 'wellbeing' "
+        r"\(wellbeing.hourly\) at hour -5 \(day -1, 19:00, before day 0",
+    ):
         FeedModel(compose(BASE))
 
 
@@ -66,8 +78,10 @@ def test_a_value_the_replay_does_not_reproduce_is_still_reported_with_its_hour_a
     model = FeedModel(compose(BASE))
     with pytest.raises(guards.NonFiniteState) as err:
         model.run_days(3)
-    assert str(err.value).startswith("non-finite state: users.mood = nan for user 5 in the hour's mechanisms at "
-                                     "hour 40 (day 1, 16:00); a replay from the seed did not reproduce it")
+    assert str(err.value).startswith(
+        "non-finite state: users.mood = nan for user 5 in the hour's mechanisms at "
+        "hour 40 (day 1, 16:00); a replay from the seed did not reproduce it"
+    )
     assert err.value.details["mechanism"] is None
 
 
@@ -87,8 +101,10 @@ def test_a_non_finite_post_value_names_the_post_and_its_author(monkeypatch):
     model = FeedModel(compose(BASE + ["check_finite=mechanism"]))
     with pytest.raises(guards.NonFiniteState) as err:
         model.run_days(1)
-    assert (f"posts.bridging = -inf for post {seen['post']} by user {seen['author']} after mechanism 'impressions'"
-            in str(err.value)), str(err.value)
+    assert (
+        f"posts.bridging = -inf for post {seen['post']} by user {seen['author']} after mechanism 'impressions'"
+        in str(err.value)
+    ), str(err.value)
 
 
 def test_with_the_check_off_the_run_goes_on(monkeypatch):
@@ -129,10 +145,15 @@ from sim.__main__ import main
 sys.argv = ["sim", *sys.argv[1:]]
 main()
 """
-    proc = subprocess.run([sys.executable, "-c", code, *BASE, f"output.dir={tmp_path}", "output.name=r"],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *BASE, f"output.dir={tmp_path}", "output.name=r"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: non-finite state: users.mood = nan for user 17 after "
-                                                   "mechanism 'wellbeing'"), proc.stderr
+    assert len(lines) == 1 and lines[0].startswith(
+        "error: non-finite state: users.mood = nan for user 17 after mechanism 'wellbeing'"
+    ), proc.stderr
     assert json.loads((tmp_path / "r" / "manifest.json").read_text())["status"] == "failed"

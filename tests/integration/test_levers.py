@@ -36,13 +36,23 @@ def outcome(col, group="all", **overrides):
 def test_switched_off_interventions_change_nothing():
     """Parameters of interventions that are off (even extreme ones) leave every table identical."""
     base, _ = run()
-    off, _ = run(**{"platform.pause_nudge.after_minutes": 1, "platform.pause_nudge.compliance": 1,
-                    "platform.time_limit.minutes": 1, "platform.time_limit.reminder_compliance": 1,
-                    "platform.teen_accounts.quiet_start": 12, "platform.teen_accounts.quiet_end": 11,
-                    "platform.moderation.recall": 1, "platform.moderation.latency_hours": 0,
-                    "platform.deactivation.share": 1, "platform.media_literacy.share": 1,
-                    "platform.media_literacy.comparison_factor": 0, "platform.stopping_cue_items": 2,
-                    "platform.notifications.batch_hours": 24})
+    off, _ = run(
+        **{
+            "platform.pause_nudge.after_minutes": 1,
+            "platform.pause_nudge.compliance": 1,
+            "platform.time_limit.minutes": 1,
+            "platform.time_limit.reminder_compliance": 1,
+            "platform.teen_accounts.quiet_start": 12,
+            "platform.teen_accounts.quiet_end": 11,
+            "platform.moderation.recall": 1,
+            "platform.moderation.latency_hours": 0,
+            "platform.deactivation.share": 1,
+            "platform.media_literacy.share": 1,
+            "platform.media_literacy.comparison_factor": 0,
+            "platform.stopping_cue_items": 2,
+            "platform.notifications.batch_hours": 24,
+        }
+    )
     assert off.daily_table().equals(base.daily_table())
     assert off.users_table().equals(base.users_table())
     assert off.posts_table().equals(base.posts_table())
@@ -55,8 +65,9 @@ def test_hidden_counts_remove_the_popularity_cue_from_liking_and_comparison():
     comparisons habituating over the day that second channel is as large as the first."""
     assert outcome("likes_given", **{"platform.counts": "hidden"}) < 0.9 * outcome("likes_given")
     comparison_only = {"behaviour.wellbeing.self_esteem_feedback": 0}
-    assert (outcome("self_esteem", **comparison_only, **{"platform.counts": "hidden"})
-            > outcome("self_esteem", **comparison_only))
+    assert outcome("self_esteem", **comparison_only, **{"platform.counts": "hidden"}) > outcome(
+        "self_esteem", **comparison_only
+    )
     minors = {"platform.counts": "hidden_for_minors"}
     drop_teen = outcome("likes_given", "adolescent", **minors) / outcome("likes_given", "adolescent")
     drop_adult = outcome("likes_given", "adult", **minors) / outcome("likes_given", "adult")
@@ -108,18 +119,24 @@ def test_teen_accounts_protect_adolescents():
     teen = {"platform.teen_accounts.enabled": "true"}
     model, _ = run(**teen)
     assert np.all(model.platform.counts_visible[model.users.age_group == 0] == 0)
-    assert (outcome("exposure_idealised_share", "adolescent", **teen)
-            < 0.85 * outcome("exposure_idealised_share", "adolescent"))
+    assert outcome("exposure_idealised_share", "adolescent", **teen) < 0.85 * outcome(
+        "exposure_idealised_share", "adolescent"
+    )
     assert outcome("bed_minutes", "adolescent", **teen) < outcome("bed_minutes", "adolescent")
     # adults keep their own settings (their feeds can still change through what adolescents do)
     adults = model.users.age_group != 0
     assert np.all(model.platform.counts_visible[adults] == 1)
-    assert not model.platform.oon_idealised_blocked[adults].any() and not model.platform.notifications.teen[adults].any()
+    assert (
+        not model.platform.oon_idealised_blocked[adults].any() and not model.platform.notifications.teen[adults].any()
+    )
 
 
 def test_moderation_before_exposure_removes_hostile_content_from_feeds():
-    perfect = {"platform.moderation.enabled": "true", "platform.moderation.recall": 1.0,
-               "platform.moderation.precision": 1.0}
+    perfect = {
+        "platform.moderation.enabled": "true",
+        "platform.moderation.recall": 1.0,
+        "platform.moderation.precision": 1.0,
+    }
     assert outcome("exposure_hostile_share", **perfect, **{"platform.moderation.latency_hours": 0}) == 0.0
     late = outcome("exposure_hostile_share", **perfect, **{"platform.moderation.latency_hours": 6})
     assert 0.0 < late < 0.8 * outcome("exposure_hostile_share")
@@ -127,13 +144,18 @@ def test_moderation_before_exposure_removes_hostile_content_from_feeds():
     posts = model.posts_table()
     assert posts["removed"].any() and outcome("posts_removed", **{"platform.moderation.enabled": "true"}) > 0
     assert outcome("exposure_hostile_share", **{"platform.moderation.enabled": "true"}) < outcome(
-        "exposure_hostile_share")
+        "exposure_hostile_share"
+    )
 
 
 def test_repeat_offenders_are_suspended_from_posting():
-    strict = {"platform.moderation.enabled": "true", "platform.moderation.recall": 1.0,
-              "platform.moderation.latency_hours": 0, "platform.moderation.strikes": 1,
-              "platform.moderation.suspension_days": 0}
+    strict = {
+        "platform.moderation.enabled": "true",
+        "platform.moderation.recall": 1.0,
+        "platform.moderation.latency_hours": 0,
+        "platform.moderation.strikes": 1,
+        "platform.moderation.suspension_days": 0,
+    }
     model, _ = run(**strict)
     posts = model.posts_table()
     first_strike = posts[posts["removed"]].groupby("author")["created_hour"].min()
@@ -143,8 +165,12 @@ def test_repeat_offenders_are_suspended_from_posting():
 
 
 def test_deactivated_users_are_off_the_platform_in_the_window_only():
-    de = {"platform.deactivation.enabled": "true", "platform.deactivation.start_day": 1,
-          "platform.deactivation.end_day": 3, "platform.deactivation.share": 0.5}
+    de = {
+        "platform.deactivation.enabled": "true",
+        "platform.deactivation.start_day": 1,
+        "platform.deactivation.end_day": 3,
+        "platform.deactivation.share": 0.5,
+    }
     model, _ = run(**de)
     daily = model.daily_table()
     all_rows = daily[daily.group == "all"].set_index("day")
@@ -155,7 +181,9 @@ def test_deactivated_users_are_off_the_platform_in_the_window_only():
     window = posts["created_hour"].between(24, 3 * 24 - 1)
     assert not posts.loc[window, "author"].isin(np.flatnonzero(treated)).any()
     users = model.users_table()
-    assert users.loc[users.treated, "minutes_per_day"].mean() < 0.6 * users.loc[~users.treated, "minutes_per_day"].mean()
+    assert (
+        users.loc[users.treated, "minutes_per_day"].mean() < 0.6 * users.loc[~users.treated, "minutes_per_day"].mean()
+    )
 
 
 def test_media_literacy_lowers_comparison_and_outrage_engagement():
@@ -165,21 +193,30 @@ def test_media_literacy_lowers_comparison_and_outrage_engagement():
     base = run()[0].users_table()
     trained = users["media_literacy"]
     assert trained.mean() == pytest.approx(0.5, abs=0.07)
-    np.testing.assert_allclose(users.loc[trained, "comparison_orientation"],
-                               0.7 * base.loc[trained, "comparison_orientation"], rtol=1e-6)
+    np.testing.assert_allclose(
+        users.loc[trained, "comparison_orientation"], 0.7 * base.loc[trained, "comparison_orientation"], rtol=1e-6
+    )
     assert outcome("exposure_hostile_share", **lit) < outcome("exposure_hostile_share")
     change = users["wellbeing_end"] - base["wellbeing_end"]
     assert change[trained].mean() > change[~trained].mean()
 
 
 def test_all_interventions_combine():
-    everything = {"platform.counts": "hidden_for_minors", "platform.notifications.mode": "quiet_hours",
-                  "platform.feed_end": "stopping_cue", "platform.pause_nudge.enabled": "true",
-                  "platform.pause_nudge.after_minutes": 10, "platform.time_limit.mode": "soft",
-                  "platform.teen_accounts.enabled": "true", "platform.moderation.enabled": "true",
-                  "platform.deactivation.enabled": "true", "platform.deactivation.start_day": 1,
-                  "platform.deactivation.end_day": 3, "platform.media_literacy.enabled": "true",
-                  "policy": "civic"}
+    everything = {
+        "platform.counts": "hidden_for_minors",
+        "platform.notifications.mode": "quiet_hours",
+        "platform.feed_end": "stopping_cue",
+        "platform.pause_nudge.enabled": "true",
+        "platform.pause_nudge.after_minutes": 10,
+        "platform.time_limit.mode": "soft",
+        "platform.teen_accounts.enabled": "true",
+        "platform.moderation.enabled": "true",
+        "platform.deactivation.enabled": "true",
+        "platform.deactivation.start_day": 1,
+        "platform.deactivation.end_day": 3,
+        "platform.media_literacy.enabled": "true",
+        "policy": "civic",
+    }
     model, summary = run(**everything)
     row = summary.loc["all"]
     assert row["pause_nudges"] > 0 and row["time_limit_hits"] > 0 and row["posts_removed"] > 0

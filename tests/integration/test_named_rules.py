@@ -25,8 +25,7 @@ def rule_file(tmp_path, monkeypatch):
 
 
 def _cli(module, args, cwd):
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
 @pytest.mark.parametrize("policy", ["engagement", "civic", "chronological"])
@@ -40,8 +39,11 @@ def test_a_rule_under_a_built_in_policy_is_refused(rule_file, policy):
 
 
 def test_compare_with_a_rule_in_the_settings_exits_2_and_writes_nothing(rule_file, tmp_path):
-    proc = _cli("sim.compare", ["--policies", "engagement", "custom", "policy.score=rules.py:my_rule",
-                                f"output.dir={tmp_path}/runs", *SMALL], tmp_path)
+    proc = _cli(
+        "sim.compare",
+        ["--policies", "engagement", "custom", "policy.score=rules.py:my_rule", f"output.dir={tmp_path}/runs", *SMALL],
+        tmp_path,
+    )
     assert proc.returncode == 2, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "policy.score" in proc.stderr
     assert not (tmp_path / "compare").exists()
@@ -49,8 +51,11 @@ def test_compare_with_a_rule_in_the_settings_exits_2_and_writes_nothing(rule_fil
 
 @pytest.mark.slow
 def test_compare_names_a_rule_as_a_policy_and_reports_it_under_its_function(rule_file, tmp_path):
-    proc = _cli("sim.compare", ["--policies", "engagement", "rules.py:my_rule", f"output.dir={tmp_path}/runs",
-                                "--last-days", "1", *SMALL], tmp_path)
+    proc = _cli(
+        "sim.compare",
+        ["--policies", "engagement", "rules.py:my_rule", f"output.dir={tmp_path}/runs", "--last-days", "1", *SMALL],
+        tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     [csv] = list((tmp_path / "compare").glob("*/comparison.csv"))
     table = pd.read_csv(csv)
@@ -72,8 +77,17 @@ def test_a_single_run_and_a_sweep_name_a_rule_as_a_policy(rule_file, tmp_path):
     [run] = list((tmp_path / "runs").iterdir())
     assert json.loads((run / "manifest.json").read_text())["label"] == "my_rule"  # not status_quo
 
-    proc = _cli("sim", ["-m", "policy=engagement,rules.py:my_rule", f"output.sweeps={tmp_path}/sweeps",
-                        "hydra.launcher.n_jobs=1", *SMALL], tmp_path)
+    proc = _cli(
+        "sim",
+        [
+            "-m",
+            "policy=engagement,rules.py:my_rule",
+            f"output.sweeps={tmp_path}/sweeps",
+            "hydra.launcher.n_jobs=1",
+            *SMALL,
+        ],
+        tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     [sweep] = list((tmp_path / "sweeps").iterdir())
     jobs = pd.read_parquet(sweep / "sweep_jobs.parquet")

@@ -34,12 +34,25 @@ def test_civic_ranking_means_less_hostile_exposure_in_every_group(pair, report):
 
 
 def test_notifications_off_means_quieter_nights_and_more_sleep(tmp_path, report):
-    runs = {mode: sim.run(["n_users=1500", "days=7", "offline_days=7", "progress=false",
-                           f"platform.notifications.mode={mode}", f"output.dir={tmp_path}", f"output.name={mode}"])
-            for mode in ("instant", "off")}
+    runs = {
+        mode: sim.run(
+            [
+                "n_users=1500",
+                "days=7",
+                "offline_days=7",
+                "progress=false",
+                f"platform.notifications.mode={mode}",
+                f"output.dir={tmp_path}",
+                f"output.name={mode}",
+            ]
+        )
+        for mode in ("instant", "off")
+    }
     on, off = runs["instant"].summary(6), runs["off"].summary(6)
-    report(f"sleep with notifications off vs instant: {off.loc['all', 'sleep_hours']:.3f} vs "
-           f"{on.loc['all', 'sleep_hours']:.3f} h; bed minutes {off.loc['all', 'bed_minutes']:.2f} vs "
-           f"{on.loc['all', 'bed_minutes']:.2f}")
+    report(
+        f"sleep with notifications off vs instant: {off.loc['all', 'sleep_hours']:.3f} vs "
+        f"{on.loc['all', 'sleep_hours']:.3f} h; bed minutes {off.loc['all', 'bed_minutes']:.2f} vs "
+        f"{on.loc['all', 'bed_minutes']:.2f}"
+    )
     assert off.loc["all", "sleep_hours"] > on.loc["all", "sleep_hours"]
     assert off.loc["all", "bed_minutes"] < on.loc["all", "bed_minutes"]

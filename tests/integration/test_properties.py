@@ -26,7 +26,6 @@ import os
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,13 +33,32 @@ from sim import guards, metrics
 from sim.config import AGE_GROUPS, compose, group_options
 from sim.results import load
 from sim.runner import execute
-from sim.state import (CD_ITEMS, CD_LIKES_GIVEN, CD_LIKES_RECEIVED, CD_MINUTES, CD_NIGHT_MINUTES, CD_POSTS,
-                       CD_SESSIONS, CD_WOKE)
+from sim.state import (
+    CD_ITEMS,
+    CD_LIKES_GIVEN,
+    CD_LIKES_RECEIVED,
+    CD_MINUTES,
+    CD_NIGHT_MINUTES,
+    CD_POSTS,
+    CD_SESSIONS,
+    CD_WOKE,
+)
 
 EXAMPLES = int(os.environ.get("FEEDSIM_PROPERTY_EXAMPLES", "20"))
 SHARE_COLUMNS = [c for c in metrics.DAILY if c.endswith("_share")] + ["time_limit_hits"]
-COUNT_COLUMNS = ["minutes_on_platform", "night_minutes", "bed_minutes", "sessions", "posts", "likes", "likes_given",
-                 "items_seen", "upward_comparisons", "pause_nudges", "posts_removed"]
+COUNT_COLUMNS = [
+    "minutes_on_platform",
+    "night_minutes",
+    "bed_minutes",
+    "sessions",
+    "posts",
+    "likes",
+    "likes_given",
+    "items_seen",
+    "upward_comparisons",
+    "pause_nudges",
+    "posts_removed",
+]
 
 unit = st.floats(0.0, 1.0)
 edge_unit = st.one_of(st.sampled_from([0.0, 1.0, 1e-9]), unit)
@@ -125,8 +143,9 @@ def valid_overrides(draw) -> list[str]:
         o["platform.deactivation.start_day"] = d_start
         o["platform.deactivation.end_day"] = draw(st.integers(d_start + 1, days))
         o["platform.deactivation.share"] = draw(edge_unit)
-        o["platform.deactivation.groups"] = "[" + ",".join(draw(st.lists(st.sampled_from(AGE_GROUPS), min_size=1,
-                                                                         max_size=3, unique=True))) + "]"
+        o["platform.deactivation.groups"] = (
+            "[" + ",".join(draw(st.lists(st.sampled_from(AGE_GROUPS), min_size=1, max_size=3, unique=True))) + "]"
+        )
     return [f"{k}={v}" for k, v in o.items()] + ["progress=false"]
 
 
@@ -150,8 +169,9 @@ class DayRecorder:
         assert ((sleep_h >= 0) & (sleep_h <= 24)).all(), (day, sleep_h.min(), sleep_h.max())
         # every like given this day was received by an author this day
         assert cd[:, CD_LIKES_GIVEN].sum() == cd[:, CD_LIKES_RECEIVED].sum(), day
-        self.days.append({"day": day, "likes": float(cd[:, CD_LIKES_RECEIVED].sum()),
-                          "posts": float(cd[:, CD_POSTS].sum())})
+        self.days.append(
+            {"day": day, "likes": float(cd[:, CD_LIKES_RECEIVED].sum()), "posts": float(cd[:, CD_POSTS].sum())}
+        )
         return self.original(day, users, masks, base, active, cfg)
 
 
@@ -174,8 +194,15 @@ def check_tables(run, n_users: int, days: int, day_log: list[dict]) -> None:
         assert daily[c].dropna().between(0, 1).all(), c
     assert daily["sleep_hours"].dropna().between(0, 24).all()
     assert (daily["sleep_debt_hours"].dropna() >= 0).all()
-    for c in ("minutes_per_day", "night_minutes_per_day", "posts_total", "likes_received_total",
-              "late_sleep_onset_days", "upward_comparisons_per_day", "strikes"):
+    for c in (
+        "minutes_per_day",
+        "night_minutes_per_day",
+        "posts_total",
+        "likes_received_total",
+        "late_sleep_onset_days",
+        "upward_comparisons_per_day",
+        "strikes",
+    ):
         assert (users[c] >= 0).all(), c
     assert (users["minutes_per_day"] <= 1440 + 1e-6).all()
     assert users["sleep_hours_mean"].dropna().between(0, 24).all()
@@ -192,17 +219,31 @@ def check_tables(run, n_users: int, days: int, day_log: list[dict]) -> None:
     # every number that should be is finite
     numeric = [c for c in daily.columns if pd.api.types.is_numeric_dtype(daily[c])]
     populated = daily[daily["n_users"] > 0]
-    for c in ("wellbeing", "mood", "self_esteem", "symptoms", "loneliness", "minutes_on_platform", "posts", "likes",
-              "affective_polarization", "sleep_debt_hours"):
+    for c in (
+        "wellbeing",
+        "mood",
+        "self_esteem",
+        "symptoms",
+        "loneliness",
+        "minutes_on_platform",
+        "posts",
+        "likes",
+        "affective_polarization",
+        "sleep_debt_hours",
+    ):
         assert np.isfinite(populated[c]).all(), c
     assert all(np.isfinite(daily[c].dropna()).all() for c in numeric)
     for c in ("wellbeing_start", "wellbeing_end", "symptoms_end", "affective_polarization_end", "minutes_per_day"):
         assert np.isfinite(users[c]).all(), c
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=os.environ.get("FEEDSIM_PROPERTY_RANDOM") != "1",
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
-          print_blob=True)
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=os.environ.get("FEEDSIM_PROPERTY_RANDOM") != "1",
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+    print_blob=True,
+)
 @given(overrides=valid_overrides())
 def test_any_valid_configuration_runs_and_keeps_the_invariants(overrides, tmp_path_factory, monkeypatch):
     cfg = compose(overrides)  # valid by construction: a ConfigError here is a bug of the strategy or the checks
@@ -221,14 +262,25 @@ def test_the_strategy_draws_from_every_group_of_settings():
 
     example = find(valid_overrides(), lambda o: True, settings=settings(database=None))
     groups = {o.partition("=")[0].split(".")[0] for o in example}
-    assert {"population", "network", "behaviour", "scenario", "platform", "metrics", "policy", "n_users",
-            "days", "seed"} <= groups
+    assert {
+        "population",
+        "network",
+        "behaviour",
+        "scenario",
+        "platform",
+        "metrics",
+        "policy",
+        "n_users",
+        "days",
+        "seed",
+    } <= groups
 
 
 def test_the_guard_scan_sees_a_finite_state_after_a_default_run():
     from sim.model import FeedModel
 
-    model = FeedModel(compose(["n_users=50", "days=1", "offline_days=1", "progress=false",
-                               "network.mean_out_degree=10"]))
+    model = FeedModel(
+        compose(["n_users=50", "days=1", "offline_days=1", "progress=false", "network.mean_out_degree=10"])
+    )
     model.run_days(1)
     assert guards.scan(model) is None

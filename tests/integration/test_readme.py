@@ -31,8 +31,9 @@ def test_generated_outputs_doc_is_current():
 def test_generated_parameters_doc_is_current():
     from sim.paramdoc import markdown
 
-    assert (ROOT / "docs" / "parameters.md").read_text() == markdown(), "run: python -m sim.paramdoc > docs/parameters.md"
-
+    assert (ROOT / "docs" / "parameters.md").read_text() == markdown(), (
+        "run: python -m sim.paramdoc > docs/parameters.md"
+    )
 
 
 def test_no_tracked_file_holds_merge_conflict_markers():

@@ -14,15 +14,50 @@ from sim import metrics
 from sim.results import ResultsError, load
 from tests.conftest import assert_no_pickle, small_overrides
 
-DAILY_CONTRACT = ["day", "group", "n_users", "wellbeing", "mood", "self_esteem", "symptoms",
-                  "elevated_symptoms_share", "loneliness", "sleep_hours", "sleep_debt_hours",
-                  "late_sleep_onset_share", "minutes_on_platform", "night_minutes", "sessions", "posts", "likes",
-                  "exposure_hostile_share", "exposure_idealised_share", "exposure_supportive_share",
-                  "exposure_bridging_share", "post_outrage_share", "affective_polarization"]
-USERS_CONTRACT = ["user_id", "age_group", "vulnerable", "ideology", "treated", "followers", "minutes_per_day",
-                  "night_minutes_per_day", "posts_total", "likes_received_total", "wellbeing_start", "wellbeing_end",
-                  "symptoms_end", "sleep_hours_mean", "late_sleep_onset_days", "negative_experience_share",
-                  "affective_polarization_end"]
+DAILY_CONTRACT = [
+    "day",
+    "group",
+    "n_users",
+    "wellbeing",
+    "mood",
+    "self_esteem",
+    "symptoms",
+    "elevated_symptoms_share",
+    "loneliness",
+    "sleep_hours",
+    "sleep_debt_hours",
+    "late_sleep_onset_share",
+    "minutes_on_platform",
+    "night_minutes",
+    "sessions",
+    "posts",
+    "likes",
+    "exposure_hostile_share",
+    "exposure_idealised_share",
+    "exposure_supportive_share",
+    "exposure_bridging_share",
+    "post_outrage_share",
+    "affective_polarization",
+]
+USERS_CONTRACT = [
+    "user_id",
+    "age_group",
+    "vulnerable",
+    "ideology",
+    "treated",
+    "followers",
+    "minutes_per_day",
+    "night_minutes_per_day",
+    "posts_total",
+    "likes_received_total",
+    "wellbeing_start",
+    "wellbeing_end",
+    "symptoms_end",
+    "sleep_hours_mean",
+    "late_sleep_onset_days",
+    "negative_experience_share",
+    "affective_polarization_end",
+]
 POSTS_CONTRACT = ["post_id", "author", "created_hour", "style", "likes", "impressions"]
 
 

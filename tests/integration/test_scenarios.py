@@ -13,17 +13,33 @@ from sim.config import compose, group_options
 SMALL = ["n_users=300", "offline_days=2", "progress=false", "network.mean_out_degree=40"]
 
 PROMISES = {
-    "status_quo": {"policy.name": "engagement", "platform.counts": "visible", "platform.notifications.mode": "instant",
-                   "platform.feed_end": "infinite", "platform.moderation.enabled": False},
+    "status_quo": {
+        "policy.name": "engagement",
+        "platform.counts": "visible",
+        "platform.notifications.mode": "instant",
+        "platform.feed_end": "infinite",
+        "platform.moderation.enabled": False,
+    },
     "chronological": {"policy.name": "chronological", "platform.counts": "visible"},
-    "civic_platform": {"policy.name": "civic", "platform.counts": "hidden",
-                       "platform.notifications.mode": "quiet_hours", "platform.feed_end": "stopping_cue"},
-    "teen_protections": {"policy.name": "engagement", "platform.teen_accounts.enabled": True,
-                         "platform.time_limit.mode": "soft", "platform.time_limit.applies_to": "minors"},
-    "moderation_only": {"policy.name": "engagement", "platform.moderation.enabled": True,
-                        "platform.counts": "visible"},
-    "deactivation_study": {"policy.name": "engagement", "platform.deactivation.enabled": True,
-                           "platform.deactivation.groups": ["adult"], "days": 49},
+    "civic_platform": {
+        "policy.name": "civic",
+        "platform.counts": "hidden",
+        "platform.notifications.mode": "quiet_hours",
+        "platform.feed_end": "stopping_cue",
+    },
+    "teen_protections": {
+        "policy.name": "engagement",
+        "platform.teen_accounts.enabled": True,
+        "platform.time_limit.mode": "soft",
+        "platform.time_limit.applies_to": "minors",
+    },
+    "moderation_only": {"policy.name": "engagement", "platform.moderation.enabled": True, "platform.counts": "visible"},
+    "deactivation_study": {
+        "policy.name": "engagement",
+        "platform.deactivation.enabled": True,
+        "platform.deactivation.groups": ["adult"],
+        "days": 49,
+    },
 }
 
 
@@ -63,12 +79,18 @@ def test_a_sweep_over_rules_alone_can_label_each_job_by_its_rule():
     from sim.config import job_label
 
     assert [job_label(compose([f"policy={rule}", "label=${policy.name}"])) for rule in ("engagement", "civic")] == [
-        "engagement", "civic"]
+        "engagement",
+        "civic",
+    ]
 
 
 def test_the_command_line_runs_a_preset(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "sim", "scenario=civic_platform", "days=1", *SMALL,
-                           f"output.dir={tmp_path}"], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "scenario=civic_platform", "days=1", *SMALL, f"output.dir={tmp_path}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     [run_dir] = list(tmp_path.iterdir())
     assert run_dir.name.endswith("_civic_platform_civic_s0")

@@ -73,16 +73,21 @@ def test_rerunning_resumes_from_the_samples_on_disk(analysis):
     assert {p.name: p.stat().st_mtime_ns for p in (d / "samples").iterdir()} == mtimes
 
 
-@pytest.mark.parametrize("override,words", [
-    ("experiment.vary=[foo,like_outrage]", ["experiment.vary=foo", "upward_mood"]),
-    ("experiment.parameters.like_outrage.range=[0.6,0.1]", ["like_outrage.range", "low < high"]),
-    ("experiment.parameters.like_outrage.setting=behaviour.response.nothing", ["like_outrage.setting",
-                                                                              "numeric setting"]),
-    ("experiment.sobol.base_samples=6", ["base_samples=6", "power of 2"]),
-    ("experiment.outcomes=[happiness]", ["experiment.outcomes=happiness", "wellbeing"]),
-    ("experiment.compare.alternative=${experiment.compare.baseline}", ["must differ"]),
-    ("experiment.parameters.upward_mood.range=[-1,0.3]", ["upward_mood.range", "not allowed"]),
-])
+@pytest.mark.parametrize(
+    "override,words",
+    [
+        ("experiment.vary=[foo,like_outrage]", ["experiment.vary=foo", "upward_mood"]),
+        ("experiment.parameters.like_outrage.range=[0.6,0.1]", ["like_outrage.range", "low < high"]),
+        (
+            "experiment.parameters.like_outrage.setting=behaviour.response.nothing",
+            ["like_outrage.setting", "numeric setting"],
+        ),
+        ("experiment.sobol.base_samples=6", ["base_samples=6", "power of 2"]),
+        ("experiment.outcomes=[happiness]", ["experiment.outcomes=happiness", "wellbeing"]),
+        ("experiment.compare.alternative=${experiment.compare.baseline}", ["must differ"]),
+        ("experiment.parameters.upward_mood.range=[-1,0.3]", ["upward_mood.range", "not allowed"]),
+    ],
+)
 def test_bad_settings_are_one_line_before_anything_runs(override, words, tmp_path):
     from sim.sensitivity import prepare
 

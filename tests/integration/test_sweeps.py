@@ -78,14 +78,21 @@ def resumed_sweep(tmp_path_factory):
 
     killed = collect(sweep_dir).jobs
     second = subprocess.run(sweep_command(sweep_dir), capture_output=True, text=True, timeout=600)
-    return {"dir": sweep_dir, "before": before, "mtimes": mtimes, "second": second, "first_log": log.read_text(),
-            "killed": killed}
+    return {
+        "dir": sweep_dir,
+        "before": before,
+        "mtimes": mtimes,
+        "second": second,
+        "first_log": log.read_text(),
+        "killed": killed,
+    }
 
 
 def test_a_killed_sweep_resumes_without_redoing_finished_jobs(resumed_sweep):
     before, second, sweep_dir = resumed_sweep["before"], resumed_sweep["second"], resumed_sweep["dir"]
-    assert 1 <= len(before) < len(LABELS) * len(SEEDS), \
+    assert 1 <= len(before) < len(LABELS) * len(SEEDS), (
         f"the kill must come after the first job and before the last: {sorted(before)}\n{resumed_sweep['first_log']}"
+    )
     assert second.returncode == 0, second.stdout + second.stderr
     after = complete_jobs(sweep_dir)
     assert sorted(after) == sorted(job(p, s) for p in LABELS for s in SEEDS)
@@ -126,21 +133,31 @@ def test_the_sweep_tables_hold_every_job(resumed_sweep):
 
 def test_the_report_fills_every_section_from_the_runs(resumed_sweep):
     sweep_dir = resumed_sweep["dir"]
-    proc = subprocess.run([sys.executable, "-m", "sim.report", str(sweep_dir), "--baseline", BASELINE,
-                           "--population", "17000000"], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.report", str(sweep_dir), "--baseline", BASELINE, "--population", "17000000"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     out = sweep_dir / "report"
     html = (out / "report.html").read_text()
     report = (out / "report.md").read_text()
-    for title in ("Summary", "Time series", "Effects against the baseline", "Engagement and wellbeing",
-                  "Societal value", "Methods appendix"):
+    for title in (
+        "Summary",
+        "Time series",
+        "Effects against the baseline",
+        "Engagement and wellbeing",
+        "Societal value",
+        "Methods appendix",
+    ):
         assert f"<h2>{title}</h2>" in html and f"## {title}" in report
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
     assert len(images) == 3 and all(len(i) > 10_000 for i in images)
     for name in ("time_series.png", "wellbeing_effects.png", "trade_off.png"):
         assert (out / "figures" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert f"(figures/{name})" in report
-    assert "src=\"http" not in html and "<script" not in html
+    assert 'src="http' not in html and "<script" not in html
 
     # The quoted effect equals the paired difference computed here from the job directories themselves.
     diffs = []
@@ -151,8 +168,11 @@ def test_the_report_fills_every_section_from_the_runs(resumed_sweep):
             means[label] = d[d["group"] == "all"]["wellbeing"].mean()  # 3 days: the window is the whole run
         diffs.append(means[ALTERNATIVE] - means[BASELINE])
     effect = sum(diffs) / len(diffs)
-    quoted = re.search(rf"\| {re.escape(md(ALTERNATIVE))} \| everyone \| ([+-]\d\.\d{{3}}) \\\[([+-]\d\.\d{{3}}), "
-                       rf"([+-]\d\.\d{{3}})\\\] \| 3 \|", report)
+    quoted = re.search(
+        rf"\| {re.escape(md(ALTERNATIVE))} \| everyone \| ([+-]\d\.\d{{3}}) \\\[([+-]\d\.\d{{3}}), "
+        rf"([+-]\d\.\d{{3}})\\\] \| 3 \|",
+        report,
+    )
     assert quoted, report
     assert float(quoted.group(1)) == pytest.approx(effect, abs=5e-4)
     assert float(quoted.group(2)) < float(quoted.group(1)) < float(quoted.group(3))
@@ -160,7 +180,9 @@ def test_the_report_fills_every_section_from_the_runs(resumed_sweep):
     row = effects[(effects["label"] == ALTERNATIVE) & (effects["group"] == "all") & (effects["outcome"] == "wellbeing")]
     assert row["effect"].iloc[0] == pytest.approx(effect, rel=1e-9)
     for group in ("everyone", "adolescents (13-17)", "young adults (18-25)", "adults (26+)", "vulnerable users"):
-        assert re.search(rf"\| {re.escape(md(ALTERNATIVE))} \| {re.escape(group)} \| [+-]\d\.\d{{3}} \\\[", report), group
+        assert re.search(rf"\| {re.escape(md(ALTERNATIVE))} \| {re.escape(group)} \| [+-]\d\.\d{{3}} \\\[", report), (
+            group
+        )
     # Societal value: effect x 17.3 % per SD x EUR 28.86 per % per person per year.
     per_person = effect * (100 * 8.79 / 50.7) * 28.86
     assert f"EUR {per_person:+,.2f}" in report
@@ -187,8 +209,12 @@ def test_the_report_refuses_bad_input_with_one_line_and_writes_nothing(resumed_s
         ([str(sweep_dir), "--baseline", BASELINE, "--population", "0"], ["--population 0"]),
     ]
     out = tmp_path / "report-out"
-    proc = subprocess.run([sys.executable, "-m", "sim.report", *cases[0][0], "--out", str(out)], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.report", *cases[0][0], "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and cases[0][1][0] in proc.stderr, proc.stderr
     for args, words in cases:
         with pytest.raises(SystemExit) as exit_code:
@@ -211,7 +237,7 @@ def test_a_job_of_the_sweep_reproduces_under_sim_verify(resumed_sweep):
 
 
 EVIL_LABEL = '<script>alert("label")</script> *bold* | [x](javascript:y)'
-EVIL_COMMAND = '<img src=x onerror=alert(1)> & rest'
+EVIL_COMMAND = "<img src=x onerror=alert(1)> & rest"
 
 
 def test_the_report_escapes_labels_and_every_recorded_string(resumed_sweep, tmp_path):
@@ -267,9 +293,18 @@ def test_a_sweep_on_a_local_ray_instance_gives_the_same_tables(resumed_sweep, tm
     import ray  # noqa: F401  (installed with the dev extras: feedsim[ray])
 
     ray_dir = tmp_path / "ray"
-    proc = subprocess.run(sweep_command(ray_dir, "hydra/launcher=ray", "+hydra.launcher.ray.init.num_cpus=2",
-                                        "+hydra.launcher.ray.init.include_dashboard=false"),
-                          capture_output=True, text=True, timeout=600, env={**os.environ, "RAY_DEDUP_LOGS": "0"})
+    proc = subprocess.run(
+        sweep_command(
+            ray_dir,
+            "hydra/launcher=ray",
+            "+hydra.launcher.ray.init.num_cpus=2",
+            "+hydra.launcher.ray.init.include_dashboard=false",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "RAY_DEDUP_LOGS": "0"},
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "Started a local Ray instance" in proc.stdout + proc.stderr
     on_ray = complete_jobs(ray_dir)
@@ -285,8 +320,9 @@ def test_the_basic_launcher_gives_the_same_tables_as_joblib(resumed_sweep, tmp_p
     """Hydra's basic launcher runs the jobs one after the other in this process, each with all cores' Numba
     threads; joblib runs them in parallel worker processes that share the cores: the tables are identical."""
     basic = tmp_path / "basic"
-    proc = subprocess.run(sweep_command(basic, "hydra/launcher=basic", seeds="range(0,2)"),
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        sweep_command(basic, "hydra/launcher=basic", seeds="range(0,2)"), capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert json.loads((basic / "sweep_plan.json").read_text())["launcher"] == "BasicLauncher"
     on_joblib = complete_jobs(resumed_sweep["dir"])
@@ -300,8 +336,12 @@ def test_the_submitit_launcher_runs_the_same_jobs(resumed_sweep, tmp_path):
     """hydra/launcher=submitit_slurm needs a SLURM cluster; its local twin runs the same code path
     (pickled job, separate process per job) on this machine."""
     local = tmp_path / "submitit"
-    proc = subprocess.run(sweep_command(local, "hydra/launcher=submitit_local", seeds="range(0,1)"),
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        sweep_command(local, "hydra/launcher=submitit_local", seeds="range(0,1)"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     on_joblib = complete_jobs(resumed_sweep["dir"])
     jobs = complete_jobs(local)
@@ -335,8 +375,12 @@ def test_one_failing_job_does_not_stop_the_others_and_a_rerun_finishes_it(tmp_pa
     assert json.loads((sweep_dir / "sweep.json").read_text())["status"] == "incomplete"
 
     # The report of the partial sweep says which job failed and that one seed gives no interval.
-    made = subprocess.run([sys.executable, "-m", "sim.report", str(sweep_dir), "--baseline", ALTERNATIVE],
-                          capture_output=True, text=True, timeout=300)
+    made = subprocess.run(
+        [sys.executable, "-m", "sim.report", str(sweep_dir), "--baseline", ALTERNATIVE],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert made.returncode == 0, made.stderr
     report = (sweep_dir / "report" / "report.md").read_text()
     assert f"Fewer than 2 seeds for {md(ALTERNATIVE)}, {md(THIRD)}" in report and "(no CI: 1 seed)" in report
@@ -383,14 +427,12 @@ def test_a_worker_killed_outright_still_leaves_the_finished_jobs_collected(tmp_p
 
     sweep_dir = tmp_path / "s"
     command = sweep_command(sweep_dir, seeds="range(0,2)")
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 300
         while not complete_jobs(sweep_dir) and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        workers = [p for p in _descendants(proc.pid)
-                   if b"LokyProcess" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        workers = [p for p in _descendants(proc.pid) if b"LokyProcess" in Path(f"/proc/{p}/cmdline").read_bytes()]
         assert workers, "no joblib worker found"
         os.kill(workers[0], signal.SIGKILL)
         out, err = proc.communicate(timeout=300)
@@ -464,8 +506,9 @@ def test_a_failing_disk_loses_no_finished_job_leaves_no_table_and_a_rerun_comple
     full, read_only, fine = job(BASELINE), job(ALTERNATIVE), job(THIRD)
     script = tmp_path / "faulty_disk.py"
     script.write_text(FAULTY_DISK.format(full=full, read_only=read_only))
-    args = sweep_command(sweep_dir, "hydra/launcher=basic", axis=f"{AXIS}={BASELINE},{ALTERNATIVE},{THIRD}",
-                         seeds="0")[3:]  # after "python -m sim"
+    args = sweep_command(sweep_dir, "hydra/launcher=basic", axis=f"{AXIS}={BASELINE},{ALTERNATIVE},{THIRD}", seeds="0")[
+        3:
+    ]  # after "python -m sim"
     first = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, timeout=600)
     assert first.returncode == 1, first.stdout + first.stderr
     assert re.search(rf"{re.escape(full)}: FAILED OSError: \[Errno 28\] No space left on device", first.stdout)

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.verify import main, verify
+from sim.verify import main
 
 SMALL = ["n_users=300", "days=2", "offline_days=1", "progress=false", "network.mean_out_degree=30"]
 
@@ -43,12 +43,18 @@ def run_main(args, capsys):
 
 
 def test_a_run_reproduces_in_a_fresh_process(run):
-    proc = subprocess.run([sys.executable, "-m", "sim.verify", str(run.path), "--threads", "1"],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.verify", str(run.path), "--threads", "1"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for name in ("daily", "users", "posts"):
-        assert f"  {name}: reproduced ({run.manifest['tables'][name]['rows']} rows, " \
-               f"sha256 {run.manifest['tables'][name]['sha256'][:16]})" in proc.stdout
+        assert (
+            f"  {name}: reproduced ({run.manifest['tables'][name]['rows']} rows, "
+            f"sha256 {run.manifest['tables'][name]['sha256'][:16]})" in proc.stdout
+        )
     assert proc.stdout.rstrip().endswith(f"{run.path}: reproduces")
 
 
@@ -117,15 +123,25 @@ def test_a_rule_passed_as_a_python_function_is_refused(run, tmp_path, capsys):
 def test_a_plugin_rule_is_rerun_from_its_recorded_file_and_refused_once_changed(tmp_path, monkeypatch, capsys):
     rules = tmp_path / "rules" / "myrules.py"
     rules.parent.mkdir()
-    rules.write_text(textwrap.dedent("""
+    rules.write_text(
+        textwrap.dedent("""
         from sim.ranking.features import F_P_LIKE, F_TIE
 
         def friends_first(x, w):
             return 2.0 * x[F_TIE] + x[F_P_LIKE]
-    """))
+    """)
+    )
     monkeypatch.chdir(rules.parent)
-    result = sim.run(SMALL + [f"output.dir={tmp_path}", "output.name=plugin", "days=1", "policy=custom",
-                              "policy.score=myrules:friends_first"])
+    result = sim.run(
+        SMALL
+        + [
+            f"output.dir={tmp_path}",
+            "output.name=plugin",
+            "days=1",
+            "policy=custom",
+            "policy.score=myrules:friends_first",
+        ]
+    )
     assert result.manifest["plugin"]["file"] == str(rules) and result.manifest["plugin"]["local_file"]
     monkeypatch.chdir(tmp_path)  # elsewhere: "myrules" alone would not be found here
     code, out, err = run_main([result.path], capsys)

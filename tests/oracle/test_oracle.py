@@ -49,8 +49,9 @@ def _compare_users(model, oracle, hour):
 
 @pytest.mark.parametrize("policy", ["engagement", "civic"])
 def test_engine_and_per_agent_oracle_agree_hour_by_hour(policy, monkeypatch):
-    cfg = compose([f"n_users={USERS}", f"days={DAYS}", "offline_days=3", "seed=3", "progress=false",
-                   f"policy={policy}"])
+    cfg = compose(
+        [f"n_users={USERS}", f"days={DAYS}", "offline_days=3", "seed=3", "progress=false", f"policy={policy}"]
+    )
     model = FeedModel(cfg)
     oracle = Oracle(model)
     engine_days = []

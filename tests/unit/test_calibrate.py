@@ -24,7 +24,7 @@ def test_a_failing_fact_cannot_be_traded_for_a_prior():
     """A fact 0.3 half-widths outside its tolerance against a parameter one prior unit away: within the
     tolerance the two would cost about the same; beyond it, the fact costs more."""
     fact = calibrate._beyond_tolerance_weighted(1.3) ** 2
-    assert fact > 2 * 1.3 ** 2
+    assert fact > 2 * 1.3**2
 
 
 def test_the_margin_is_kept_to_the_nearer_edge_of_an_off_centre_tolerance():
@@ -33,8 +33,10 @@ def test_the_margin_is_kept_to_the_nearer_edge_of_an_off_centre_tolerance():
     assert m.aim == pytest.approx(-0.24)
     assert m.edge_above == pytest.approx(0.9) and m.edge_below == pytest.approx(1.1)
     just_outside = (-0.149 - m.aim) / m.half_width  # 0.91 half-widths: beyond the 0.9 edge
-    assert calibrate._beyond_tolerance_weighted(just_outside, m.edge_above) > \
-        calibrate._beyond_tolerance_weighted(just_outside) + 0.2
+    assert (
+        calibrate._beyond_tolerance_weighted(just_outside, m.edge_above)
+        > calibrate._beyond_tolerance_weighted(just_outside) + 0.2
+    )
     assert calibrate._beyond_tolerance_weighted(-0.85, m.edge_below) == pytest.approx(-0.85)  # 0.8 x 1.1 = 0.88
 
 
@@ -52,7 +54,8 @@ def test_a_value_is_written_in_place_keeping_comments(tmp_path, monkeypatch):
         "  session_event_threshold: 0.05   # calibrate\n"
         "  weights: {mood: 0.25, symptoms: 0.5}\n"
         "other:\n"
-        "  session_event_threshold: 9\n")
+        "  session_event_threshold: 9\n"
+    )
     monkeypatch.setattr(calibrate, "CONF_DIR", tmp_path)
     calibrate.set_in_yaml("behaviour.wellbeing.session_event_threshold", 0.123456)
     calibrate.set_in_yaml("behaviour.wellbeing.weights.symptoms", 0.75)
@@ -62,7 +65,8 @@ def test_a_value_is_written_in_place_keeping_comments(tmp_path, monkeypatch):
         "  session_event_threshold: 0.1235   # calibrate\n"
         "  weights: {mood: 0.25, symptoms: 0.75}\n"
         "other:\n"
-        "  session_event_threshold: 9\n")
+        "  session_event_threshold: 9\n"
+    )
 
 
 def test_a_setting_that_is_not_there_is_an_error(tmp_path, monkeypatch):

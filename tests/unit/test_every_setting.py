@@ -13,21 +13,46 @@ from sim.config import ConfigError, compose, compose_unchecked, validate
 # Coefficients, shifts and logits: any finite number is a meaningful value (the finiteness check still
 # applies, tested below with nan; tests/integration/test_bad_input.py feeds nan and inf elsewhere).
 SIGNED = {
-    "population.traits.chronotype_shift_h.adolescent", "population.traits.chronotype_shift_h.young_adult",
-    "population.traits.chronotype_shift_h.adult", "population.traits.vulnerable_symptom_shift",
-    "population.traits.vulnerable_self_esteem_shift", "population.traits.vulnerable_loneliness_shift",
+    "population.traits.chronotype_shift_h.adolescent",
+    "population.traits.chronotype_shift_h.young_adult",
+    "population.traits.chronotype_shift_h.adult",
+    "population.traits.vulnerable_symptom_shift",
+    "population.traits.vulnerable_self_esteem_shift",
+    "population.traits.vulnerable_loneliness_shift",
     "behaviour.sleep.in_bed_use_logit",
     *(f"behaviour.posting.quality_logit_mean.{s}" for s in ("personal", "idealised", "outrage", "informational")),
-    *(f"behaviour.response.{k}" for k in ("like_intercept", "like_tie", "like_agreement", "like_outrage",
-                                          "like_outrage_agreement", "like_idealised", "like_quality",
-                                          "like_popularity", "like_supportive_tie", "continue_intercept",
-                                          "continue_engagement", "continue_habit")),
+    *(
+        f"behaviour.response.{k}"
+        for k in (
+            "like_intercept",
+            "like_tie",
+            "like_agreement",
+            "like_outrage",
+            "like_outrage_agreement",
+            "like_idealised",
+            "like_quality",
+            "like_popularity",
+            "like_supportive_tie",
+            "continue_intercept",
+            "continue_engagement",
+            "continue_habit",
+        )
+    ),
     *(f"policy.weights.{k}" for k in ("p_like", "dwell", "log_likes", "seen")),
     "metrics.elevated_symptoms_threshold",  # symptoms are z-scores
 }
 # Free text: names and places, not choices.
-FREE_TEXT = {"label", "output.dir", "output.name", "output.sweeps", "population.name", "network.name",
-             "behaviour.name", "policy.name", "platform.name"}
+FREE_TEXT = {
+    "label",
+    "output.dir",
+    "output.name",
+    "output.sweeps",
+    "population.name",
+    "network.name",
+    "behaviour.name",
+    "policy.name",
+    "platform.name",
+}
 
 
 def leaves() -> list[tuple[str, object]]:
@@ -73,8 +98,17 @@ def refused(key: str, value) -> str:
 
 def test_the_walk_sees_every_group_and_the_lists():
     assert len(FLOATS) > 150 and len(INTS) > 20 and len(STRINGS) > 5
-    assert {k.split(".")[0] for k, _ in LEAVES} >= {"population", "network", "behaviour", "policy", "platform",
-                                                       "metrics", "seed", "n_users", "days"}
+    assert {k.split(".")[0] for k, _ in LEAVES} >= {
+        "population",
+        "network",
+        "behaviour",
+        "policy",
+        "platform",
+        "metrics",
+        "seed",
+        "n_users",
+        "days",
+    }
     assert SIGNED <= set(FLOATS), SIGNED - set(FLOATS)
     validate(BASE)  # the defaults themselves pass
 
@@ -83,7 +117,7 @@ def test_every_number_setting_refuses_a_value_outside_its_range():
     problems = []
     for key in FLOATS:
         # a bounded setting: far below its range; a signed one: not a finite number
-        for value in ((float("nan"),) if key in SIGNED else (-1e6,)):
+        for value in (float("nan"),) if key in SIGNED else (-1e6,):
             msg = refused(key, value)
             if not (msg.startswith(f"{key}=") and " is not allowed: " in msg and "\n" not in msg):
                 problems.append((key, value, msg or "accepted"))
@@ -107,10 +141,15 @@ def test_every_choice_refuses_an_unknown_value_naming_what_is_allowed(key):
     assert key in msg and "no_such_choice" in msg and "\n" not in msg, msg
 
 
-@pytest.mark.parametrize("key,value", [("behaviour.sleep.alarm_days", [0, 9]),
-                                       ("behaviour.sessions.activity_profile", [1.0] * 23 + [-0.5]),
-                                       ("behaviour.sessions.activity_profile", [1.0] * 5),
-                                       ("platform.deactivation.groups", ["teenager"])])
+@pytest.mark.parametrize(
+    "key,value",
+    [
+        ("behaviour.sleep.alarm_days", [0, 9]),
+        ("behaviour.sessions.activity_profile", [1.0] * 23 + [-0.5]),
+        ("behaviour.sessions.activity_profile", [1.0] * 5),
+        ("platform.deactivation.groups", ["teenager"]),
+    ],
+)
 def test_every_list_setting_refuses_a_bad_entry(key, value):
     msg = refused(key, value)
     assert msg.startswith(key) and " is not allowed: " in msg, msg

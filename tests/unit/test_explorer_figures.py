@@ -47,8 +47,13 @@ def test_outcome_panels_draw_each_day_and_change_with_the_data(difference):
 
 def _hours(n: int) -> pd.DataFrame:
     h = np.arange(24, 24 + n)
-    table = {"hour": h, "asleep_min": np.where(h % 24 < 7, 60.0, 0.0), "session": (h % 24 >= 7).astype(int),
-             "mood": np.sin(h / 5.0), "minutes": np.where(h % 24 >= 7, 10.0, 0.0)}
+    table = {
+        "hour": h,
+        "asleep_min": np.where(h % 24 < 7, 60.0, 0.0),
+        "session": (h % 24 >= 7).astype(int),
+        "mood": np.sin(h / 5.0),
+        "minutes": np.where(h % 24 >= 7, 10.0, 0.0),
+    }
     table.update({f"items_{s}": np.full(n, 3) for s in STYLES})
     return pd.DataFrame(table)
 
@@ -65,8 +70,9 @@ def _ring(n: int, k: int) -> FollowGraph:
     indices = np.array([(u + d) % n for u in range(n) for d in range(1, k + 1)], np.int32)
     indptr = np.arange(0, n * k + 1, k, dtype=np.int64)
     empty = np.zeros(0, np.int32)
-    return FollowGraph(indptr, indices, np.zeros(n * k, np.uint8), np.zeros(n + 1, np.int64), empty,
-                       np.full(n, k, np.int32))
+    return FollowGraph(
+        indptr, indices, np.zeros(n * k, np.uint8), np.zeros(n + 1, np.int64), empty, np.full(n, k, np.int32)
+    )
 
 
 def test_followers_of_inverts_the_followee_lists():
@@ -88,8 +94,10 @@ def test_sample_holds_the_centre_its_neighbours_and_others_with_real_follows_bet
     assert np.array_equal(again.users, users) and np.allclose(again.positions, sample.positions)
 
 
-@pytest.mark.parametrize("centre, size, message", [(200, 40, "user 200 does not exist"),
-                                                   (0, 1, "sample size 1"), (0, 500, "sample size 500")])
+@pytest.mark.parametrize(
+    "centre, size, message",
+    [(200, 40, "user 200 does not exist"), (0, 1, "sample size 1"), (0, 500, "sample size 500")],
+)
 def test_sample_rejects_what_cannot_be_drawn(centre, size, message):
     with pytest.raises(ValueError, match=message):
         network_sample.sample(_ring(200, 4), centre, size)
@@ -98,6 +106,14 @@ def test_sample_rejects_what_cannot_be_drawn(centre, size, message):
 def test_network_figure_colours_the_sample():
     graph = _ring(60, 3)
     sample = network_sample.sample(graph, 0, 30)
-    fig = figures.network(sample.positions, sample.edges, [np.linspace(-1, 1, 30)], ["ideology"], "ideology",
-                          "coolwarm", (-1, 1), highlight=0)
+    fig = figures.network(
+        sample.positions,
+        sample.edges,
+        [np.linspace(-1, 1, 30)],
+        ["ideology"],
+        "ideology",
+        "coolwarm",
+        (-1, 1),
+        highlight=0,
+    )
     assert figures.png(fig).startswith(PNG)

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from omegaconf import OmegaConf
 
-from sim import config
+from sim import confdir, config
 from sim.config import ConfigError, compose, group_options
 from sim.explorer import settings
 from sim.explorer.settings import AS_CONFIGURED, PLATFORM_CONTROLS, PRESET, RULE
@@ -28,8 +28,11 @@ def test_every_platform_control_sets_its_config_key_to_each_value_it_offers():
 def test_every_platform_intervention_has_a_control():
     from sim.config import PlatformConfig
 
-    levers = {f for f in PlatformConfig.__dataclass_fields__ if f not in ("name", "bridging_model",
-                                                                          "stopping_cue_items", "stopping_cue_stop")}
+    levers = {
+        f
+        for f in PlatformConfig.__dataclass_fields__
+        if f not in ("name", "bridging_model", "stopping_cue_items", "stopping_cue_stop")
+    }
     assert levers == set(PLATFORM_CONTROLS)
 
 
@@ -37,14 +40,17 @@ def test_as_configured_leaves_the_setting_alone():
     assert settings.platform_overrides({name: AS_CONFIGURED for name in PLATFORM_CONTROLS}) == []
 
 
-@pytest.mark.parametrize("call, words", [
-    (lambda: settings.choice_overrides("civic", "alternative"), ["alternative", "'civic'", RULE + "civic"]),
-    (lambda: settings.platform_overrides({"counts": "sometimes"}), ["counts='sometimes'", "hidden_for_minors"]),
-    (lambda: settings.platform_overrides({"sparkle": "on"}), ["sparkle", "not a platform control", "feed_end"]),
-    (lambda: settings.parse_whole("seed", "x1"), ["seed='x1'", "non-negative integer"]),
-    (lambda: settings.parse_whole("seed", -3), ["seed='-3'", "non-negative integer"]),
-    (lambda: settings.parse_whole("days", "0", 1), ["days='0'", "at least 1"]),
-])
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: settings.choice_overrides("civic", "alternative"), ["alternative", "'civic'", RULE + "civic"]),
+        (lambda: settings.platform_overrides({"counts": "sometimes"}), ["counts='sometimes'", "hidden_for_minors"]),
+        (lambda: settings.platform_overrides({"sparkle": "on"}), ["sparkle", "not a platform control", "feed_end"]),
+        (lambda: settings.parse_whole("seed", "x1"), ["seed='x1'", "non-negative integer"]),
+        (lambda: settings.parse_whole("seed", -3), ["seed='-3'", "non-negative integer"]),
+        (lambda: settings.parse_whole("days", "0", 1), ["days='0'", "at least 1"]),
+    ],
+)
 def test_bad_settings_get_one_line_naming_the_setting_and_what_is_allowed(call, words):
     with pytest.raises(ConfigError) as e:
         call()
@@ -57,10 +63,12 @@ def test_bad_settings_get_one_line_naming_the_setting_and_what_is_allowed(call, 
 def test_describe_names_the_rule_and_every_platform_control():
     cfg = settings.compose_side(RULE + "civic", {"feed_end": "stopping_cue"}, 300, 4, 2, "alternative")
     assert cfg.seed == 4 and cfg.n_users == 300 and cfg.days == 2
-    assert settings.describe(cfg) == ("ranking civic, like counts visible, notifications instant, "
-                                      "feed end stopping_cue, pause nudge off, daily time limit none, "
-                                      "teen accounts off, moderation off, deactivation (days 7-21) off, "
-                                      "media literacy off")
+    assert settings.describe(cfg) == (
+        "ranking civic, like counts visible, notifications instant, "
+        "feed end stopping_cue, pause nudge off, daily time limit none, "
+        "teen accounts off, moderation off, deactivation (days 7-21) off, "
+        "media literacy off"
+    )
 
 
 @pytest.fixture
@@ -70,8 +78,9 @@ def conf_with_preset(tmp_path, monkeypatch):
     shutil.copytree(config.CONF_DIR, conf)
     (conf / "scenario").mkdir(exist_ok=True)
     (conf / "scenario" / "minors_first.yaml").write_text(
-        "# @package _global_\ndefaults:\n  - override /policy: civic\nplatform:\n  counts: hidden_for_minors\n")
-    monkeypatch.setattr(config, "CONF_DIR", conf)
+        "# @package _global_\ndefaults:\n  - override /policy: civic\nplatform:\n  counts: hidden_for_minors\n"
+    )
+    monkeypatch.setattr(confdir, "CONF_DIR", conf)  # read by compose and group_options
     return conf
 
 

@@ -76,5 +76,5 @@ def test_mutual_flags_mark_reciprocated_follows(built):
     assert np.array_equal(g.mutual.astype(bool), truth)
     assert 0.15 < truth.mean() < 0.7
     for u in range(0, users.n, 211):
-        close = g.close_indices[g.close_indptr[u]:g.close_indptr[u + 1]]
+        close = g.close_indices[g.close_indptr[u] : g.close_indptr[u + 1]]
         assert set(close.tolist()) == {v for v in g.followees_of(u).tolist() if (v, u) in pairs}

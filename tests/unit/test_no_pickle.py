@@ -25,19 +25,29 @@ def offences(source: str) -> list[str]:
         elif isinstance(node, ast.Attribute):
             if node.attr in {"read_pickle", "to_pickle"}:
                 out.append(node.attr)
-            elif node.attr in FORBIDDEN_CALLS and isinstance(node.value, ast.Name) and \
-                    node.value.id in PICKLING_OWNERS:
+            elif node.attr in FORBIDDEN_CALLS and isinstance(node.value, ast.Name) and node.value.id in PICKLING_OWNERS:
                 out.append(f"{node.value.id}.{node.attr}")
-        elif isinstance(node, ast.keyword) and node.arg == "allow_pickle" and \
-                not (isinstance(node.value, ast.Constant) and node.value.value is False):
+        elif (
+            isinstance(node, ast.keyword)
+            and node.arg == "allow_pickle"
+            and not (isinstance(node.value, ast.Constant) and node.value.value is False)
+        ):
             out.append("allow_pickle")
     return out
 
 
 def test_the_scan_finds_each_way_of_pickling():
     """The scanner below is not vacuous: each form it looks for is found."""
-    bad = ["import pickle", "import cloudpickle as cp", "from pickle import dump", "from joblib import dump",
-           "df.to_pickle('x')", "pd.read_pickle('x')", "joblib.load('x')", "np.load('x', allow_pickle=True)"]
+    bad = [
+        "import pickle",
+        "import cloudpickle as cp",
+        "from pickle import dump",
+        "from joblib import dump",
+        "df.to_pickle('x')",
+        "pd.read_pickle('x')",
+        "joblib.load('x')",
+        "np.load('x', allow_pickle=True)",
+    ]
     for line in bad:
         assert offences(line), line
     assert not offences("from joblib import Parallel, delayed\njson.dumps({})\nnp.load('x', allow_pickle=False)")

@@ -5,10 +5,24 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.platform import display, limits, media_literacy, moderation, notifications
-from sim.platform import deactivation
+from sim.platform import (
+    deactivation,
+    display,
+    limits,
+    media_literacy,
+    moderation,
+    notifications,
+)
 from sim.rng import Streams
-from sim.state import IDEALISED, LIMIT_DISMISSED, LIMIT_LOCKED, OUTRAGE, PERSONAL, UNDER_LIMIT, UserState
+from sim.state import (
+    IDEALISED,
+    LIMIT_DISMISSED,
+    LIMIT_LOCKED,
+    OUTRAGE,
+    PERSONAL,
+    UNDER_LIMIT,
+    UserState,
+)
 
 
 def users_with_ages(n=3000, seed=0):
@@ -17,8 +31,9 @@ def users_with_ages(n=3000, seed=0):
     return users
 
 
-@pytest.mark.parametrize("mode,expect", [("visible", (1, 1, 1)), ("hidden", (0, 0, 0)),
-                                         ("hidden_for_minors", (0, 1, 1))])
+@pytest.mark.parametrize(
+    "mode,expect", [("visible", (1, 1, 1)), ("hidden", (0, 0, 0)), ("hidden_for_minors", (0, 1, 1))]
+)
 def test_counts_visible_by_mode(compose_small, mode, expect):
     users = users_with_ages()
     shown = display.counts_visible(compose_small(**{"platform.counts": mode}), users, np.zeros(users.n, bool))
@@ -74,8 +89,7 @@ def test_notification_delivery_policies():
 def test_the_notification_policy_object_reads_its_config(compose_small):
     users = UserState(3)
     users.notif_pending[:] = 1
-    nt = notifications.Notifications(compose_small(**{"platform.notifications.mode": "quiet_hours"}),
-                                     np.zeros(3, bool))
+    nt = notifications.Notifications(compose_small(**{"platform.notifications.mode": "quiet_hours"}), np.zeros(3, bool))
     nt.deliver(24 * 3 + 23, users, np.ones(3, np.uint8))
     assert np.all(users.notif_delivered == 0) and np.all(users.notif_pending == 1)
 
@@ -92,8 +106,13 @@ def test_time_limit_and_pause_nudge_triggers():
 def test_daily_limits_apply_to_the_chosen_group_and_reset_at_midnight(compose_small):
     users = users_with_ages()
     assert not limits.limit_minutes(compose_small(), users).any()
-    cfg = compose_small(**{"platform.time_limit.mode": "soft", "platform.time_limit.applies_to": "minors",
-                           "platform.time_limit.minutes": 45})
+    cfg = compose_small(
+        **{
+            "platform.time_limit.mode": "soft",
+            "platform.time_limit.applies_to": "minors",
+            "platform.time_limit.minutes": 45,
+        }
+    )
     minutes = limits.limit_minutes(cfg, users)
     assert np.all(minutes[users.age_group == 0] == 45) and np.all(minutes[users.age_group > 0] == 0)
     users.limit_state[:] = LIMIT_LOCKED
@@ -115,8 +134,20 @@ def test_moderation_removes_at_the_configured_recall_and_precision():
     strikes = np.zeros(2000, np.int32)
     suspended = np.full(2000, np.iinfo(np.int64).min, np.int64)
     p = moderation.ModerationParams(recall=0.6, precision=0.75, strikes=3, suspension_hours=168)
-    hits, mistakes = moderation.review(np.uint64(5), 100, p, 0, post_id.shape[0], post_id, author, style, removed,
-                                       strikes, suspended, np.zeros((2000, 20)))
+    hits, mistakes = moderation.review(
+        np.uint64(5),
+        100,
+        p,
+        0,
+        post_id.shape[0],
+        post_id,
+        author,
+        style,
+        removed,
+        strikes,
+        suspended,
+        np.zeros((2000, 20)),
+    )
     hostile = style == OUTRAGE
     assert removed[hostile].mean() == pytest.approx(0.6, abs=0.02)
     assert hits / (hits + mistakes) == pytest.approx(0.75, abs=0.02)
@@ -131,21 +162,30 @@ def test_moderation_reviews_each_post_once_and_can_suspend_for_good():
     strikes = np.zeros(2000, np.int32)
     suspended = np.full(2000, np.iinfo(np.int64).min, np.int64)
     p = moderation.ModerationParams(recall=1.0, precision=1.0, strikes=1, suspension_hours=0)
-    moderation.review(np.uint64(5), 10, p, 0, 3000, post_id, author, style, removed, strikes, suspended,
-                      np.zeros((2000, 20)))
+    moderation.review(
+        np.uint64(5), 10, p, 0, 3000, post_id, author, style, removed, strikes, suspended, np.zeros((2000, 20))
+    )
     assert np.array_equal(removed.astype(bool), style == OUTRAGE)  # perfect moderation
     assert np.all(suspended[strikes >= 1] == moderation.FOREVER)
     before = strikes.copy()
-    moderation.review(np.uint64(5), 11, p, 0, 3000, post_id, author, style, removed, strikes, suspended,
-                      np.zeros((2000, 20)))
+    moderation.review(
+        np.uint64(5), 11, p, 0, 3000, post_id, author, style, removed, strikes, suspended, np.zeros((2000, 20))
+    )
     assert np.array_equal(strikes, before)  # removed posts are not reviewed again
 
 
 def test_deactivation_draws_its_own_treatment_group(compose_small):
     users = users_with_ages(20000)
-    cfg = compose_small(**{"platform.deactivation.enabled": "true", "platform.deactivation.share": 0.4,
-                           "platform.deactivation.groups": "[adult]", "days": 20,
-                           "platform.deactivation.start_day": 2, "platform.deactivation.end_day": 5})
+    cfg = compose_small(
+        **{
+            "platform.deactivation.enabled": "true",
+            "platform.deactivation.share": 0.4,
+            "platform.deactivation.groups": "[adult]",
+            "days": 20,
+            "platform.deactivation.start_day": 2,
+            "platform.deactivation.end_day": 5,
+        }
+    )
     treated = deactivation.assign(cfg, users, Streams(3))
     assert not treated[users.age_group != 2].any()
     assert treated[users.age_group == 2].mean() == pytest.approx(0.4, abs=0.02)
@@ -158,11 +198,18 @@ def test_media_literacy_scales_the_traits_of_the_trained_share_only(compose_smal
     users = users_with_ages(20000)
     users.comparison[:] = 1.0
     users.outrage_susceptibility[:] = 2.0
-    cfg = compose_small(**{"platform.media_literacy.enabled": "true", "platform.media_literacy.share": 0.25,
-                           "platform.media_literacy.comparison_factor": 0.5,
-                           "platform.media_literacy.outrage_factor": 0.8})
+    cfg = compose_small(
+        **{
+            "platform.media_literacy.enabled": "true",
+            "platform.media_literacy.share": 0.25,
+            "platform.media_literacy.comparison_factor": 0.5,
+            "platform.media_literacy.outrage_factor": 0.8,
+        }
+    )
     media_literacy.train(cfg, users, Streams(4))
     trained = users.media_literacy.astype(bool)
     assert trained.mean() == pytest.approx(0.25, abs=0.02)
     assert np.all(users.comparison[trained] == 0.5) and np.all(users.comparison[~trained] == 1.0)
-    assert np.allclose(users.outrage_susceptibility[trained], 1.6) and np.all(users.outrage_susceptibility[~trained] == 2)
+    assert np.allclose(users.outrage_susceptibility[trained], 1.6) and np.all(
+        users.outrage_susceptibility[~trained] == 2
+    )

@@ -13,7 +13,7 @@ from sim.config import ConfigError, compose
 from sim.ranking import features as fx
 from sim.ranking import kernels, plugins, reference
 
-RULES = '''
+RULES = """
 import math
 import numpy as np
 from sim.ranking.features import F_AGE_HOURS, F_NOISE, F_P_LIKE, F_TIE, N_FEATURES
@@ -47,7 +47,7 @@ def one_argument(x):
 
 def raises(x, w):
     raise ValueError("not implemented yet")
-'''
+"""
 
 
 @pytest.fixture
@@ -69,13 +69,37 @@ def model():
 
 def rank_with(model, ranker, p, weights, sessions):
     u = model._user_arrays()
-    pool = kernels.build_pool(np.uint64(9), model.hour, 0, 0.3, 60, p.max_age_hours, model.posts.post_id,
-                              model.posts.created_hour, model.posts.likes, model.posts.impressions,
-                              model.posts.bridging, model.posts.removed, model.posts.author, u.active)
+    pool = kernels.build_pool(
+        np.uint64(9),
+        model.hour,
+        0,
+        0.3,
+        60,
+        p.max_age_hours,
+        model.posts.post_id,
+        model.posts.created_hour,
+        model.posts.likes,
+        model.posts.impressions,
+        model.posts.bridging,
+        model.posts.removed,
+        model.posts.author,
+        u.active,
+    )
     feeds = kernels.empty_feeds(len(sessions), p.k)
-    ranker(sessions, model.hour, p, model.response_p, model.rank_keys, weights, model.graph_arrays,
-           model._post_arrays(), u, pool, *feeds)
-    fast = [feeds.slot[i, :feeds.length[i]] for i in range(len(sessions))]
+    ranker(
+        sessions,
+        model.hour,
+        p,
+        model.response_p,
+        model.rank_keys,
+        weights,
+        model.graph_arrays,
+        model._post_arrays(),
+        u,
+        pool,
+        *feeds,
+    )
+    fast = [feeds.slot[i, : feeds.length[i]] for i in range(len(sessions))]
     return fast, pool, feeds
 
 
@@ -93,9 +117,19 @@ def test_a_plugin_ranks_exactly_as_the_reference_does_with_it(rules_file, model,
     assert any(issubclass(c.category, plugins.PluginWarning) for c in caught) == (not rule.compiled)
     sessions = np.arange(0, 400, 3, dtype=np.int64)
     fast, pool, _ = rank_with(model, ranker, p, w, sessions)
-    slow = reference.rank_feeds(sessions, model.hour, p, model.response_p, model.rank_keys, w, model.graph_arrays,
-                                model._post_arrays(), model._user_arrays(), pool, score=rule.function.py_func
-                                if rule.compiled else rule.function)
+    slow = reference.rank_feeds(
+        sessions,
+        model.hour,
+        p,
+        model.response_p,
+        model.rank_keys,
+        w,
+        model.graph_arrays,
+        model._post_arrays(),
+        model._user_arrays(),
+        pool,
+        score=rule.function.py_func if rule.compiled else rule.function,
+    )
     assert sum(len(f) for f in fast) > 300
     for f, s in zip(fast, slow):
         assert np.array_equal(f, s)
@@ -105,8 +139,14 @@ def test_a_plugin_that_reimplements_the_linear_rule_gives_the_built_in_run(rules
     """Same kernel, same features: a plug-in summing w*x reproduces the engagement rule bit for bit."""
     import sim
 
-    common = ["n_users=300", "days=2", "offline_days=2", "progress=false", "network.mean_out_degree=40",
-              f"output.dir={tmp_path / 'runs'}"]
+    common = [
+        "n_users=300",
+        "days=2",
+        "offline_days=2",
+        "progress=false",
+        "network.mean_out_degree=40",
+        f"output.dir={tmp_path / 'runs'}",
+    ]
     built_in = sim.run(common + ["output.name=built_in"])
     from omegaconf import OmegaConf
 
@@ -166,16 +206,26 @@ def test_a_non_finite_score_during_a_run_stops_it_with_the_viewer_named(rules_fi
 
     assert min(x[fx.F_NOISE] for x, _ in plugins._test_inputs(np.zeros(fx.N_FEATURES))) > 1e-3
     with pytest.raises(plugins.PluginError, match=r"returned a score that is not a finite number for viewer \d+"):
-        sim.run(["n_users=300", "days=2", "offline_days=1", "progress=false", "network.mean_out_degree=40",
-                 "policy=custom", "policy.score=myrules:nan_sometimes", f"output.dir={tmp_path / 'runs'}",
-                 "output.name=nan"])
+        sim.run(
+            [
+                "n_users=300",
+                "days=2",
+                "offline_days=1",
+                "progress=false",
+                "network.mean_out_degree=40",
+                "policy=custom",
+                "policy.score=myrules:nan_sometimes",
+                f"output.dir={tmp_path / 'runs'}",
+                "output.name=nan",
+            ]
+        )
     assert sim.results.read_manifest(tmp_path / "runs" / "nan")["status"] == "failed"
 
 
-DECOY = '''
+DECOY = """
 def friends_first(x, w):  # a module of the same name elsewhere on sys.path: must never be the one used
     return -1.0
-'''
+"""
 
 
 def test_a_rule_is_imported_only_from_the_file_named_and_leaves_sys_path_alone(rules_file, tmp_path, monkeypatch):

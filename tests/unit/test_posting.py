@@ -7,8 +7,7 @@ import pytest
 
 from sim.behaviour import posting
 from sim.experiments.posting import PostingLab, likes_final_before, speedup_slope
-from sim.state import N_STYLES, OUTRAGE, TOTALS
-
+from sim.state import OUTRAGE
 
 Posters = PostingLab
 
@@ -34,8 +33,9 @@ def test_more_likes_than_expected_shortens_the_wait_for_the_next_post():
     u = Posters(1, w=0.5, alpha_reward=0.5, delay_h=20.0, likes0=2.0)
     u.post_id[0], u.author[0], u.likes[0], u.style[0] = 0, 0, 10, 0
     u.clock[0] = 10.0
-    posting.learn_from_feedback(u.p, 0, 1, u.post_id, u.author, u.style, u.likes, u.w, u.alpha_r, u.C, u.R, u.H,
-                                u.clock, u.values)
+    posting.learn_from_feedback(
+        u.p, 0, 1, u.post_id, u.author, u.style, u.likes, u.w, u.alpha_r, u.C, u.R, u.H, u.clock, u.values
+    )
     assert u.R[0] == pytest.approx(6.0)
     assert u.clock[0] < 10.0
     expected = 10.0 * (0.5 * 20 + 0.5 * 40 / 6.0) / (0.5 * 20 + 0.5 * 40 / 2.0)
@@ -104,12 +104,12 @@ def test_rewarded_outrage_is_learned():
     users.run(1500, lambda s, _: np.where(s == OUTRAGE, 12, 1))
     n = users.next_id
     styles = users.style[:n]
-    early, late = styles[: n // 5], styles[-n // 5:]
+    early, late = styles[: n // 5], styles[-n // 5 :]
     assert (late == OUTRAGE).mean() > (early == OUTRAGE).mean() + 0.15
     neutral = Posters(300, w=1.0, alpha_reward=0.1, delay_h=5.0, likes0=1.0, style_prior=prior)
     neutral.run(1500, lambda s, _: np.ones_like(s))
     m = neutral.next_id
-    assert abs((neutral.style[m - m // 5:m] == OUTRAGE).mean() - 0.1) < 0.03
+    assert abs((neutral.style[m - m // 5 : m] == OUTRAGE).mean() - 0.1) < 0.03
 
 
 def _diagnosis():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.ranking import kernels, policies, reference
 from sim.ranking import features as fx
+from sim.ranking import kernels, policies, reference
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +23,16 @@ def pools(model, hour, pool_key=0, share=0.3, min_size=60, max_age=48, users=Non
     store = model.posts
     removed = (posts or model._post_arrays()).removed
     active = (users or model._user_arrays()).active
-    columns = (store.post_id, store.created_hour, store.likes, store.impressions, store.bridging, removed,
-               store.author, active)
+    columns = (
+        store.post_id,
+        store.created_hour,
+        store.likes,
+        store.impressions,
+        store.bridging,
+        removed,
+        store.author,
+        active,
+    )
     fast = kernels.build_pool(np.uint64(9), hour, pool_key, share, min_size, max_age, *columns)
     slow = reference.pool(np.uint64(9), hour, pool_key, share, min_size, max_age, columns)
     return fast, slow
@@ -41,7 +49,7 @@ def rank_both(model, p, weights, sessions, hour=None, users=None, posts=None, sc
     feeds = kernels.empty_feeds(len(sessions), p.k)
     rank = kernels.rank_feeds if score is None else score
     rank(sessions, *common, fast_pool, *feeds)
-    fast = [feeds.slot[i, :feeds.length[i]] for i in range(len(sessions))]
+    fast = [feeds.slot[i, : feeds.length[i]] for i in range(len(sessions))]
     slow = reference.rank_feeds(sessions, *common, slow_pool, score=getattr(score, "rule", None))
     return fast, slow
 
@@ -70,10 +78,16 @@ def random_policy(rng):
     k = int(rng.integers(1, 40))
     m = int(rng.integers(k, 250))
     return kernels.PolicyParams(
-        k=k, m=m, oon_candidates=int(rng.integers(0, m + 1)), per_followee_cap=int(rng.integers(1, 5)),
-        author_cap=int(rng.integers(0, 3)), max_age_hours=int(rng.integers(6, 60)),
-        show_seen=bool(rng.random() < 0.5), estimation_noise=float(rng.random()),
-        protected_factor=float(rng.uniform(1, 3)))
+        k=k,
+        m=m,
+        oon_candidates=int(rng.integers(0, m + 1)),
+        per_followee_cap=int(rng.integers(1, 5)),
+        author_cap=int(rng.integers(0, 3)),
+        max_age_hours=int(rng.integers(6, 60)),
+        show_seen=bool(rng.random() < 0.5),
+        estimation_noise=float(rng.random()),
+        protected_factor=float(rng.uniform(1, 3)),
+    )
 
 
 def platform_state(model, rng):
@@ -81,7 +95,8 @@ def platform_state(model, rng):
     posts = model._post_arrays()._replace(removed=(rng.random(model.posts.capacity) < 0.2).astype(np.uint8))
     users = model._user_arrays()._replace(
         active=(rng.random(model.users.n) > 0.15).astype(np.uint8),
-        oon_idealised_blocked=(rng.random(model.users.n) < 0.5).astype(np.uint8))
+        oon_idealised_blocked=(rng.random(model.users.n) < 0.5).astype(np.uint8),
+    )
     return posts, users
 
 
@@ -159,8 +174,8 @@ def test_civic_ranks_outrage_lower_for_protected_viewers(model):
 
 def test_a_hand_built_world_gets_the_feeds_written_out_by_hand():
     """Viewer 0 follows 1 (mutually) and 2; account 3 is outside the network and very popular."""
-    from sim.config import compose
     from sim.behaviour import response
+    from sim.config import compose
     from sim.state import IDEALISED, INFORMATIONAL, OUTRAGE, PERSONAL, SEEN_WORDS
 
     indptr = np.array([0, 2, 3, 3, 3], np.int64)
@@ -177,8 +192,18 @@ def test_a_hand_built_world_gets_the_feeds_written_out_by_hand():
         post_id[i], author[i], created[i], style[i], likes[i] = i, a, h, st, lk
     prev[2] = 0  # author 1's previous post
     last_post_id = np.array([-1, 2, 1, 3], np.int64)
-    posts = kernels.PostArrays(post_id, author, created, prev, style, np.full(cap, 0.5, np.float32), likes,
-                               np.zeros(cap, np.float32), np.zeros(cap, np.uint8), np.log1p(likes))
+    posts = kernels.PostArrays(
+        post_id,
+        author,
+        created,
+        prev,
+        style,
+        np.full(cap, 0.5, np.float32),
+        likes,
+        np.zeros(cap, np.float32),
+        np.zeros(cap, np.uint8),
+        np.log1p(likes),
+    )
     seen = np.zeros((4, 3, SEEN_WORDS), np.uint64)
     ideology = np.array([0.5, 0.4, 0.6, -0.8], np.float32)
     status = np.log1p(np.array([10, 50, 40, 5000], np.float32))
@@ -190,12 +215,31 @@ def test_a_hand_built_world_gets_the_feeds_written_out_by_hand():
 
     def feed(p, weights, pool, posts=posts, users=users):
         feeds = kernels.empty_feeds(1, p.k)
-        kernels.rank_feeds(np.array([0], np.int64), hour, p, rp, keys, weights, g, kernels.packed(posts),
-                           kernels.packed(users), pool, *feeds)
-        return feeds.slot[0, :feeds.length[0]].tolist()
+        kernels.rank_feeds(
+            np.array([0], np.int64),
+            hour,
+            p,
+            rp,
+            keys,
+            weights,
+            g,
+            kernels.packed(posts),
+            kernels.packed(users),
+            pool,
+            *feeds,
+        )
+        return feeds.slot[0, : feeds.length[0]].tolist()
 
-    base = dict(k=10, m=20, per_followee_cap=3, author_cap=0, max_age_hours=48, show_seen=False,
-                estimation_noise=0.0, protected_factor=1.0)
+    base = dict(
+        k=10,
+        m=20,
+        per_followee_cap=3,
+        author_cap=0,
+        max_age_hours=48,
+        show_seen=False,
+        estimation_noise=0.0,
+        protected_factor=1.0,
+    )
     chrono = kernels.PolicyParams(oon_candidates=0, **base)
     w_age = np.zeros(fx.N_FEATURES)
     w_age[fx.F_AGE_HOURS] = -1.0
@@ -240,8 +284,9 @@ def test_running_top_k_equals_sorting_all_candidates():
         best_author = np.empty(k + 1, np.int64)
         taken = 0
         for i in range(scores.shape[0]):
-            taken = kernels.top_k_insert(scores[i], i, authors[i], k, author_cap, best_score, best_i, best_author,
-                                         taken)
+            taken = kernels.top_k_insert(
+                scores[i], i, authors[i], k, author_cap, best_score, best_i, best_author, taken
+            )
         return best_i[:taken].copy()
 
     @njit
@@ -253,8 +298,9 @@ def test_running_top_k_equals_sorting_all_candidates():
     @njit
     def sorted_all(scores, authors, k, author_cap):
         chosen = np.empty(k, np.int64)
-        taken = kernels.select_top_k(scores, scores.shape[0], np.arange(scores.shape[0]), authors, k, author_cap,
-                                     chosen)
+        taken = kernels.select_top_k(
+            scores, scores.shape[0], np.arange(scores.shape[0]), authors, k, author_cap, chosen
+        )
         return chosen[:taken].copy()
 
     rng = np.random.default_rng(5)

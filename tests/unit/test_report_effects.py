@@ -11,7 +11,16 @@ import pytest
 from scipy import stats
 
 from sim.report import effects as fx
-from sim.report.document import Document, Section, Table, Text, User, html, markdown, md_escape
+from sim.report.document import (
+    Document,
+    Section,
+    Table,
+    Text,
+    User,
+    html,
+    markdown,
+    md_escape,
+)
 
 
 def test_t_interval_matches_the_textbook_and_refuses_a_single_value():
@@ -39,9 +48,18 @@ def _tables(effect_by_seed, days=4, last_days=2):
                     row["minutes_on_platform"] = 60.0 + 10 * shift
                     daily.append(row)
             for uid, minutes in enumerate((40.0, 60.0, 80.0)):
-                users.append({"label": label, "seed": seed, "age_group": "adult", "vulnerable": uid == 0,
-                              "minutes_per_day": minutes, "sleep_hours_mean": 7.0 + uid,
-                              "night_minutes_per_day": 1.0 + uid, "affective_polarization_end": 0.4 + 0.1 * uid})
+                users.append(
+                    {
+                        "label": label,
+                        "seed": seed,
+                        "age_group": "adult",
+                        "vulnerable": uid == 0,
+                        "minutes_per_day": minutes,
+                        "sleep_hours_mean": 7.0 + uid,
+                        "night_minutes_per_day": 1.0 + uid,
+                        "affective_polarization_end": 0.4 + 0.1 * uid,
+                    }
+                )
     return pd.DataFrame(daily), pd.DataFrame(users)
 
 
@@ -92,8 +110,15 @@ def test_societal_value_is_the_trimbos_figure_times_the_translated_improvement()
 
 def test_user_values_are_escaped_in_html_and_markdown():
     evil = '<script>alert("x")</script> | *bold* [link](javascript:x)'
-    doc = Document(evil, [Section("Summary", [Text(["label ", User(evil)]),
-                                              Table(pd.DataFrame({"label": [evil], "v": ["1"]}), caption=evil)])])
+    doc = Document(
+        evil,
+        [
+            Section(
+                "Summary",
+                [Text(["label ", User(evil)]), Table(pd.DataFrame({"label": [evil], "v": ["1"]}), caption=evil)],
+            )
+        ],
+    )
     page = html(doc)
     assert "<script>" not in page and "&lt;script&gt;" in page
     md = markdown(doc, "figures")

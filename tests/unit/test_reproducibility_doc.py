@@ -16,5 +16,7 @@ def test_every_test_the_page_names_exists():
     assert len(files) >= 8 and len(names) >= 30, (files, names)
     for f in files:
         assert (ROOT / "tests" / f).is_file(), f
-    defined = {m for p in (ROOT / "tests").rglob("test_*.py") for m in re.findall(r"^def (test_\w+)", p.read_text(), re.M)}
+    defined = {
+        m for p in (ROOT / "tests").rglob("test_*.py") for m in re.findall(r"^def (test_\w+)", p.read_text(), re.M)
+    }
     assert not names - defined, sorted(names - defined)

@@ -12,10 +12,20 @@ def p(compose_small):
     return r.params(compose_small())
 
 
-def p_like(p, tie=0.0, agreement=0.0, outrage=0.0, idealised=0.0, supportive=0.0, quality=0.5, log_likes=0.0,
-           susceptibility=1.0):
-    return r.logistic(r.like_logit(p, tie, agreement, outrage, idealised, supportive, quality, log_likes,
-                                   susceptibility))
+def p_like(
+    p,
+    tie=0.0,
+    agreement=0.0,
+    outrage=0.0,
+    idealised=0.0,
+    supportive=0.0,
+    quality=0.5,
+    log_likes=0.0,
+    susceptibility=1.0,
+):
+    return r.logistic(
+        r.like_logit(p, tie, agreement, outrage, idealised, supportive, quality, log_likes, susceptibility)
+    )
 
 
 def test_base_like_rate_is_a_few_percent(p):

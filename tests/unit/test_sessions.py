@@ -18,11 +18,27 @@ def draw(cfg, n=20000, habit=0.5, notif=0.0, state=AWAKE, pending=-1, active=1, 
     p = sessions.params(cfg)
     kind = np.zeros(n, np.int8)
     streak = np.full(n, 15.0, np.float32) if streak is None else streak
-    sessions.draw_sessions(np.uint64(1), np.uint64(2), np.uint64(3), hour, p, sessions.base_hazard(cfg), 1.0,
-                           np.full(n, 2, np.int8), np.ones(n, np.float32), np.full(n, habit, np.float32),
-                           np.full(n, state, np.int8), np.full(n, pending, np.int32), np.full(n, 60.0, np.float32),
-                           np.full(n, notif, np.float32), np.full(n, active, np.uint8), kind,
-                           np.zeros(n, np.float32), np.zeros(n, np.float32), streak)
+    sessions.draw_sessions(
+        np.uint64(1),
+        np.uint64(2),
+        np.uint64(3),
+        hour,
+        p,
+        sessions.base_hazard(cfg),
+        1.0,
+        np.full(n, 2, np.int8),
+        np.ones(n, np.float32),
+        np.full(n, habit, np.float32),
+        np.full(n, state, np.int8),
+        np.full(n, pending, np.int32),
+        np.full(n, 60.0, np.float32),
+        np.full(n, notif, np.float32),
+        np.full(n, active, np.uint8),
+        kind,
+        np.zeros(n, np.float32),
+        np.zeros(n, np.float32),
+        streak,
+    )
     return kind
 
 

@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from sim.behaviour import wellbeing as wb
-from sim.state import CALENDAR_DAY, TOTALS, UD_EXPERIENCES, UD_MEANINGFUL, UD_MINUTES, UD_NEGATIVE, USER_DAY
+from sim.state import (
+    CALENDAR_DAY,
+    TOTALS,
+    UD_EXPERIENCES,
+    UD_MEANINGFUL,
+    UD_MINUTES,
+    UD_NEGATIVE,
+    USER_DAY,
+)
 
 
 class People:
@@ -29,14 +37,44 @@ class People:
 
     def hour(self):
         self.hour_count += 1
-        wb.hourly(self.p, np.uint64(5), self.hour_count, self.awake, self.replies, self.mood, self.mood_trait, self.se, self.se_trait, self.sym,
-                  self.sym_trait, self.lonely, self.lonely_trait, self.deficit, self.sensitivity, self.ud, self.cd,
-                  self.tot)
+        wb.hourly(
+            self.p,
+            np.uint64(5),
+            self.hour_count,
+            self.awake,
+            self.replies,
+            self.mood,
+            self.mood_trait,
+            self.se,
+            self.se_trait,
+            self.sym,
+            self.sym_trait,
+            self.lonely,
+            self.lonely_trait,
+            self.deficit,
+            self.sensitivity,
+            self.ud,
+            self.cd,
+            self.tot,
+        )
 
     def day(self):
         woke = np.ones(self.n, np.uint8)
-        wb.daily_update(self.p, woke, self.mood, self.mood_trait, self.se, self.se_trait, self.sym, self.sym_trait,
-                        self.lonely, self.lonely_trait, self.debt, self.ud, self.cd)
+        wb.daily_update(
+            self.p,
+            woke,
+            self.mood,
+            self.mood_trait,
+            self.se,
+            self.se_trait,
+            self.sym,
+            self.sym_trait,
+            self.lonely,
+            self.lonely_trait,
+            self.debt,
+            self.ud,
+            self.cd,
+        )
 
 
 @pytest.fixture
@@ -92,14 +130,26 @@ def test_disappointing_feedback_hurts_more_than_equal_good_feedback_helps(cfg):
     post_id = np.array([0, 1], np.int64)
     author = np.array([0, 1], np.int32)
     likes = np.array([0, 15], np.int32)  # log1p errors: -1.39 and +1.39
-    wb.feedback_mood(people.p, 0, 2, post_id, author, likes, expected, people.sensitivity, people.mood, people.ud,
-                     people.tot)
+    wb.feedback_mood(
+        people.p, 0, 2, post_id, author, likes, expected, people.sensitivity, people.mood, people.ud, people.tot
+    )
     assert people.mood[0] < 0 < people.mood[1]
     assert abs(people.mood[0]) == pytest.approx(cfg.behaviour.wellbeing.negativity_bias * people.mood[1], rel=1e-5)
     sensitive = People(cfg, n=2)
     sensitive.sensitivity[:] = 2.0
-    wb.feedback_mood(sensitive.p, 0, 2, post_id, author, likes, expected, sensitive.sensitivity, sensitive.mood,
-                     sensitive.ud, sensitive.tot)
+    wb.feedback_mood(
+        sensitive.p,
+        0,
+        2,
+        post_id,
+        author,
+        likes,
+        expected,
+        sensitive.sensitivity,
+        sensitive.mood,
+        sensitive.ud,
+        sensitive.tot,
+    )
     assert sensitive.mood[0] == pytest.approx(2 * people.mood[0], rel=1e-5)
 
 

@@ -12,7 +12,8 @@ import textwrap
 
 
 def test_tests_of_one_xdist_group_run_on_one_worker(tmp_path):
-    (tmp_path / "test_grouped.py").write_text(textwrap.dedent("""
+    (tmp_path / "test_grouped.py").write_text(
+        textwrap.dedent("""
         import os
         import pytest
 
@@ -22,11 +23,29 @@ def test_tests_of_one_xdist_group_run_on_one_worker(tmp_path):
         def test_worker(i):
             with open(os.environ["GROUP_TEST_OUT"], "a") as f:
                 f.write(os.environ["PYTEST_XDIST_WORKER"] + "\\n")
-    """))
+    """)
+    )
     env = {**os.environ, "GROUP_TEST_OUT": str(tmp_path / "workers")}
-    done = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-q", "-p",
-                           "no:cacheprovider", str(tmp_path)], capture_output=True, text=True, timeout=300,
-                          cwd=tmp_path, env=env)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-n",
+            "2",
+            "--dist",
+            "loadgroup",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env=env,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     workers = (tmp_path / "workers").read_text().split()
     assert len(workers) == 6 and len(set(workers)) == 1, f"one group ran on workers {sorted(set(workers))}"

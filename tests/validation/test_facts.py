@@ -1,4 +1,4 @@
-"""Every published fact F1-F12 (../shared/VALIDATION.md) holds for the committed defaults, measured by its
+"""Every published fact F1-F12 (docs/validation-targets.md) holds for the committed defaults, measured by its
 experiment (sim/experiments, experiments/<name>/) at the ``ci`` scale, except the targets an experiment
 declares not met (``known_unmet``, with the reason in its NOTES.md), which must still fail; and each
 experiment reproduces its committed numbers exactly.
@@ -45,8 +45,11 @@ def test_the_fact_holds_for_the_committed_defaults(name, cache):
     in its NOTES.md and docs/validation.md); such a target must still fail, so that a model change that
     meets it is noticed and the declaration removed."""
     result, unmet = ci_result(name, cache), base.declared_unmet(name)
-    failures = [f"{t['id']} {t['statistic']}: {t['mean']} not in [{t['low']}, {t['high']}] (seeds: {t['values']})"
-                for t in result["targets"] if not t["pass"] and t["id"] not in unmet]
+    failures = [
+        f"{t['id']} {t['statistic']}: {t['mean']} not in [{t['low']}, {t['high']}] (seeds: {t['values']})"
+        for t in result["targets"]
+        if not t["pass"] and t["id"] not in unmet
+    ]
     assert not failures, "; ".join(failures)
     now_met = [t["id"] for t in result["targets"] if t["pass"] and t["id"] in unmet]
     assert not now_met, f"{now_met} now pass: remove known_unmet from experiments/{name}/config.yaml"
@@ -73,5 +76,6 @@ def test_every_fact_of_the_validation_list_has_an_experiment():
 def test_the_validation_table_is_generated_from_the_committed_results():
     from sim.experiments.__main__ import table
 
-    assert (base.ROOT / "docs" / "validation.md").read_text() == table(), \
+    assert (base.ROOT / "docs" / "validation.md").read_text() == table(), (
         "run: python -m sim.experiments table > docs/validation.md"
+    )
