@@ -1,5 +1,5 @@
 """The performance benchmark of issue 6: throughput, scaling, memory, start-up and the ratio against the
-per-agent pure-Python oracle (``sim/oracle.py``). Writes ``benchmarks/RESULTS.md``.
+per-agent pure-Python oracle (``sim/testing/oracle.py``). Writes ``benchmarks/RESULTS.md``.
 
     .venv/bin/python benchmarks/run.py                 # 1e3, 1e4, 1e5 users, engagement and civic
     .venv/bin/python benchmarks/run.py --full          # also 1e6 users
@@ -149,7 +149,7 @@ def worker_startup(n: int, policy: str) -> dict:
 def worker_oracle(n: int, hours: int, start_hour: int, offline_days: int) -> dict:
     from sim.config import compose
     from sim.model import FeedModel
-    from sim.oracle import Oracle
+    from sim.testing.oracle import Oracle
 
     model = FeedModel(compose(_overrides(n, "engagement", offline_days, 2)))
     while model.hour < start_hour:
@@ -360,7 +360,7 @@ def render(
         e = oracle["engine_s"] / (oracle["n"] * oracle["hours"])
         o = oracle["oracle_s"] / (oracle["n"] * oracle["hours"])
         L += [
-            f"`sim/oracle.py` (one `step()` per `User` object, plain Python) and the engine step the same "
+            f"`sim/testing/oracle.py` (one `step()` per `User` object, plain Python) and the engine step the same "
             f"{oracle['hours']} hours (from hour {oracle['start_hour']}, i.e. {oracle['start_hour'] % 24}:00 "
             f"of day {oracle['start_hour'] // 24}) from the same state with {_fmt_n(oracle['n'])} users. The "
             "oracle is timed on these few hours only and compared per user-hour.",

@@ -127,10 +127,10 @@ def main() -> None:
     sys.argv = [sys.argv[0]] + [a for a in sys.argv[1:] if a not in task_overrides(sys.argv[1:])] + expanded
     argv = sys.argv[1:]
     multirun = "-m" in argv or "--multirun" in argv
-    if any(a.partition("=")[0].lstrip("+") == "experiment" for a in task_overrides(argv)) and not any(
+    if any(a.partition("=")[0].lstrip("+") == "analysis" for a in task_overrides(argv)) and not any(
         a.split("=")[0] in HYDRA_FLAGS_WITHOUT_RUN for a in argv
     ):
-        sys.exit(run_experiment(argv, multirun))
+        sys.exit(run_analysis(argv, multirun))
     try:
         configs = preflight(argv)
         if multirun and configs:
@@ -159,19 +159,19 @@ def main() -> None:
     sys.exit(0 if sweep.LAST_OUTCOME is not None and sweep.LAST_OUTCOME.ok else 1)
 
 
-def run_experiment(argv: list[str], multirun: bool) -> int:
-    """An experiment (conf/experiment/) runs its own set of simulations, not one Hydra job."""
+def run_analysis(argv: list[str], multirun: bool) -> int:
+    """An analysis (conf/analysis/) runs its own set of simulations, not one Hydra job."""
 
     if multirun:
         print(
-            "error: -m is not allowed with experiment=...: an experiment runs its own samples "
+            "error: -m is not allowed with analysis=...: an analysis runs its own samples "
             "(drop -m; see docs/sensitivity.md)",
             file=sys.stderr,
         )
         return 2
     for a in argv:
         if a.startswith("-") or a.startswith("hydra"):
-            print(f"error: {a} is not allowed with experiment=...: give settings as key=value", file=sys.stderr)
+            print(f"error: {a} is not allowed with analysis=...: give settings as key=value", file=sys.stderr)
             return 2
     return sensitivity.main(task_overrides(argv))
 

@@ -399,7 +399,7 @@ class SimConfig:
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     platform: PlatformConfig = field(default_factory=PlatformConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
-    experiment: Any = None  # conf/experiment/: an analysis over many runs (sim/sensitivity.py)
+    analysis: Any = None  # conf/analysis/: an analysis over many runs (sim/sensitivity.py)
 
 
 def job_label(cfg: DictConfig | dict) -> str:
@@ -466,7 +466,7 @@ def explain(e: Exception, overrides: list[str]) -> ConfigError:
     while cause.__cause__ is not None and not isinstance(cause, (ValidationError, ConfigKeyError)):
         cause = cause.__cause__
     if isinstance(e, MissingConfigException) or "Could not find" in str(e):
-        for group in GROUPS + ("experiment",):
+        for group in GROUPS + ("analysis",):
             for o in overrides:
                 key, _, value = o.partition("=")
                 if key.lstrip("+") == group:
@@ -494,7 +494,7 @@ def explain(e: Exception, overrides: list[str]) -> ConfigError:
                 reason = str(parse_error).strip().splitlines()[0]
                 return ConfigError(
                     f"{o} cannot be read ({reason}): quote values with special characters, "
-                    "e.g. 'experiment.compare.alternative=[\"policy=civic\"]'"
+                    "e.g. 'analysis.compare.alternative=[\"policy=civic\"]'"
                 )
     if "Key '" in text and "not in struct" in text or "Could not override" in text:
         key = text.split("'")[1]

@@ -1,8 +1,8 @@
-"""Sensitivity of a scenario comparison to what nobody knows: ``python -m sim experiment=sensitivity``.
+"""Sensitivity of a scenario comparison to what nobody knows: ``python -m sim analysis=sensitivity``.
 
 In the vocabulary of exploratory modelling (EMA workbench): the *levers* are the two labels compared
-(``experiment.compare``: the baseline and the alternative, each a list of settings); the *uncertainties*
-are behavioural constants whose values the literature does not pin down (``experiment.parameters``,
+(``analysis.compare``: the baseline and the alternative, each a list of settings); the *uncertainties*
+are behavioural constants whose values the literature does not pin down (``analysis.parameters``,
 each a range); the *outcomes* are daily columns of ``sim/metrics.py``, analysed as the paired
 difference alternative - baseline of their mean over the last ``last_days`` days for one group. Both
 labels of a sample run with the same seed and the same parameter values, so the difference is the
@@ -53,7 +53,7 @@ GROUPS = ("all", "adolescent", "young_adult", "adult", "vulnerable")
 
 @dataclass
 class Plan:
-    cfg: DictConfig  # the composed experiment configuration
+    cfg: DictConfig  # the composed analysis configuration
     labels: dict[str, dict]  # "baseline"/"alternative" -> resolved run configuration (container)
     names: list[str]  # uncertainties varied
     bounds: list[list[float]]
@@ -72,47 +72,47 @@ def _fail(setting: str, value, allowed: str) -> None:
 def prepare(overrides: list[str]) -> Plan:
     """Compose and check everything before any run starts."""
     cfg = compose(overrides)
-    exp = cfg.experiment
+    exp = cfg.analysis
     if exp is None or exp.get("name") != "sensitivity":
-        _fail("experiment", exp.get("name") if exp else None, "must be a sensitivity experiment")
+        _fail("analysis", exp.get("name") if exp else None, "must be a sensitivity analysis")
     for side in ("baseline", "alternative"):
         if not list(exp.compare.get(side) or []):
-            _fail(f"experiment.compare.{side}", [], "give a list of settings, e.g. [policy=civic]")
+            _fail(f"analysis.compare.{side}", [], "give a list of settings, e.g. [policy=civic]")
     labels = {}
     for side in ("baseline", "alternative"):
         try:
             labels[side] = compose(overrides + list(exp.compare[side]))
         except ConfigError as e:
-            raise ConfigError(f"experiment.compare.{side}: {e}") from None
+            raise ConfigError(f"analysis.compare.{side}: {e}") from None
     if labels["baseline"] == labels["alternative"]:
         _fail(
-            "experiment.compare.alternative",
+            "analysis.compare.alternative",
             list(exp.compare.alternative),
-            "must differ from experiment.compare.baseline in some setting",
+            "must differ from analysis.compare.baseline in some setting",
         )
     outcomes = list(exp.outcomes)
     for o in outcomes:
         if o not in DAILY or o in ("day", "group", "n_users"):
             _fail(
-                "experiment.outcomes",
+                "analysis.outcomes",
                 o,
                 "each must be a daily outcome column: "
                 + ", ".join(k for k in DAILY if k not in ("day", "group", "n_users")),
             )
     if not outcomes:
-        _fail("experiment.outcomes", [], "name at least one daily outcome column, e.g. [wellbeing]")
+        _fail("analysis.outcomes", [], "name at least one daily outcome column, e.g. [wellbeing]")
     if exp.group not in GROUPS:
-        _fail("experiment.group", exp.group, "choose one of " + ", ".join(GROUPS))
+        _fail("analysis.group", exp.group, "choose one of " + ", ".join(GROUPS))
     last_days = int(exp.last_days)
     if not 1 <= last_days <= int(cfg.days):
-        _fail("experiment.last_days", last_days, f"must be between 1 and days ({cfg.days})")
+        _fail("analysis.last_days", last_days, f"must be between 1 and days ({cfg.days})")
     params = dict(exp.parameters)
     vary = list(exp.vary) or list(params)
     for name in vary:
         if name not in params:
-            _fail("experiment.vary", name, "each must be a key of experiment.parameters: " + ", ".join(params))
+            _fail("analysis.vary", name, "each must be a key of analysis.parameters: " + ", ".join(params))
     if len(vary) < 2:
-        _fail("experiment.vary", vary, "vary at least 2 parameters")
+        _fail("analysis.vary", vary, "vary at least 2 parameters")
     bounds, nominal, settings = [], {}, {}
     for name in vary:
         entry = params[name]
@@ -121,12 +121,12 @@ def prepare(overrides: list[str]) -> Plan:
         value = OmegaConf.select(labels["baseline"], setting, default=None) if setting else None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             _fail(
-                f"experiment.parameters.{name}.setting",
+                f"analysis.parameters.{name}.setting",
                 setting or "''",
                 "must name a numeric setting of the configuration, e.g. behaviour.comparison.upward_mood",
             )
         if len(rng) != 2 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in rng) or rng[0] >= rng[1]:
-            _fail(f"experiment.parameters.{name}.range", rng, "give [low, high] with low < high")
+            _fail(f"analysis.parameters.{name}.range", rng, "give [low, high] with low < high")
         for side, c in labels.items():  # the ends of every range must be valid settings
             for end in rng:
                 trial = OmegaConf.create(OmegaConf.to_container(c, resolve=True))
@@ -134,20 +134,20 @@ def prepare(overrides: list[str]) -> Plan:
                 try:
                     validate(trial)
                 except ConfigError as e:
-                    raise ConfigError(f"experiment.parameters.{name}.range={rng} is not allowed: {e}") from None
+                    raise ConfigError(f"analysis.parameters.{name}.range={rng} is not allowed: {e}") from None
         bounds.append([float(rng[0]), float(rng[1])])
         nominal[name] = float(value)
         settings[name] = setting
     for key in ("trajectories", "levels"):
         if int(exp.morris[key]) < 2:
-            _fail(f"experiment.morris.{key}", exp.morris[key], "must be at least 2")
+            _fail(f"analysis.morris.{key}", exp.morris[key], "must be at least 2")
     if int(exp.morris.levels) % 2:
-        _fail("experiment.morris.levels", exp.morris.levels, "must be even (SALib's Morris design)")
+        _fail("analysis.morris.levels", exp.morris.levels, "must be even (SALib's Morris design)")
     if not 1 <= int(exp.sobol.top) <= len(vary):
-        _fail("experiment.sobol.top", exp.sobol.top, f"must be between 1 and the number varied ({len(vary)})")
+        _fail("analysis.sobol.top", exp.sobol.top, f"must be between 1 and the number varied ({len(vary)})")
     n = int(exp.sobol.base_samples)
     if n < 2 or n & (n - 1):
-        _fail("experiment.sobol.base_samples", n, "must be a power of 2, at least 2 (Sobol sequences)")
+        _fail("analysis.sobol.base_samples", n, "must be a power of 2, at least 2 (Sobol sequences)")
     containers = {side: OmegaConf.to_container(c, resolve=True) for side, c in labels.items()}
     digest = hashlib.sha256(
         json.dumps(
@@ -244,7 +244,7 @@ def run(plan: Plan) -> dict:
     from SALib.sample import morris as morris_sample
     from SALib.sample import sobol as sobol_sample
 
-    exp = plan.cfg.experiment
+    exp = plan.cfg.analysis
     seed = int(plan.cfg.seed)
     n_jobs = int(exp.n_jobs)
     plan.out.mkdir(parents=True, exist_ok=True)
@@ -365,7 +365,7 @@ def write(plan: Plan, result: dict) -> Path:
     fig = figure(plan, result, out / "sensitivity.png")
     base, alt = job_label(plan.labels["baseline"]), job_label(plan.labels["alternative"])
     headline = plan.outcomes[0]
-    exp = plan.cfg.experiment
+    exp = plan.cfg.analysis
 
     rob_rows, rob = [], {}
     for o in plan.outcomes:
@@ -495,7 +495,7 @@ def write(plan: Plan, result: dict) -> Path:
                         ),
                         "Uncertainties",
                     ),
-                    Code(OmegaConf.to_yaml(plan.cfg.experiment), "The experiment's configuration"),
+                    Code(OmegaConf.to_yaml(plan.cfg.analysis), "The analysis's configuration"),
                 ],
             ),
         ],
@@ -504,7 +504,7 @@ def write(plan: Plan, result: dict) -> Path:
     (out / "sensitivity.html").write_text(html(doc), encoding="utf-8")
     manifest = {
         "status": "complete",
-        "experiment": OmegaConf.to_container(plan.cfg.experiment),
+        "analysis": OmegaConf.to_container(plan.cfg.analysis),
         "labels": {"baseline": base, "alternative": alt},
         "seed": int(plan.cfg.seed),
         "ranked": result["ranked"],
@@ -525,7 +525,7 @@ def main(overrides: list[str]) -> int:
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    exp = plan.cfg.experiment
+    exp = plan.cfg.analysis
     pairs = (
         1
         + (len(plan.names) + 1) * int(exp.morris.trajectories)

@@ -10,11 +10,11 @@ See ``base.py`` for what an experiment is and ``docs/validation.md`` for the res
 
 from sim.experiments import (  # noqa: F401
     chronological,
-    comparison,
     deactivation,
     experiences,
     posting,
     sleep,
+    social_comparison,
     use,
 )
 from sim.experiments.base import MEASURES, load, names, run

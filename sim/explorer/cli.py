@@ -1,4 +1,4 @@
-"""``feedsim-explore``: start the interactive explorer (``sim/app.py``) in a local web server."""
+"""``feedsim-explore``: start the interactive explorer (``sim/explorer/app.py``) in a local web server."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+APP = Path(__file__).resolve().parent / "app.py"
 
 
 def solara_command(host: str, port: int, open_browser: bool) -> list[str]:

@@ -144,7 +144,7 @@ SWEEP_CASES = [
     (["-m", "seed"], ["'seed' is not a setting", "key=value"]),
     (["-m", "scenario=deactivation_study", "days=10,30"], ["deactivation.start_day=14", "(days=10)"]),
     (["-m", "policy=civic,nosuch"], ["policy='nosuch'", "engagement"]),
-    (["-m", "experiment=sensitivity"], ["-m is not allowed with experiment", "drop -m"]),
+    (["-m", "analysis=sensitivity"], ["-m is not allowed with analysis", "drop -m"]),
     (["-m", "policy=civic,engagement", "hydra.launcher.n_jobs=abc"], ["hydra.launcher.n_jobs='abc'", "integer"]),
     (["-m", "policy=civic,engagement", "hydra.sweep.dir"], ["'hydra.sweep.dir' is not a setting", "key=value"]),
     (["-m", "policy=civic,engagement", "hydra/sweeper=nosuch"], ["hydra/sweeper='nosuch'", "basic"]),

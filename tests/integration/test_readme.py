@@ -53,11 +53,11 @@ def test_no_tracked_file_holds_merge_conflict_markers():
 
 
 def test_readme_lists_every_configuration_group_and_its_options():
-    """The README's table of conf/ groups names every group, every ranking rule, scenario preset and experiment."""
+    """The README's table of conf/ groups names every group, every ranking rule, scenario preset and analysis."""
     readme = (ROOT / "README.md").read_text()
     rows = dict(re.findall(r"^\| `([a-z_]+)/` \|(.*)$", readme, re.MULTILINE))
     groups = {p.name for p in (ROOT / "conf").iterdir() if p.is_dir()}
     assert set(rows) == groups, f"README's table lists {sorted(rows)}, conf/ holds {sorted(groups)}"
-    for group in ("policy", "scenario", "experiment"):
+    for group in ("policy", "scenario", "analysis"):
         for option in sorted(p.stem for p in (ROOT / "conf" / group).glob("*.yaml")):
             assert f"`{option}`" in rows[group], f"README's conf table does not name {group}={option}"

@@ -1,4 +1,4 @@
-"""experiment=sensitivity on its tiny preset: Morris then Sobol on the paired difference civic - engagement,
+"""analysis=sensitivity on its tiny preset: Morris then Sobol on the paired difference civic - engagement,
 the report and plot, resuming, and bad settings."""
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ import pytest
 import sim
 from sim.config import ConfigError, compose
 
-PRESET = "experiment=sensitivity_ci"
+PRESET = "analysis=sensitivity_ci"
 pytestmark = pytest.mark.xdist_group("sensitivity")
 
 
 @pytest.fixture(scope="module")
 def analysis(tmp_path_factory):
     out = tmp_path_factory.mktemp("sensitivity")
-    command = [sys.executable, "-m", "sim", PRESET, f"experiment.dir={out}"]
+    command = [sys.executable, "-m", "sim", PRESET, f"analysis.dir={out}"]
     first = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert first.returncode == 0, first.stdout + first.stderr
     [result_dir] = [p for p in out.iterdir() if p.is_dir()]
@@ -57,7 +57,7 @@ def test_morris_then_sobol_on_the_paired_difference(analysis):
 def test_the_nominal_pair_is_the_plain_run_with_the_same_seed(analysis, tmp_path):
     samples = pd.read_parquet(analysis["dir"] / "samples.parquet")
     nominal = samples[samples["stage"] == "nominal"].iloc[0]
-    compare = compose([PRESET]).experiment.compare
+    compare = compose([PRESET]).analysis.compare
     for side in ("baseline", "alternative"):
         run = sim.run([PRESET, *compare[side], f"output.dir={tmp_path}", f"output.name={side}"])
         d = run.daily[run.daily["group"] == "all"]
@@ -76,23 +76,23 @@ def test_rerunning_resumes_from_the_samples_on_disk(analysis):
 @pytest.mark.parametrize(
     "override,words",
     [
-        ("experiment.vary=[foo,like_outrage]", ["experiment.vary=foo", "upward_mood"]),
-        ("experiment.parameters.like_outrage.range=[0.6,0.1]", ["like_outrage.range", "low < high"]),
+        ("analysis.vary=[foo,like_outrage]", ["analysis.vary=foo", "upward_mood"]),
+        ("analysis.parameters.like_outrage.range=[0.6,0.1]", ["like_outrage.range", "low < high"]),
         (
-            "experiment.parameters.like_outrage.setting=behaviour.response.nothing",
+            "analysis.parameters.like_outrage.setting=behaviour.response.nothing",
             ["like_outrage.setting", "numeric setting"],
         ),
-        ("experiment.sobol.base_samples=6", ["base_samples=6", "power of 2"]),
-        ("experiment.outcomes=[happiness]", ["experiment.outcomes=happiness", "wellbeing"]),
-        ("experiment.compare.alternative=${experiment.compare.baseline}", ["must differ"]),
-        ("experiment.parameters.upward_mood.range=[-1,0.3]", ["upward_mood.range", "not allowed"]),
+        ("analysis.sobol.base_samples=6", ["base_samples=6", "power of 2"]),
+        ("analysis.outcomes=[happiness]", ["analysis.outcomes=happiness", "wellbeing"]),
+        ("analysis.compare.alternative=${analysis.compare.baseline}", ["must differ"]),
+        ("analysis.parameters.upward_mood.range=[-1,0.3]", ["upward_mood.range", "not allowed"]),
     ],
 )
 def test_bad_settings_are_one_line_before_anything_runs(override, words, tmp_path):
     from sim.sensitivity import prepare
 
     with pytest.raises(ConfigError) as err:
-        prepare([PRESET, override, f"experiment.dir={tmp_path}"])
+        prepare([PRESET, override, f"analysis.dir={tmp_path}"])
     assert "\n" not in str(err.value)
     for w in words:
         assert w in str(err.value), str(err.value)

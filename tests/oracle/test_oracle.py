@@ -1,4 +1,4 @@
-"""The engine against the per-agent pure-Python oracle (sim/oracle.py): 300 users, 3 days, the same
+"""The engine against the per-agent pure-Python oracle (sim/testing/oracle.py): 300 users, 3 days, the same
 random numbers, the same state hour by hour, to the bit.
 
 Both start from the same built model (population, follow graph and burn-in are set-up, not the step).
@@ -14,8 +14,8 @@ import pytest
 from sim import model as model_module
 from sim.config import compose
 from sim.model import FeedModel
-from sim.oracle import Oracle
 from sim.state import POST_FIELDS, USER_FIELDS
+from sim.testing.oracle import Oracle
 
 pytestmark = pytest.mark.xdist_group("oracle")
 

@@ -1,8 +1,8 @@
-"""The pieces of the calibration that decide what it finds and what it writes (sim/calibrate.py)."""
+"""The pieces of the calibration that decide what it finds and what it writes (sim/calibration/fit.py)."""
 
 import pytest
 
-from sim import calibrate
+from sim.calibration import fit as calibrate
 
 
 def test_a_residual_well_inside_the_tolerance_is_unchanged():

@@ -11,7 +11,8 @@ import pytest
 
 from sim.config import ConfigError, compose
 from sim.ranking import features as fx
-from sim.ranking import kernels, plugins, reference
+from sim.ranking import kernels, plugins
+from sim.testing import ranking_reference as reference
 
 RULES = """
 import math

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from sim.ranking import features as fx
-from sim.ranking import kernels, policies, reference
+from sim.ranking import kernels, policies
+from sim.testing import ranking_reference as reference
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The default uncertainties of experiment=sensitivity: every range holds the value the model is configured
+"""The default uncertainties of analysis=sensitivity: every range holds the value the model is configured
 with (a calibration that moves a constant outside its range would make the analysis explore only worlds
 the model is not in), and docs/sensitivity.md lists the ranges the configuration uses."""
 
@@ -15,8 +15,8 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "sensitivity.md"
 
 
 def _uncertainties():
-    cfg = compose(["experiment=sensitivity"])
-    return cfg, OmegaConf.to_container(cfg.experiment.parameters, resolve=True)
+    cfg = compose(["analysis=sensitivity"])
+    return cfg, OmegaConf.to_container(cfg.analysis.parameters, resolve=True)
 
 
 def test_every_configured_value_sits_inside_its_sensitivity_range():
@@ -27,7 +27,7 @@ def test_every_configured_value_sits_inside_its_sensitivity_range():
         low, high = entry["range"]
         if not low <= value <= high:
             outside[name] = (value, entry["range"])
-    assert not outside, f"configured values outside conf/experiment/sensitivity.yaml ranges: {outside}"
+    assert not outside, f"configured values outside conf/analysis/sensitivity.yaml ranges: {outside}"
 
 
 def test_the_docs_list_the_configured_uncertainties():

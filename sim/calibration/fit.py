@@ -1,8 +1,8 @@
 """Calibration: tune the free behavioural constants so that the validation facts hold at once.
 
-    python -m sim.calibrate                  # every block, in order; writes conf/ and conf/calibration.yaml
-    python -m sim.calibrate --blocks use     # one block
-    python -m sim.calibrate --dry-run        # search, print, write nothing
+    python -m sim.calibration                  # every block, in order; writes conf/ and conf/calibration.yaml
+    python -m sim.calibration --blocks use     # one block
+    python -m sim.calibration --dry-run        # search, print, write nothing
 
 Penalised simulated method of moments, block by block. Each block is a few parameters and the facts
 (targets of ``sim/experiments``) they mainly move. Its residuals are, per target, the distance of the
@@ -430,8 +430,8 @@ def write_result(found: dict[str, dict[str, float]], moments: dict[str, dict[str
         previous[name] = {
             "date": dt.date.today().isoformat(),
             "procedure": (
-                f"python -m sim.calibrate --blocks {name} ({passes} pass(es); ci scale, seeds "
-                f"{list(seeds[name])}; see sim/calibrate.py)"
+                f"python -m sim.calibration --blocks {name} ({passes} pass(es); ci scale, seeds "
+                f"{list(seeds[name])}; see sim/calibration/fit.py)"
             ),
             "parameters": {k: float(f"{v:.4g}") for k, v in sorted(found[name].items())},
             "moments": {k: (round(v, 4) if math.isfinite(v) else None) for k, v in sorted(moments[name].items())},
@@ -439,7 +439,7 @@ def write_result(found: dict[str, dict[str, float]], moments: dict[str, dict[str
     order = [b.name for b in blocks()]
     record = {"blocks": {name: previous[name] for name in sorted(previous, key=order.index)}}
     header = (
-        "# Written by python -m sim.calibrate: the calibrated behavioural constants (already set in the\n"
+        "# Written by python -m sim.calibration: the calibrated behavioural constants (already set in the\n"
         "# YAML files of conf/) and, per block, the value of each calibration moment at them when that block\n"
         "# was last calibrated. Do not edit by hand.\n"
     )
@@ -447,7 +447,7 @@ def write_result(found: dict[str, dict[str, float]], moments: dict[str, dict[str
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.calibrate", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m sim.calibration", description=__doc__.splitlines()[0])
     parser.add_argument("--blocks", nargs="*", default=None, help="blocks to run (default: all, in order)")
     parser.add_argument("--passes", type=int, default=1, help="times to run the sequence of blocks")
     parser.add_argument("--jobs", type=int, default=2)

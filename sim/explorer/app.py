@@ -1,6 +1,6 @@
 """The interactive explorer: watch a platform setting change a population, in the browser.
 
-    feedsim-explore                 # or: make explore, or: solara run sim/app.py
+    feedsim-explore                 # or: make explore, or: solara run sim/explorer/app.py
 
 Scenario A (the reference) and scenario B (a scenario preset or ranking rule, plus platform
 interventions) run side by side with the same people and seed, one simulated day per step. Pages:
