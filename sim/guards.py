@@ -29,29 +29,13 @@ from typing import Callable
 import numpy as np
 from numba import njit, prange
 
+from sim import phases
+
 MODES = ("hour", "mechanism", "off")
 # Arrays whose -inf is a meaningful value (NaN and +inf are still errors).
 NEG_INF_ALLOWED = ("users.awake_until_h",)
-# The code of each mechanism named in sim/model.py, for the message.
-MECHANISMS = {
-    "platform_start": "Platform.start_hour: deactivation, permissions",
-    "sleep": "sleep.advance_sleep",
-    "notifications": "notifications.deliver",
-    "sessions": "sessions.draw_sessions",
-    "ranking": "the ranking kernel, sim/ranking/",
-    "scrolling": "response.scroll_feeds",
-    "impressions": "response.record_impressions",
-    "sleep_settle": "sleep.settle_sleep",
-    "posting": "posting.tick, posting.create_posts",
-    "feedback": "wellbeing.feedback_mood, posting.learn_from_feedback",
-    "platform_end": "Platform.end_hour: moderation",
-    "wellbeing": "wellbeing.hourly",
-    "daily_updates": "wellbeing.daily_update, sessions.update_habit, opinion.daily_update",
-    "notifications_collect": "notifications.collect",
-    "end_of_day": "metrics.end_of_day",
-    "spin_up": "sleep.advance_sleep in the spin-up",
-    "end_of_hour": "FeedModel.step",
-}
+# The code behind each checkpoint, for the message: the hour's phases (sim/phases.py) and the others.
+MECHANISMS = {**{phase.name: phase.runs for phase in phases.HOUR}, **phases.OUTSIDE_THE_HOUR}
 
 
 class NonFiniteState(FloatingPointError):

@@ -26,12 +26,13 @@ Day 0 starts on a Monday at 00:00; alarms ring on ``behaviour.sleep.alarm_days``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
 import mesa
 import numpy as np
 
-from sim import guards, metrics, network, population
+from sim import guards, metrics, network, phases, population
 from sim.agents import User
 from sim.behaviour import (
     comparison,
@@ -48,6 +49,26 @@ from sim.ranking.seen import start_day
 from sim.rng import Streams
 from sim.state import PostStore
 from sim.vocabulary import AGE_GROUPS, POOL_KEY_IDS, STYLES
+
+
+@dataclass
+class Hour:
+    """What the phases of one hour share: the clock, and what one phase leaves for the next."""
+
+    hour: int
+    hod: int  # hour of the day
+    day: int
+    alarms: np.ndarray  # each age group's alarm sub-step today (-1: none)
+    session_users: np.ndarray = None  # who has a session this hour (phase sessions)
+    pool: np.ndarray = None  # the hour's out-of-network pool (phase pool)
+    feeds: object = None  # the ranked feeds (phase ranking) and what scrolling did with them
+    n_viewed: np.ndarray = None
+    liked: np.ndarray = None
+    replied: np.ndarray = None
+
+    def today(self, users) -> int:
+        """The slot of the users' daily seen memory that today writes."""
+        return self.day % users.seen.shape[1]
 
 
 class FeedModel(mesa.Model):
@@ -267,26 +288,44 @@ class FeedModel(mesa.Model):
         return response.FeedPosts(*(getattr(p, name) for name in response.FeedPosts._fields))
 
     def step(self) -> None:
-        cfg, u, k = self.cfg, self.users, self.keys
-        hour, hod, day = self.hour, self.hour % 24, self.hour // 24
+        """One simulated hour: the phases of ``sim/phases.py`` in order, each followed by the numerical guard's
+        check and a lap of the profiler's clock."""
+        h = Hour(
+            self.hour,
+            self.hour % 24,
+            self.hour // 24,
+            sleep.alarm_substeps(self.cfg, (self.hour // 24) % 7, AGE_GROUPS),
+        )
         timer = self.phase_timer
         if timer is not None:
             timer.start()
-        today = day % u.seen.shape[1]
-        if hod == 0:
-            start_day(u.seen, today)
-        alarms = sleep.alarm_substeps(cfg, day % 7, AGE_GROUPS)
-        pl, check = self.platform, self.guard.after  # check: the state is finite (sim/guards.py)
-        pl.start_hour(self, hour)
-        check(self, "platform_start", hour)
-        self._lap("clock_platform")
+        for phase in phases.HOUR:
+            if phase.end_of_day and h.hod != 23:
+                continue
+            getattr(self, "phase_" + phase.name)(h)
+            self.guard.after(self, phase.name, h.hour)
+            if timer is not None:
+                timer.lap(phase.name)
+        self.guard.end_of_hour(self, h.hour)
+        self.hour += 1
+        if timer is not None:
+            timer.end_hour()
 
-        self._sleep_call(sleep.advance_sleep, hour, alarms, True)
-        check(self, "sleep", hour)
-        self._lap("sleep")
-        pl.notifications.deliver(hour, u, pl.active)
-        check(self, "notifications", hour)
-        self._lap("notifications")
+    # the phases, in the order of sim/phases.py
+
+    def phase_platform_start(self, h: Hour) -> None:
+        if h.hod == 0:
+            start_day(self.users.seen, h.today(self.users))
+        self.platform.start_hour(self, h.hour)
+
+    def phase_sleep(self, h: Hour) -> None:
+        self._sleep_call(sleep.advance_sleep, h.hour, h.alarms, True)
+
+    def phase_notifications(self, h: Hour) -> None:
+        self.platform.notifications.deliver(h.hour, self.users, self.platform.active)
+
+    def phase_sessions(self, h: Hour) -> None:
+        u, k, pl, hour, hod = self.users, self.keys, self.platform, h.hour, h.hod
         sessions.draw_sessions(
             k["session_open"],
             k["in_bed_use"],
@@ -308,57 +347,12 @@ class FeedModel(mesa.Model):
             u.arousal_min,
             u.streak_min,
         )
-        check(self, "sessions", hour)
-        session_users = np.flatnonzero(u.session_kind > 0)
-        self._lap("sessions")
-        self._feeds(session_users, hour, hod, today)
-        self._sleep_call(sleep.settle_sleep, hour, alarms, u.bed_minutes, u.arousal_min)
-        check(self, "sleep_settle", hour)
-        self._lap("settle_sleep")
-        self._post(hour)
-        check(self, "posting", hour)
-        self._lap("posting")
-        self._feedback(hour)
-        check(self, "feedback", hour)
-        self._lap("feedback")
-        pl.end_hour(self, hour)
-        check(self, "platform_end", hour)
-        self._lap("platform_end")
+        h.session_users = np.flatnonzero(u.session_kind > 0)
 
-        self._wellbeing_hour(hour)
-        check(self, "wellbeing", hour)
-        self._daily_updates()
-        check(self, "daily_updates", hour)
-        pl.notifications.collect(u)
-        check(self, "notifications_collect", hour)
-        self._lap("wellbeing")
-
-        if hod == 23:
-            rows, self.wellbeing_now = metrics.end_of_day(day, u, self.masks, self.baseline, pl.active, cfg)
-            self.daily_rows.extend(rows)
-            if self.keep_user_days:
-                self.user_days.append(
-                    metrics.user_day_snapshot(u, self.wellbeing_now, float(cfg.metrics.late_onset_hour))
-                )
-            u.calendar_day[:] = 0
-            pl.new_day(u)
-            self.datacollector.collect(self)
-            check(self, "end_of_day", hour)
-            self._lap("metrics")
-        self.guard.end_of_hour(self, hour)
-        self.hour += 1
-        if timer is not None:
-            timer.end_hour()
-
-    def _lap(self, phase: str) -> None:
-        if self.phase_timer is not None:
-            self.phase_timer.lap(phase)
-
-    def _feeds(self, session_users: np.ndarray, hour: int, hod: int, today: int) -> None:
-        u, p, pl = self.users, self.posts, self.platform
-        n_s = session_users.shape[0]
+    def phase_pool(self, h: Hour) -> None:
+        p, pl, hour = self.posts, self.platform, h.hour
         if self.policy_p.oon_candidates > 0:
-            pool = kernels.build_pool(
+            h.pool = kernels.build_pool(
                 self.keys["oon_offset"],
                 hour,
                 self.pool_key,
@@ -375,9 +369,12 @@ class FeedModel(mesa.Model):
                 pl.active,
             )
         else:
-            pool = np.zeros(0, np.int64)
-        self._lap("pool")
-        feeds, n_viewed, liked, replied = self.feed_buffers.take(n_s)
+            h.pool = np.zeros(0, np.int64)
+
+    def phase_ranking(self, h: Hour) -> None:
+        session_users, hour, n_s = h.session_users, h.hour, h.session_users.shape[0]
+        h.feeds, h.n_viewed, h.liked, h.replied = self.feed_buffers.take(n_s)
+        feeds = h.feeds
         self.ranker(
             session_users,
             hour,
@@ -388,13 +385,22 @@ class FeedModel(mesa.Model):
             self.graph_arrays,
             self._post_arrays(),
             self._user_arrays(),
-            pool,
+            h.pool,
             *feeds,
         )
         if (feeds.bad_score >= 0).any():
             plugins.raise_bad_score(self.cfg, feeds, session_users, hour)
-        self.guard.after(self, "ranking", hour)
-        self._lap("ranking")
+
+    def phase_scrolling(self, h: Hour) -> None:
+        u, pl, session_users, hour, hod, today = (
+            self.users,
+            self.platform,
+            h.session_users,
+            h.hour,
+            h.hod,
+            h.today(self.users),
+        )
+        feeds, n_viewed, liked, replied = h.feeds, h.n_viewed, h.liked, h.replied
         is_night = in_window(hod, int(self.cfg.metrics.night_start_hour), int(self.cfg.metrics.night_end_hour))
         response.scroll_feeds(
             session_users,
@@ -435,8 +441,16 @@ class FeedModel(mesa.Model):
             liked,
             replied,
         )
-        self.guard.after(self, "scrolling", hour)
-        self._lap("scrolling")
+
+    def phase_impressions(self, h: Hour) -> None:
+        u, session_users, feeds, n_viewed, liked, replied = (
+            self.users,
+            h.session_users,
+            h.feeds,
+            h.n_viewed,
+            h.liked,
+            h.replied,
+        )
         response.record_impressions(
             self.bridging_p,
             session_users,
@@ -454,9 +468,38 @@ class FeedModel(mesa.Model):
             u.mf_intercept,
             u.mf_factor,
         )
-        self.guard.after(self, "impressions", hour)
         self.last_feed = (session_users, feeds.slot, feeds.length, n_viewed)
-        self._lap("impressions")
+
+    def phase_sleep_settle(self, h: Hour) -> None:
+        self._sleep_call(sleep.settle_sleep, h.hour, h.alarms, self.users.bed_minutes, self.users.arousal_min)
+
+    def phase_posting(self, h: Hour) -> None:
+        self._post(h.hour)
+
+    def phase_feedback(self, h: Hour) -> None:
+        self._feedback(h.hour)
+
+    def phase_platform_end(self, h: Hour) -> None:
+        self.platform.end_hour(self, h.hour)
+
+    def phase_wellbeing(self, h: Hour) -> None:
+        self._wellbeing_hour(h.hour)
+
+    def phase_daily_updates(self, h: Hour) -> None:
+        self._daily_updates()
+
+    def phase_notifications_collect(self, h: Hour) -> None:
+        self.platform.notifications.collect(self.users)
+
+    def phase_end_of_day(self, h: Hour) -> None:
+        u, pl, cfg, day = self.users, self.platform, self.cfg, h.day
+        rows, self.wellbeing_now = metrics.end_of_day(day, u, self.masks, self.baseline, pl.active, cfg)
+        self.daily_rows.extend(rows)
+        if self.keep_user_days:
+            self.user_days.append(metrics.user_day_snapshot(u, self.wellbeing_now, float(cfg.metrics.late_onset_hour)))
+        u.calendar_day[:] = 0
+        pl.new_day(u)
+        self.datacollector.collect(self)
 
     def _post(self, hour: int) -> None:
         u, k = self.users, self.keys

@@ -13,23 +13,10 @@ from __future__ import annotations
 
 import time
 
-# The phases of FeedModel.step in the order they run (docs/design.md section 3).
-PHASES = (
-    "clock_platform",  # midnight roll-over of the seen memory, platform hooks, permissions
-    "sleep",  # advance_sleep: the two-process model up to bedtime
-    "notifications",
-    "sessions",  # who opens the app
-    "pool",  # the hour's out-of-network pool
-    "ranking",  # candidates, scores, top K
-    "scrolling",  # items viewed, likes, exposure effects
-    "impressions",  # serial bookkeeping and the platform's bridging model
-    "settle_sleep",  # bedtime after phone use in bed
-    "posting",
-    "feedback",
-    "platform_end",  # moderation
-    "wellbeing",  # hourly mood, daily slow updates, notifications collected
-    "metrics",  # end-of-day tables at 23:00
-)
+from sim import phases
+
+# The phases of FeedModel.step in the order they run (sim/phases.py)
+PHASES = phases.NAMES
 
 
 class PhaseTimer:

@@ -90,7 +90,7 @@ def test_user_hours_are_one_user_s_rows_of_the_trace(engagement_vs_civic):
 
 
 def test_user_picks_name_real_users_of_each_group(engagement_vs_civic):
-    from sim.config import AGE_GROUPS
+    from sim.vocabulary import AGE_GROUPS
 
     u = engagement_vs_civic.a.model.users
     picks = engagement_vs_civic.user_picks()

@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import guards, metrics
-from sim.config import AGE_GROUPS, compose, group_options
+from sim.config import compose, group_options
 from sim.results import load
 from sim.runner import execute
 from sim.state import (
@@ -43,6 +43,7 @@ from sim.state import (
     CD_SESSIONS,
     CD_WOKE,
 )
+from sim.vocabulary import AGE_GROUPS
 
 EXAMPLES = int(os.environ.get("FEEDSIM_PROPERTY_EXAMPLES", "20"))
 SHARE_COLUMNS = [c for c in metrics.DAILY if c.endswith("_share")] + ["time_limit_hits"]

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.config import STYLES
 from sim.explorer import figures, network_sample
 from sim.state import FollowGraph
+from sim.vocabulary import STYLES
 
 PNG = b"\x89PNG"
 

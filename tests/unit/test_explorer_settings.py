@@ -26,7 +26,7 @@ def test_every_platform_control_sets_its_config_key_to_each_value_it_offers():
 
 
 def test_every_platform_intervention_has_a_control():
-    from sim.config import PlatformConfig
+    from sim.schema import PlatformConfig
 
     levers = {
         f

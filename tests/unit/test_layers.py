@@ -96,3 +96,20 @@ def test_no_mechanism_imports_the_configuration_or_the_model():
     for name in mechanisms:
         reached = nx.descendants(graph, name)
         assert "sim.config" not in reached and "sim.model" not in reached, f"{name} reaches up to config or model"
+
+
+def test_the_hour_is_declared_once_and_the_architecture_page_lists_it():
+    import re
+
+    from sim import guards, phases, profiling
+    from sim.model import FeedModel
+
+    assert profiling.PHASES == phases.NAMES
+    assert set(phases.NAMES) <= set(guards.MECHANISMS)
+    for name in phases.NAMES:
+        assert callable(getattr(FeedModel, "phase_" + name, None)), f"FeedModel has no phase_{name}"
+    extra = sorted(n[len("phase_") :] for n in vars(FeedModel) if n.startswith("phase_"))
+    assert extra == sorted(phases.NAMES), "a phase method that sim/phases.py does not declare"
+    page = (SIM.parent / "docs" / "architecture.md").read_text()
+    listed = re.findall(r"^\| (\w+) \|", page.split("## The hour")[1].split("##")[0], re.M)
+    assert [n for n in listed if n != "phase"] == list(phases.NAMES)
