@@ -47,7 +47,7 @@ from sim.platform import Platform, in_window
 from sim.ranking import bridging, kernels, plugins, policies
 from sim.ranking.seen import start_day
 from sim.rng import Streams
-from sim.state import PostStore
+from sim.state import PostStore, gather
 from sim.vocabulary import AGE_GROUPS, POOL_KEY_IDS, STYLES
 
 
@@ -162,33 +162,7 @@ class FeedModel(mesa.Model):
         self.graph_arrays = kernels.GraphArrays(self.graph.indptr, self.graph.indices, self.graph.mutual)
 
     def _sleep_call(self, kernel, hour: int, alarms: np.ndarray, *tail) -> None:
-        u = self.users
-        kernel(
-            hour,
-            hour % 24,
-            alarms,
-            u.age_group,
-            self.sleep_p,
-            self.ctable,
-            u.circadian_shift,
-            u.sleep_threshold_offset,
-            u.sleep_need_h,
-            u.sleep_pressure,
-            u.sleep_state,
-            u.ready_at_h,
-            u.awake_until_h,
-            u.onset_h,
-            u.night_sleep_min,
-            u.night_lost_min,
-            u.pending_substep,
-            u.awake_min,
-            u.woke,
-            u.last_sleep_h,
-            u.last_onset_hod,
-            u.last_deficit_h,
-            u.sleep_debt_h,
-            *tail,
-        )
+        kernel(hour, hour % 24, alarms, self.sleep_p, self.ctable, gather(sleep.Sleepers, self.users), *tail)
 
     def _spin_up_sleep(self, days: int) -> None:
         """Run sleep alone on free days so that everyone starts at their natural rhythm; each user's
@@ -327,25 +301,12 @@ class FeedModel(mesa.Model):
     def phase_sessions(self, h: Hour) -> None:
         u, k, pl, hour, hod = self.users, self.keys, self.platform, h.hour, h.hod
         sessions.draw_sessions(
-            k["session_open"],
-            k["in_bed_use"],
-            k["night_wake"],
+            sessions.SessionKeys(k["session_open"], k["in_bed_use"], k["night_wake"]),
             hour,
             self.session_p,
             self.hazard_by_age,
             float(self.activity[hod]),
-            u.age_group,
-            u.use_propensity,
-            u.habit,
-            u.sleep_state,
-            u.pending_substep,
-            u.awake_min,
-            u.notif_delivered,
-            pl.may_open,
-            u.session_kind,
-            u.bed_minutes,
-            u.arousal_min,
-            u.streak_min,
+            gather(sessions.SessionUsers, u, pl),
         )
         h.session_users = np.flatnonzero(u.session_kind > 0)
 
@@ -412,34 +373,11 @@ class FeedModel(mesa.Model):
             self.scroll_p,
             pl.limits,
             self.scroll_keys,
-            feeds.slot,
-            feeds.length,
-            feeds.tie,
-            feeds.seen,
+            gather(response.ShownFeeds, feeds),
             self._feed_posts(),
-            u.ideology,
-            u.status,
-            u.comparison,
-            u.outrage_susceptibility,
-            u.habit,
-            u.sleep_debt_h,
-            u.awake_min,
-            u.session_kind,
-            pl.counts_visible,
-            pl.limit_minutes,
-            u.limit_state,
-            u.streak_min,
-            u.mood,
-            u.seen,
-            u.user_day,
-            u.calendar_day,
-            u.totals,
-            u.bed_minutes,
-            u.arousal_min,
-            u.night_lost_min,
-            n_viewed,
-            liked,
-            replied,
+            gather(response.Viewers, u, pl),
+            gather(response.ViewerState, u),
+            response.SessionOutcome(n_viewed, liked, replied),
         )
 
     def phase_impressions(self, h: Hour) -> None:
@@ -511,54 +449,19 @@ class FeedModel(mesa.Model):
         if posters.size:
             first_id = self.posts.next_id
             slots = self.posts.reserve(posters.size, hour)
-            p = self.posts
             posting.create_posts(
-                k["post_clock"],
-                k["post_style"],
-                k["post_quality"],
+                posting.PostKeys(k["post_clock"], k["post_style"], k["post_quality"]),
                 hour,
                 self.posting_p,
                 posters,
                 slots,
                 first_id,
-                u.habit_weight,
-                u.alpha_habit,
-                u.post_cost,
-                u.expected_likes,
-                u.habit_delay_h,
-                u.post_clock_h,
-                u.delay_since_post_h,
-                u.last_post_id,
-                u.style_value,
+                gather(posting.Authors, u),
                 self.style_prior,
                 self.quality_mean,
                 self.graph.close_indptr,
                 self.graph.close_indices,
-                u.notif_pending,
-                u.calendar_day,
-                u.totals,
-                p.post_id,
-                p.author,
-                p.created_hour,
-                p.style,
-                p.quality,
-                p.prev_by_author,
-                p.likes,
-                p.impressions,
-                p.likes_left,
-                p.likes_right,
-                p.impressions_left,
-                p.impressions_right,
-                p.hostile_replies,
-                p.mf_intercept,
-                p.mf_factor,
-                p.side_likes_a,
-                p.side_likes_b,
-                p.side_impressions_a,
-                p.side_impressions_b,
-                p.bridging,
-                p.removed,
-                p.log_likes,
+                gather(posting.PostColumns, self.posts),
             )
         self.hour_first_post[hour + 1] = self.posts.next_id
 
@@ -603,26 +506,7 @@ class FeedModel(mesa.Model):
     def _wellbeing_hour(self, hour: int) -> None:
         u = self.users
         # hours before day 0 are negative; the generator takes a non-negative counter
-        wellbeing.hourly(
-            self.wellbeing_p,
-            self.keys["mood_noise"],
-            hour + 24 * 10_000,
-            u.awake_min,
-            u.hostile_replies_this_hour,
-            u.mood,
-            u.mood_trait,
-            u.self_esteem,
-            u.self_esteem_trait,
-            u.symptoms,
-            u.symptoms_trait,
-            u.loneliness,
-            u.loneliness_trait,
-            u.last_deficit_h,
-            u.feedback_sensitivity,
-            u.user_day,
-            u.calendar_day,
-            u.totals,
-        )
+        wellbeing.hourly(self.wellbeing_p, self.keys["mood_noise"], hour + 24 * 10_000, gather(wellbeing.Moods, u))
 
     def _daily_updates(self, wellbeing_p=None, platform_use: bool = True) -> None:
         u = self.users

@@ -14,6 +14,8 @@ of accounts by fitness are influencers: they post often and mostly idealised, co
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
@@ -21,6 +23,21 @@ from sim.checks import Checker, fail
 from sim.rng import Streams, uniform
 from sim.sorting import sort_inplace
 from sim.state import FollowGraph, UserState
+
+
+class Blocks(NamedTuple):
+    """The population cut into blocks of age group and ideology bin, with each block's members by cumulative
+    fitness (and a coarse table of it) for drawing follows."""
+
+    block_of: np.ndarray
+    block_age: np.ndarray
+    block_centre: np.ndarray
+    start: np.ndarray
+    members: np.ndarray
+    cum: np.ndarray
+    total: np.ndarray
+    cstart: np.ndarray
+    coarse: np.ndarray
 
 
 @njit(cache=True)
@@ -79,79 +96,67 @@ def _search_right(a, lo, hi, x):
 
 
 @njit(parallel=True, cache=True)
-def _draw_edges(
-    key,
-    out_degree,
-    block_of,
-    block_age,
-    block_centre,
-    ideology,
-    age,
-    start,
-    members,
-    cum,
-    total,
-    cstart,
-    coarse,
-    homophily_ideology,
-    homophily_age,
-    offsets,
-    targets,
-):
-    n = out_degree.shape[0]
+def _draw_edges(key, out_degree, blocks, ideology, age, homophily_ideology, homophily_age, offsets, targets):
+    """Each user's follows: blocks by ideology and age weighted by homophily, then members by fitness."""
+    for u in prange(out_degree.shape[0]):
+        _draw_user_edges(u, key, out_degree, blocks, ideology, age, homophily_ideology, homophily_age, offsets, targets)
+
+
+@njit
+def _draw_user_edges(u, key, out_degree, blocks, ideology, age, homophily_ideology, homophily_age, offsets, targets):
+    block_of, block_age, block_centre, start, members, cum, total, cstart, coarse = blocks
     n_blocks = total.shape[0]
-    for u in prange(n):
-        w = np.empty(n_blocks, np.float64)
-        acc = 0.0
-        for b in range(n_blocks):
-            wb = total[b] * np.exp(-homophily_ideology * abs(ideology[u] - block_centre[b]))
-            if block_age[b] == age[u]:
-                wb *= homophily_age
-            acc += wb
-            w[b] = acc
-        k = out_degree[u]
-        base = offsets[u]
-        # open-addressing set of the targets drawn so far (duplicate test in O(1))
-        size = 16
-        while size < 2 * k:
-            size *= 2
-        taken = np.full(size, -1, np.int64)
-        got = 0
-        attempt = 0
-        while got < k and attempt < 20 * k + 20:
-            r = uniform(key, u, attempt, 0) * acc
-            b = _search_right(w, 0, n_blocks, r)
-            if b >= n_blocks:
-                b = n_blocks - 1
-            lo, hi = start[b], start[b + 1]
-            attempt += 1
-            if hi <= lo:
-                continue
-            r2 = uniform(key, u, attempt, 1) * total[b]
-            # the coarse table narrows [lo, hi) to one segment of COARSE entries
-            c = _search_right(coarse, cstart[b], cstart[b + 1], r2) - cstart[b]
-            seg_lo = lo + max(c - 1, 0) * COARSE
-            seg_hi = min(lo + c * COARSE, hi) if c > 0 else lo
-            i = _search_right(cum, seg_lo, seg_hi, r2) if c > 0 else lo
-            if i >= hi:
-                i = hi - 1
-            v = members[i]
-            if v == u:
-                continue
-            h = (v * 0x9E3779B1) & (size - 1)
-            dup = False
-            while taken[h] >= 0:
-                if taken[h] == v:
-                    dup = True
-                    break
-                h = (h + 1) & (size - 1)
-            if dup:
-                continue
-            taken[h] = v
-            targets[base + got] = v
-            got += 1
-        for j in range(base + got, base + k):
-            targets[j] = -1
+    w = np.empty(n_blocks, np.float64)
+    acc = 0.0
+    for b in range(n_blocks):
+        wb = total[b] * np.exp(-homophily_ideology * abs(ideology[u] - block_centre[b]))
+        if block_age[b] == age[u]:
+            wb *= homophily_age
+        acc += wb
+        w[b] = acc
+    k = out_degree[u]
+    base = offsets[u]
+    # open-addressing set of the targets drawn so far (duplicate test in O(1))
+    size = 16
+    while size < 2 * k:
+        size *= 2
+    taken = np.full(size, -1, np.int64)
+    got = 0
+    attempt = 0
+    while got < k and attempt < 20 * k + 20:
+        r = uniform(key, u, attempt, 0) * acc
+        b = _search_right(w, 0, n_blocks, r)
+        if b >= n_blocks:
+            b = n_blocks - 1
+        lo, hi = start[b], start[b + 1]
+        attempt += 1
+        if hi <= lo:
+            continue
+        r2 = uniform(key, u, attempt, 1) * total[b]
+        # the coarse table narrows [lo, hi) to one segment of COARSE entries
+        c = _search_right(coarse, cstart[b], cstart[b + 1], r2) - cstart[b]
+        seg_lo = lo + max(c - 1, 0) * COARSE
+        seg_hi = min(lo + c * COARSE, hi) if c > 0 else lo
+        i = _search_right(cum, seg_lo, seg_hi, r2) if c > 0 else lo
+        if i >= hi:
+            i = hi - 1
+        v = members[i]
+        if v == u:
+            continue
+        h = (v * 0x9E3779B1) & (size - 1)
+        dup = False
+        while taken[h] >= 0:
+            if taken[h] == v:
+                dup = True
+                break
+            h = (h + 1) & (size - 1)
+        if dup:
+            continue
+        taken[h] = v
+        targets[base + got] = v
+        got += 1
+    for j in range(base + got, base + k):
+        targets[j] = -1
 
 
 @njit(cache=True)
@@ -335,17 +340,9 @@ def generate(cfg, users: UserState, streams: Streams) -> FollowGraph:
     _draw_edges(
         key,
         out_degree,
-        block_of,
-        block_age,
-        block_centre,
+        Blocks(block_of, block_age, block_centre, start, members, cum, total, cstart, coarse),
         users.ideology.astype(np.float64),
         users.age_group.astype(np.int64),
-        start,
-        members,
-        cum,
-        total,
-        cstart,
-        coarse,
         float(nc.homophily_ideology),
         float(nc.homophily_same_age),
         offsets,

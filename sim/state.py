@@ -358,3 +358,17 @@ class FollowGraph:
             a.nbytes
             for a in (self.indptr, self.indices, self.mutual, self.close_indptr, self.close_indices, self.followers)
         )
+
+
+def gather(bundle, *sources):
+    """The NamedTuple ``bundle`` filled by field name from the first of ``sources`` (the users' state, the
+    platform, ...) that has an attribute of that name: kernels receive bundles, not dozens of arrays."""
+    values = []
+    for name in bundle._fields:
+        for source in sources:
+            if hasattr(source, name):
+                values.append(getattr(source, name))
+                break
+        else:
+            raise AttributeError(f"{bundle.__name__}.{name}: none of the sources has it")
+    return bundle(*values)

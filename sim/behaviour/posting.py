@@ -53,6 +53,58 @@ def quality_means(cfg) -> np.ndarray:
     return np.array([cfg.behaviour.posting.quality_logit_mean[s] for s in STYLES], np.float64)
 
 
+class PostKeys(NamedTuple):
+    """The counter-based streams of a new post: its clock, style and quality draws."""
+
+    clock: np.uint64
+    style: np.uint64
+    quality: np.uint64
+
+
+class Authors(NamedTuple):
+    """What posting reads and changes of the users who post (their ``UserState`` arrays)."""
+
+    habit_weight: np.ndarray
+    alpha_habit: np.ndarray
+    post_cost: np.ndarray
+    expected_likes: np.ndarray
+    habit_delay_h: np.ndarray
+    post_clock_h: np.ndarray
+    delay_since_post_h: np.ndarray
+    last_post_id: np.ndarray
+    style_value: np.ndarray
+    notif_pending: np.ndarray
+    calendar_day: np.ndarray
+    totals: np.ndarray
+
+
+class PostColumns(NamedTuple):
+    """The columns of the post ring that a new post fills (``PostStore`` arrays)."""
+
+    post_id: np.ndarray
+    author: np.ndarray
+    created_hour: np.ndarray
+    style: np.ndarray
+    quality: np.ndarray
+    prev_by_author: np.ndarray
+    likes: np.ndarray
+    impressions: np.ndarray
+    likes_left: np.ndarray
+    likes_right: np.ndarray
+    impressions_left: np.ndarray
+    impressions_right: np.ndarray
+    hostile_replies: np.ndarray
+    mf_intercept: np.ndarray
+    mf_factor: np.ndarray
+    side_likes_a: np.ndarray
+    side_likes_b: np.ndarray
+    side_impressions_a: np.ndarray
+    side_impressions_b: np.ndarray
+    bridging: np.ndarray
+    removed: np.ndarray
+    log_likes: np.ndarray
+
+
 @njit
 def policy_delay(w, habit_delay, cost, expected_likes, floor):
     return w * habit_delay + (1.0 - w) * cost / max(expected_likes, floor)
@@ -81,54 +133,48 @@ def tick(awake_min, may_post, clock, delay_since, wants):
 
 @njit(cache=True)
 def create_posts(
-    key_clock,
-    key_style,
-    key_quality,
-    hour,
-    p,
-    posters,
-    slots,
-    first_id,
-    w,
-    alpha_habit,
-    cost,
-    expected_likes,
-    habit_delay,
-    clock,
-    delay_since,
-    last_post_id,
-    style_value,
-    style_prior,
-    quality_mean,
-    close_indptr,
-    close_indices,
-    notif_pending,
-    calendar_day,
-    totals,
-    post_id,
-    author,
-    created_hour,
-    style,
-    quality,
-    prev_by_author,
-    likes,
-    impressions,
-    likes_left,
-    likes_right,
-    impressions_left,
-    impressions_right,
-    hostile_replies,
-    mf_intercept,
-    mf_factor,
-    side_likes_a,
-    side_likes_b,
-    side_impressions_a,
-    side_impressions_b,
-    bridging,
-    removed,
-    log_likes,
+    keys, hour, p, posters, slots, first_id, authors, style_prior, quality_mean, close_indptr, close_indices, posts
 ):
     """Create one post for each user in ``posters`` (ascending ids) in the reserved ring slots."""
+    key_clock, key_style, key_quality = keys
+    (
+        w,
+        alpha_habit,
+        cost,
+        expected_likes,
+        habit_delay,
+        clock,
+        delay_since,
+        last_post_id,
+        style_value,
+        notif_pending,
+        calendar_day,
+        totals,
+    ) = authors
+    (
+        post_id,
+        author,
+        created_hour,
+        style,
+        quality,
+        prev_by_author,
+        likes,
+        impressions,
+        likes_left,
+        likes_right,
+        impressions_left,
+        impressions_right,
+        hostile_replies,
+        mf_intercept,
+        mf_factor,
+        side_likes_a,
+        side_likes_b,
+        side_impressions_a,
+        side_impressions_b,
+        bridging,
+        removed,
+        log_likes,
+    ) = posts
     probs = np.empty(N_STYLES, np.float64)
     for k in range(posters.shape[0]):
         u = posters[k]

@@ -201,6 +201,55 @@ class ScrollKeys(NamedTuple):
     reminder: np.uint64
 
 
+class ShownFeeds(NamedTuple):
+    """The hour's ranked feeds, one row per session (the first four arrays of ``kernels.FeedArrays``)."""
+
+    slot: np.ndarray  # post ring slots, in the order shown
+    length: np.ndarray
+    tie: np.ndarray
+    seen: np.ndarray  # the viewer had seen the post before
+
+
+class Viewers(NamedTuple):
+    """What scrolling reads of the users."""
+
+    ideology: np.ndarray
+    status: np.ndarray
+    comparison: np.ndarray
+    outrage_susceptibility: np.ndarray
+    habit: np.ndarray
+    sleep_debt_h: np.ndarray
+    awake_min: np.ndarray
+    session_kind: np.ndarray
+    counts_visible: np.ndarray
+    limit_minutes: np.ndarray
+
+
+class ViewerState(NamedTuple):
+    """What scrolling changes of the users. Written through this bundle only inside ``scroll_session``, which
+    the parallel loop calls: Numba drops writes made through a NamedTuple in a ``prange`` body itself
+    (docs/decisions.md, tests/unit/test_numba_bundles.py)."""
+
+    limit_state: np.ndarray
+    streak_min: np.ndarray
+    mood: np.ndarray
+    seen: np.ndarray
+    user_day: np.ndarray
+    calendar_day: np.ndarray
+    totals: np.ndarray
+    bed_minutes: np.ndarray
+    arousal_min: np.ndarray
+    night_lost_min: np.ndarray
+
+
+class SessionOutcome(NamedTuple):
+    """Per session: items viewed, and which of them were liked and replied to."""
+
+    n_viewed: np.ndarray
+    liked: np.ndarray
+    replied: np.ndarray
+
+
 class FeedPosts(NamedTuple):
     post_id: np.ndarray
     author: np.ndarray
@@ -233,47 +282,25 @@ def is_bridging(sp, posts, slot):
 
 
 @njit
-def scroll_session(
-    s,
-    session_users,
-    hour,
-    is_night,
-    today,
-    rp,
-    cp,
-    sp,
-    lp,
-    keys,
-    feed,
-    feed_len,
-    feed_tie,
-    feed_seen,
-    posts,
-    ideology,
-    status,
-    comparison,
-    susceptibility,
-    habit,
-    sleep_debt_h,
-    awake_min,
-    session_kind,
-    counts_visible,
-    limit_minutes,
-    limit_state,
-    streak_min,
-    mood,
-    seen,
-    user_day,
-    calendar_day,
-    totals,
-    bed_minutes,
-    arousal_min,
-    night_lost_min,
-    n_viewed,
-    liked,
-    replied,
-):
+def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys, shown, posts, viewers, state, out):
     """Session s: its user scrolls the ranked feed (see ``scroll_feeds``)."""
+    feed, feed_len, feed_tie, feed_seen = shown
+    (
+        ideology,
+        status,
+        comparison,
+        susceptibility,
+        habit,
+        sleep_debt_h,
+        awake_min,
+        session_kind,
+        counts_visible,
+        limit_minutes,
+    ) = viewers
+    limit_state, streak_min, mood, seen, user_day, calendar_day, totals, bed_minutes, arousal_min, night_lost_min = (
+        state
+    )
+    n_viewed, liked, replied = out
     u = session_users[s]
     kind = session_kind[u]
     avail = rp.max_session_min
@@ -416,89 +443,12 @@ def scroll_session(
 
 
 @njit(parallel=True, cache=True)
-def scroll_feeds(
-    session_users,
-    hour,
-    is_night,
-    today,
-    rp,
-    cp,
-    sp,
-    lp,
-    keys,
-    feed,
-    feed_len,
-    feed_tie,
-    feed_seen,
-    posts,
-    ideology,
-    status,
-    comparison,
-    susceptibility,
-    habit,
-    sleep_debt_h,
-    awake_min,
-    session_kind,
-    counts_visible,
-    limit_minutes,
-    limit_state,
-    streak_min,
-    mood,
-    seen,
-    user_day,
-    calendar_day,
-    totals,
-    bed_minutes,
-    arousal_min,
-    night_lost_min,
-    n_viewed,
-    liked,
-    replied,
-):
+def scroll_feeds(session_users, hour, is_night, today, rp, cp, sp, lp, keys, shown, posts, viewers, state, out):
     """Let every session's user scroll its ranked feed; apply the effects of each item seen. Before each
     item the platform's stopping features (``platform/limits.py``) may end the session. (The loop body is
     a function of its own so that Numba compiles it once rather than inlining it into the parallel loop.)"""
     for s in prange(session_users.shape[0]):
-        scroll_session(
-            s,
-            session_users,
-            hour,
-            is_night,
-            today,
-            rp,
-            cp,
-            sp,
-            lp,
-            keys,
-            feed,
-            feed_len,
-            feed_tie,
-            feed_seen,
-            posts,
-            ideology,
-            status,
-            comparison,
-            susceptibility,
-            habit,
-            sleep_debt_h,
-            awake_min,
-            session_kind,
-            counts_visible,
-            limit_minutes,
-            limit_state,
-            streak_min,
-            mood,
-            seen,
-            user_day,
-            calendar_day,
-            totals,
-            bed_minutes,
-            arousal_min,
-            night_lost_min,
-            n_viewed,
-            liked,
-            replied,
-        )
+        scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys, shown, posts, viewers, state, out)
 
 
 @njit(cache=True)

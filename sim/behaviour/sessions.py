@@ -62,58 +62,84 @@ def base_hazard(cfg) -> np.ndarray:
     return np.array([cfg.behaviour.sessions.base_hazard[g] for g in AGE_GROUPS], np.float64)
 
 
+class SessionKeys(NamedTuple):
+    """The streams of the session draws: opening the app by day, in bed, and when woken at night."""
+
+    open: np.uint64
+    bed: np.uint64
+    night: np.uint64
+
+
+class SessionUsers(NamedTuple):
+    """What the session draw reads and changes of the users (``UserState`` arrays, and the platform's
+    ``may_open``)."""
+
+    age_group: np.ndarray
+    use_propensity: np.ndarray
+    habit: np.ndarray
+    sleep_state: np.ndarray
+    pending_substep: np.ndarray
+    awake_min: np.ndarray
+    notif_delivered: np.ndarray
+    may_open: np.ndarray
+    session_kind: np.ndarray
+    bed_minutes: np.ndarray
+    arousal_min: np.ndarray
+    streak_min: np.ndarray
+
+
 @njit(parallel=True, cache=True)
-def draw_sessions(
-    key_open,
-    key_bed,
-    key_night,
-    hour,
-    p,
-    hazard_by_age,
-    activity,
-    age,
-    use_propensity,
-    habit,
-    state,
-    pending,
-    awake_min,
-    notif,
-    may_open,
-    session_kind,
-    bed_minutes,
-    arousal_min,
-    streak_min,
-):
+def draw_sessions(keys, hour, p, hazard_by_age, activity, users):
     """Set session_kind[u] for this hour. ``may_open[u] == 0`` (a deactivated account, or one locked by
     its daily time limit) never opens the app. An hour without a session ends a streak of continuous
     use (``streak_min``, read by the pause nudge)."""
-    n = state.shape[0]
-    for u in prange(n):
-        kind = NO_SESSION
-        bed_minutes[u] = 0.0
-        arousal_min[u] = 0.0
-        nt = min(notif[u], p.notification_cap)
-        if may_open[u] == 1:
-            if pending[u] >= 0:
-                z = p.bed_logit + p.bed_habit * habit[u] + p.bed_notification * nt
-                if uniform(key_bed, hour, u, 0) < 1.0 / (1.0 + np.exp(-z)):
-                    kind = BED_SESSION
-            elif state[u] == ASLEEP:
-                if nt > 0 and uniform(key_night, hour, u, 0) < 1.0 - (1.0 - p.night_wake_prob) ** nt:
-                    kind = NIGHT_SESSION
-            elif state[u] == AWAKE and awake_min[u] > 0:
-                h = (
-                    hazard_by_age[age[u]]
-                    * use_propensity[u]
-                    * activity
-                    * (1.0 + p.habit_effect * habit[u])
-                    * (1.0 + p.notification_boost * nt)
-                )
-                if uniform(key_open, hour, u, 0) < 1.0 - np.exp(-h * awake_min[u] / 60.0):
-                    kind = DAY_SESSION
-        session_kind[u] = kind
-        if kind == NO_SESSION:
-            streak_min[u] = 0.0
+    for u in prange(users.sleep_state.shape[0]):
+        _draw_session(u, keys, hour, p, hazard_by_age, activity, users)
+
+
+@njit
+def _draw_session(u, keys, hour, p, hazard_by_age, activity, users):
+    """User u's draw (``draw_sessions``); the parallel loop calls it rather than writing through ``users``."""
+    key_open, key_bed, key_night = keys
+    (
+        age,
+        use_propensity,
+        habit,
+        state,
+        pending,
+        awake_min,
+        notif,
+        may_open,
+        session_kind,
+        bed_minutes,
+        arousal_min,
+        streak_min,
+    ) = users
+    kind = NO_SESSION
+    bed_minutes[u] = 0.0
+    arousal_min[u] = 0.0
+    nt = min(notif[u], p.notification_cap)
+    if may_open[u] == 1:
+        if pending[u] >= 0:
+            z = p.bed_logit + p.bed_habit * habit[u] + p.bed_notification * nt
+            if uniform(key_bed, hour, u, 0) < 1.0 / (1.0 + np.exp(-z)):
+                kind = BED_SESSION
+        elif state[u] == ASLEEP:
+            if nt > 0 and uniform(key_night, hour, u, 0) < 1.0 - (1.0 - p.night_wake_prob) ** nt:
+                kind = NIGHT_SESSION
+        elif state[u] == AWAKE and awake_min[u] > 0:
+            h = (
+                hazard_by_age[age[u]]
+                * use_propensity[u]
+                * activity
+                * (1.0 + p.habit_effect * habit[u])
+                * (1.0 + p.notification_boost * nt)
+            )
+            if uniform(key_open, hour, u, 0) < 1.0 - np.exp(-h * awake_min[u] / 60.0):
+                kind = DAY_SESSION
+    session_kind[u] = kind
+    if kind == NO_SESSION:
+        streak_min[u] = 0.0
 
 
 @njit(cache=True)

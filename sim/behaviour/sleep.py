@@ -86,6 +86,29 @@ def circadian_table(substeps_per_hour: int) -> np.ndarray:
     return sum(a * np.sin((k + 1) * x) for k, a in enumerate(CIRCADIAN_HARMONICS))
 
 
+class Sleepers(NamedTuple):
+    """The users' sleep state, as the kernels read and change it (``UserState`` arrays of the same names)."""
+
+    age_group: np.ndarray
+    circadian_shift: np.ndarray
+    sleep_threshold_offset: np.ndarray
+    sleep_need_h: np.ndarray
+    sleep_pressure: np.ndarray
+    sleep_state: np.ndarray
+    ready_at_h: np.ndarray
+    awake_until_h: np.ndarray
+    onset_h: np.ndarray
+    night_sleep_min: np.ndarray
+    night_lost_min: np.ndarray
+    pending_substep: np.ndarray
+    awake_min: np.ndarray
+    woke: np.ndarray
+    last_sleep_h: np.ndarray
+    last_onset_hod: np.ndarray
+    last_deficit_h: np.ndarray
+    sleep_debt_h: np.ndarray
+
+
 @njit
 def _wake(u, slept_min, need, state, woke, last_sleep, last_onset_hod, onset, last_deficit, debt, carry):
     state[u] = AWAKE
@@ -99,33 +122,27 @@ def _wake(u, slept_min, need, state, woke, last_sleep, last_onset_hod, onset, la
 
 
 @njit
-def _run_user(
-    u,
-    j_start,
-    stop_at_bed,
-    hour,
-    day_sub0,
-    alarm_sub,
-    p,
-    ctable,
-    shift,
-    offset,
-    need,
-    S,
-    state,
-    ready_at,
-    awake_until,
-    onset,
-    night_sleep,
-    night_lost,
-    pending,
-    awake_min,
-    woke,
-    last_sleep,
-    last_onset_hod,
-    last_deficit,
-    debt,
-):
+def _run_user(u, j_start, stop_at_bed, hour, day_sub0, alarm_sub, p, ctable, sleepers):
+    (
+        _,
+        shift,
+        offset,
+        need,
+        S,
+        state,
+        ready_at,
+        awake_until,
+        onset,
+        night_sleep,
+        night_lost,
+        pending,
+        awake_min,
+        woke,
+        last_sleep,
+        last_onset_hod,
+        last_deficit,
+        debt,
+    ) = sleepers
     nsub = p.substeps
     dt = 1.0 / nsub
     dt_min = 60.0 / nsub
@@ -191,98 +208,47 @@ def _run_user(
 
 
 @njit(parallel=True, cache=True)
-def advance_sleep(
-    hour,
-    hour_of_day,
-    alarm_sub_by_age,
-    age,
-    p,
-    ctable,
-    shift,
-    offset,
-    need,
-    S,
-    state,
-    ready_at,
-    awake_until,
-    onset,
-    night_sleep,
-    night_lost,
-    pending,
-    awake_min,
-    woke,
-    last_sleep,
-    last_onset_hod,
-    last_deficit,
-    debt,
-    stop_at_bed,
-):
+def advance_sleep(hour, hour_of_day, alarm_sub_by_age, p, ctable, sleepers, stop_at_bed):
     """Advance every user through one hour. ``alarm_sub_by_age[g]`` is the sub-step of the day at
     which group g's alarm rings today, or -1 on free days."""
-    n = S.shape[0]
     day_sub0 = hour_of_day * p.substeps
-    for u in prange(n):
-        awake_min[u] = 0.0
-        woke[u] = 0
-        pending[u] = -1
-        _run_user(
-            u,
-            0,
-            stop_at_bed,
-            hour,
-            day_sub0,
-            alarm_sub_by_age[age[u]],
-            p,
-            ctable,
-            shift,
-            offset,
-            need,
-            S,
-            state,
-            ready_at,
-            awake_until,
-            onset,
-            night_sleep,
-            night_lost,
-            pending,
-            awake_min,
-            woke,
-            last_sleep,
-            last_onset_hod,
-            last_deficit,
-            debt,
-        )
+    for u in prange(sleepers.sleep_pressure.shape[0]):
+        _advance_user(u, stop_at_bed, hour, day_sub0, alarm_sub_by_age, p, ctable, sleepers)
+
+
+@njit
+def _advance_user(u, stop_at_bed, hour, day_sub0, alarm_sub_by_age, p, ctable, sleepers):
+    """User u's hour (``advance_sleep``): a function of its own, since the parallel loop must not write through
+    the ``sleepers`` bundle itself (tests/unit/test_numba_bundles.py)."""
+    sleepers.awake_min[u] = 0.0
+    sleepers.woke[u] = 0
+    sleepers.pending_substep[u] = -1
+    _run_user(u, 0, stop_at_bed, hour, day_sub0, alarm_sub_by_age[sleepers.age_group[u]], p, ctable, sleepers)
 
 
 @njit(cache=True)
-def settle_sleep(
-    hour,
-    hour_of_day,
-    alarm_sub_by_age,
-    age,
-    p,
-    ctable,
-    shift,
-    offset,
-    need,
-    S,
-    state,
-    ready_at,
-    awake_until,
-    onset,
-    night_sleep,
-    night_lost,
-    pending,
-    awake_min,
-    woke,
-    last_sleep,
-    last_onset_hod,
-    last_deficit,
-    debt,
-    bed_minutes,
-    arousal_min,
-):
+def settle_sleep(hour, hour_of_day, alarm_sub_by_age, p, ctable, sleepers, bed_minutes, arousal_min):
     """Finish the hour for users who went to bed during it, after their phone use in bed is known."""
+    (
+        age,
+        shift,
+        offset,
+        need,
+        S,
+        state,
+        ready_at,
+        awake_until,
+        onset,
+        night_sleep,
+        night_lost,
+        pending,
+        awake_min,
+        woke,
+        last_sleep,
+        last_onset_hod,
+        last_deficit,
+        debt,
+    ) = sleepers
     n = S.shape[0]
     day_sub0 = hour_of_day * p.substeps
     for u in range(n):
@@ -290,33 +256,7 @@ def settle_sleep(
         if j < 0:
             continue
         awake_until[u] = ready_at[u] + p.latency_h + (bed_minutes[u] + arousal_min[u]) / 60.0
-        _run_user(
-            u,
-            j,
-            False,
-            hour,
-            day_sub0,
-            alarm_sub_by_age[age[u]],
-            p,
-            ctable,
-            shift,
-            offset,
-            need,
-            S,
-            state,
-            ready_at,
-            awake_until,
-            onset,
-            night_sleep,
-            night_lost,
-            pending,
-            awake_min,
-            woke,
-            last_sleep,
-            last_onset_hod,
-            last_deficit,
-            debt,
-        )
+        _run_user(u, j, False, hour, day_sub0, alarm_sub_by_age[age[u]], p, ctable, sleepers)
         pending[u] = -1
 
 

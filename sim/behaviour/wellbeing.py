@@ -114,6 +114,26 @@ def params(cfg) -> WellbeingParams:
     )
 
 
+class Moods(NamedTuple):
+    """What the hourly mood update reads and changes of the users (``UserState`` arrays of the same names)."""
+
+    awake_min: np.ndarray
+    hostile_replies_this_hour: np.ndarray
+    mood: np.ndarray
+    mood_trait: np.ndarray
+    self_esteem: np.ndarray
+    self_esteem_trait: np.ndarray
+    symptoms: np.ndarray
+    symptoms_trait: np.ndarray
+    loneliness: np.ndarray
+    loneliness_trait: np.ndarray
+    last_deficit_h: np.ndarray
+    feedback_sensitivity: np.ndarray
+    user_day: np.ndarray
+    calendar_day: np.ndarray
+    totals: np.ndarray
+
+
 @njit(cache=True)
 def feedback_mood(p, first_id, end_id, post_id, author, likes, expected_likes, sensitivity, mood, user_day, totals):
     """Mood response of authors to the likes of their posts with ids first_id .. end_id - 1."""
@@ -138,51 +158,55 @@ def feedback_mood(p, first_id, end_id, post_id, author, likes, expected_likes, s
 
 
 @njit(parallel=True, cache=True)
-def hourly(
-    p,
-    key,
-    hour,
-    awake_min,
-    hostile_replies,
-    mood,
-    mood_trait,
-    self_esteem,
-    self_esteem_trait,
-    symptoms,
-    symptoms_trait,
-    loneliness,
-    loneliness_trait,
-    last_deficit_h,
-    sensitivity,
-    user_day,
-    calendar_day,
-    totals,
-):
+def hourly(p, key, hour, moods):
     """Hostile replies received, mood relaxation and everyday events, and the mood record of awake hours."""
-    for u in prange(mood.shape[0]):
-        r = hostile_replies[u]
-        if r > 0:
-            mood[u] -= p.hostile_reply_mood * p.negativity_bias * sensitivity[u] * r
-            user_day[u, UD_NEGATIVE] += r
-            user_day[u, UD_EXPERIENCES] += r
-            totals[u, TOT_NEGATIVE] += r
-            totals[u, TOT_EXPERIENCES] += r
-            hostile_replies[u] = 0
-        base = (
-            mood_trait[u]
-            + p.mood_self_esteem * (self_esteem[u] - self_esteem_trait[u])
-            - p.mood_symptoms * (symptoms[u] - symptoms_trait[u])
-            - p.mood_loneliness * (loneliness[u] - loneliness_trait[u])
-            - p.sleep_deficit_mood * last_deficit_h[u]
-        )
-        mood[u] = base + (mood[u] - base) * p.mood_decay
-        if p.mood_noise_sd > 0:
-            mood[u] += p.mood_noise_sd * normal(key, hour, u, 0)
-        if awake_min[u] > 0:
-            calendar_day[u, CD_MOOD_SUM] += mood[u]
-            calendar_day[u, CD_MOOD_N] += 1
-            user_day[u, UD_MOOD_SUM] += mood[u]
-            user_day[u, UD_MOOD_N] += 1
+    for u in prange(moods.mood.shape[0]):
+        _hourly_user(u, p, key, hour, moods)
+
+
+@njit
+def _hourly_user(u, p, key, hour, moods):
+    """User u's hour (``hourly``); the parallel loop calls it rather than writing through ``moods`` itself."""
+    (
+        awake_min,
+        hostile_replies,
+        mood,
+        mood_trait,
+        self_esteem,
+        self_esteem_trait,
+        symptoms,
+        symptoms_trait,
+        loneliness,
+        loneliness_trait,
+        last_deficit_h,
+        sensitivity,
+        user_day,
+        calendar_day,
+        totals,
+    ) = moods
+    r = hostile_replies[u]
+    if r > 0:
+        mood[u] -= p.hostile_reply_mood * p.negativity_bias * sensitivity[u] * r
+        user_day[u, UD_NEGATIVE] += r
+        user_day[u, UD_EXPERIENCES] += r
+        totals[u, TOT_NEGATIVE] += r
+        totals[u, TOT_EXPERIENCES] += r
+        hostile_replies[u] = 0
+    base = (
+        mood_trait[u]
+        + p.mood_self_esteem * (self_esteem[u] - self_esteem_trait[u])
+        - p.mood_symptoms * (symptoms[u] - symptoms_trait[u])
+        - p.mood_loneliness * (loneliness[u] - loneliness_trait[u])
+        - p.sleep_deficit_mood * last_deficit_h[u]
+    )
+    mood[u] = base + (mood[u] - base) * p.mood_decay
+    if p.mood_noise_sd > 0:
+        mood[u] += p.mood_noise_sd * normal(key, hour, u, 0)
+    if awake_min[u] > 0:
+        calendar_day[u, CD_MOOD_SUM] += mood[u]
+        calendar_day[u, CD_MOOD_N] += 1
+        user_day[u, UD_MOOD_SUM] += mood[u]
+        user_day[u, UD_MOOD_N] += 1
 
 
 @njit(cache=True)

@@ -38,13 +38,8 @@ class SleepLab:
         self.s_min, self.s_max = np.full(n, np.inf), np.full(n, -np.inf)  # per sleeper
 
     def args(self, alarms):
-        return (
-            self.hour,
-            self.hour % 24,
-            alarms,
+        sleepers = sleep.Sleepers(
             self.age,
-            self.p,
-            self.ctable,
             self.shift,
             self.offset,
             self.need,
@@ -63,6 +58,7 @@ class SleepLab:
             self.last_deficit,
             self.debt,
         )
+        return (self.hour, self.hour % 24, alarms, self.p, self.ctable, sleepers)
 
     def run(self, days, alarm_hour=None, bed_minutes=0.0, alarm_days=range(5)):
         """Advance ``days``; returns user 0's nights as (sleep hours, onset hour of day, weekday) and keeps

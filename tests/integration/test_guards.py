@@ -27,11 +27,11 @@ def poison_mood(monkeypatch, hour: int, user: int, value: float = np.nan, times:
     run is poisoned the same way. ``times``: only the first so many models are poisoned."""
     original, calls = wellbeing.hourly, {}
 
-    def hourly(p, key, hour_counter, awake_min, hostile_replies, mood, *rest):
-        original(p, key, hour_counter, awake_min, hostile_replies, mood, *rest)
-        n = calls.setdefault(id(mood), [len(calls), 0])
+    def hourly(p, key, hour_counter, moods):
+        original(p, key, hour_counter, moods)
+        n = calls.setdefault(id(moods.mood), [len(calls), 0])
         if n[1] - 24 * OFFLINE == hour and (times is None or n[0] < times):
-            mood[user] = value
+            moods.mood[user] = value
         n[1] += 1
 
     monkeypatch.setattr(wellbeing, "hourly", hourly)
@@ -134,11 +134,11 @@ import sys
 import numpy as np
 from sim.behaviour import wellbeing
 original, calls = wellbeing.hourly, {{}}
-def hourly(p, key, hour_counter, awake_min, hostile_replies, mood, *rest):
-    original(p, key, hour_counter, awake_min, hostile_replies, mood, *rest)
-    n = calls.setdefault(id(mood), [0])
+def hourly(p, key, hour_counter, moods):
+    original(p, key, hour_counter, moods)
+    n = calls.setdefault(id(moods.mood), [0])
     if n[0] == 24 * {OFFLINE} + 30:
-        mood[17] = np.nan
+        moods.mood[17] = np.nan
     n[0] += 1
 wellbeing.hourly = hourly
 from sim.__main__ import main

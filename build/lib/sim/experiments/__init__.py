@@ -1,0 +1,22 @@
+"""Validation experiments: one per published fact of ``docs/validation-targets.md`` (F1-F12).
+
+    python -m sim.experiments list
+    python -m sim.experiments run deactivation            # full scale: table + figure in results/experiments/
+    python -m sim.experiments run all --scale ci          # the smaller scale the tests use
+    python -m sim.experiments table > docs/validation.md  # from the committed experiments/*/expected.json
+
+See ``base.py`` for what an experiment is and ``docs/validation.md`` for the results.
+"""
+
+from sim.experiments import (  # noqa: F401
+    chronological,
+    deactivation,
+    experiences,
+    posting,
+    sleep,
+    social_comparison,
+    use,
+)
+from sim.experiments.base import MEASURES, load, names, run
+
+__all__ = ["MEASURES", "load", "names", "run"]

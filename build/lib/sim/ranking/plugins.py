@@ -1,0 +1,342 @@
+"""Plug-in ranking rules: a researcher's own scoring function, used inside the ranking kernel.
+
+A rule is a function ``score(x, w) -> float`` of one candidate's feature vector ``x`` (float64, in the
+order of ``sim/ranking/features.py``; use the ``F_*`` constants as indices) and the policy's weight
+vector ``w`` (``policy.weights``, same order). Higher scores rank first. Select it with
+
+    python -m sim policy=custom policy.score=myrules:friends_first
+
+where the part before the colon names the code: a file ``myrules.py`` in the working directory, a path
+to a file (``path/to/myrules.py:friends_first``), or an importable module (``mypkg.rules:friends_first``).
+A Hydra-style ``policy.score: {_target_: myrules.friends_first}`` works too.
+
+Before a run the rule is imported, compiled with Numba and called on a set of test candidates: it must
+take two arguments and return one finite number. A compiled rule runs inside the same parallel kernel
+as the built-in rules (``kernels.rank_feeds_with``), at the same speed. A rule Numba cannot compile is
+accepted for prototyping: it runs in pure Python, much slower, with a warning. During a run, a
+non-finite score stops the run with the viewer and hour named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import math
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from numba import njit
+from numba.core.registry import CPUDispatcher
+from omegaconf import OmegaConf
+
+from sim.checks import Checker, ConfigError, fail
+from sim.confdir import CONF_DIR
+from sim.ranking import features as fx
+from sim.ranking import kernels
+from sim.ranking.policies import weight_vector
+
+
+class PluginError(ConfigError):
+    """A plug-in rule cannot be used. The message says which rule, what is wrong and how to fix it."""
+
+
+class PluginWarning(UserWarning):
+    """A plug-in rule runs, but slower than it could."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    spec: str  # as the user wrote it
+    function: Callable  # the jitted rule, or the Python function when it cannot be compiled
+    compiled: bool
+    reason: str = ""  # why it could not be compiled
+
+
+_RESOLVED: dict[tuple, Rule] = {}
+_KERNELS: dict[Callable, Callable] = {}  # one compiled ranking kernel per rule and process
+
+
+def spec_text(spec: Any) -> str:
+    if isinstance(spec, str):
+        return spec
+    target = _target(spec)
+    return f"{{_target_: {target}}}" if target else repr(spec)
+
+
+def _target(spec: Any) -> str | None:
+    try:
+        return str(spec["_target_"])
+    except (KeyError, TypeError, IndexError):
+        return None
+
+
+def _fail(spec: Any, why: str) -> PluginError:
+    return PluginError(f"policy.score={spec_text(spec)!r} is not allowed: {why}")
+
+
+def _split(spec: Any) -> tuple[str, str]:
+    """(where the code is, function name)."""
+    target = _target(spec)
+    if target is not None:
+        module, _, name = target.rpartition(".")
+    elif isinstance(spec, str) and ":" in spec:
+        module, _, name = spec.rpartition(":")
+    else:
+        raise _fail(
+            spec,
+            "name the rule as module:function, e.g. policy.score=myrules:friends_first "
+            "(a file myrules.py in the working directory)",
+        )
+    if not module or not name.isidentifier():
+        raise _fail(spec, "name the rule as module:function, e.g. policy.score=myrules:friends_first")
+    return module, name
+
+
+def _source_file(module: str) -> Path | None:
+    """The file a module part names: an explicit path, or <module>.py in the working directory."""
+    if module.endswith(".py") or "/" in module or "\\" in module:
+        return Path(module).expanduser().resolve()
+    local = Path.cwd() / (module.replace(".", "/") + ".py")
+    return local.resolve() if local.is_file() else None
+
+
+def _load_module(spec: Any, module: str):
+    path = _source_file(module)
+    if path is None:
+        try:
+            return importlib.import_module(module)
+        except ImportError as e:
+            raise _fail(
+                spec,
+                f"cannot import {module!r} ({e}); put {module}.py in the working directory "
+                "or give its path, e.g. policy.score=path/to/rules.py:my_rule",
+            ) from None
+    if not path.is_file():
+        raise _fail(spec, f"the file {path} does not exist")
+    # Loaded from exactly this file under a name of its own: nothing else on sys.path is searched.
+    name = "feedsim_rule_" + hashlib.sha1(str(path).encode()).hexdigest()[:12]
+    loader_spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(loader_spec)
+    sys.modules[name] = mod
+    try:
+        loader_spec.loader.exec_module(mod)
+    except Exception as e:  # the user's module raised while being imported
+        sys.modules.pop(name, None)
+        raise _fail(spec, f"importing {path.name} raised {type(e).__name__}: {e}") from None
+    return mod
+
+
+def _test_inputs(weights: np.ndarray, n: int = 24) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Feature vectors with the ranges real candidates have (features.py), from a fixed generator."""
+    rng = np.random.default_rng(20231)
+    out = []
+    for i in range(n):
+        x = np.zeros(fx.N_FEATURES)
+        x[fx.F_P_LIKE] = rng.uniform(0.0, 0.6)
+        x[fx.F_DWELL] = rng.uniform(0.4, 1.5)
+        x[fx.F_TIE] = (0.0, 0.5, 1.0)[i % 3]
+        x[fx.F_IN_NETWORK] = float(x[fx.F_TIE] > 0)
+        x[fx.F_AGREEMENT] = rng.uniform(-1.0, 1.0)
+        x[(fx.F_OUTRAGE, fx.F_IDEALISED, fx.F_SUPPORTIVE, fx.F_INFORMATIONAL)[i % 4]] = 1.0
+        x[fx.F_QUALITY] = rng.uniform(0.0, 1.0)
+        x[fx.F_BRIDGING] = rng.uniform(-5.0, 5.0)
+        x[fx.F_LOG_LIKES] = rng.uniform(0.0, 8.0) if i else 0.0
+        x[fx.F_AGE_HOURS] = float(rng.integers(0, 49)) if i else 0.0
+        x[fx.F_VIEWER_PROTECTED] = float(i % 5 == 0)
+        x[fx.F_AUTHOR_STATUS] = rng.uniform(0.0, 10.0) if i else 0.0
+        x[fx.F_SEEN] = float(i % 7 == 0)
+        x[fx.F_NOISE] = rng.uniform()
+        out.append((x, weights.copy()))
+    return out
+
+
+def _check_value(spec: Any, value: Any, x: np.ndarray) -> None:
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        shape = f" of shape {value.shape}" if isinstance(value, np.ndarray) else ""
+        raise _fail(
+            spec,
+            f"it returned {type(value).__name__}{shape} for a test candidate; a rule returns one "
+            "number per candidate (higher ranks first)",
+        )
+    if not math.isfinite(float(value)):
+        shown = ", ".join(f"{name}={x[i]:.3g}" for i, name in enumerate(fx.FEATURES))
+        raise _fail(
+            spec,
+            f"it returned {float(value)} for a test candidate ({shown}); return a finite number "
+            "for every candidate (guard divisions and logarithms)",
+        )
+
+
+def check(spec: Any, function: Callable, weights: np.ndarray) -> Rule:
+    """Compile ``function`` and call it on the test candidates; raise PluginError if it cannot serve."""
+
+    if not callable(function):
+        raise _fail(spec, f"{function!r} is not a function")
+    py = function.py_func if isinstance(function, CPUDispatcher) else function
+    try:
+        params = list(inspect.signature(py).parameters.values())
+    except (TypeError, ValueError):
+        params = None
+    if params is not None:
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        required = [
+            p for p in params if p.default is p.empty and p.kind != p.VAR_POSITIONAL and p.kind != p.VAR_KEYWORD
+        ]
+        if len(required) > 2 or (len(positional) < 2 and not any(p.kind == p.VAR_POSITIONAL for p in params)):
+            names = ", ".join(p.name for p in params) or "no arguments"
+            raise _fail(
+                spec,
+                f"a rule takes two arguments, score(x, w): the candidate's features and the "
+                f"policy's weights; {py.__name__} takes ({names})",
+            )
+    inputs = _test_inputs(weights)
+    jitted = function if isinstance(function, CPUDispatcher) else njit(function)
+    try:
+        values = [jitted(x, w) for x, w in inputs]
+        compiled, reason = True, ""
+    except Exception as e:  # Numba's typing and lowering errors, or the rule raising under Numba
+        compiled, reason = False, str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        try:
+            values = [py(x, w) for x, w in inputs]
+        except Exception as e2:  # the rule raised in plain Python too
+            raise _fail(spec, f"calling it on a test candidate raised {type(e2).__name__}: {e2}") from None
+    for (x, _), v in zip(inputs, values):
+        _check_value(spec, v, x)
+    return Rule(spec_text(spec), jitted if compiled else py, compiled, reason)
+
+
+def provenance(spec: Any) -> dict:
+    """Where a rule's code came from, for the run's manifest: the spec, the file it was loaded from and the
+    file's SHA-256 (``python -m sim.verify`` reruns with exactly this file, or refuses if it changed)."""
+    module, name = _split(spec)
+    path = _source_file(module)
+    local = path is not None
+    if path is None:
+        found = importlib.util.find_spec(module)
+        path = Path(found.origin) if found is not None and found.origin else None
+    out = {"spec": spec_text(spec), "function": name, "file": str(path) if path else None, "local_file": local}
+    if path is not None and path.is_file():
+        out["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def resolve(spec: Any, weights: np.ndarray) -> Rule:
+    """Import, compile and check the rule ``spec`` names (cached per file version within a process)."""
+    module, name = _split(spec)
+    path = _source_file(module)
+    stamp = path.stat().st_mtime_ns if path is not None and path.is_file() else None
+    # A rule in a file is the same rule however it is named (myrules:f, ./myrules.py:f, /abs/myrules.py:f),
+    # so it is imported and its kernel compiled once per process.
+    key = (
+        (str(path), name, stamp, weights.tobytes())
+        if stamp is not None
+        else (spec_text(spec), str(path), stamp, weights.tobytes())
+    )
+    if key not in _RESOLVED:
+        mod = _load_module(spec, module)
+        if not hasattr(mod, name):
+            defined = sorted(
+                n
+                for n, v in vars(mod).items()
+                if callable(v) and not n.startswith("_") and getattr(v, "__module__", None) == mod.__name__
+            )
+            hint = f"; it defines: {', '.join(defined)}" if defined else ""
+            raise _fail(spec, f"{module} has no function {name!r}{hint}")
+        _RESOLVED[key] = check(spec, getattr(mod, name), weights)
+    return _RESOLVED[key]
+
+
+def python_ranker(function: Callable):
+    """Rank with a rule Numba cannot compile: candidates and features in the kernel, scores in Python."""
+
+    def rank(session_users, hour, p, rp, keys, weights, g, posts, users, pool, *feeds):
+        n_s = session_users.shape[0]
+        n_cand = np.zeros(n_s, np.int64)
+        cand_slot = np.empty((n_s, p.m), np.int64)
+        cand_tie = np.empty((n_s, p.m), np.float64)
+        cand_seen = np.empty((n_s, p.m), np.bool_)
+        x = np.empty((n_s, p.m, fx.N_FEATURES), np.float64)
+        kernels.candidate_features(
+            session_users, hour, p, rp, keys, g, posts, users, pool, n_cand, cand_slot, cand_tie, cand_seen, x
+        )
+        scores = np.full((n_s, p.m), -np.inf)
+        for s in range(n_s):
+            for i in range(n_cand[s]):
+                scores[s, i] = float(function(x[s, i], weights))
+        kernels.select_feeds(scores, n_cand, cand_slot, cand_tie, cand_seen, posts.author, p.k, p.author_cap, *feeds)
+
+    return rank
+
+
+def ranker(cfg, score_fn: Callable | None = None):
+    """The ranking function for a run: the cached built-in kernel, or a kernel around a plug-in rule
+    (``policy.score``, or ``score_fn`` given to ``sim.run``)."""
+
+    spec = cfg.policy.get("score") or None
+    if score_fn is None and spec is None:
+        return kernels.rank_feeds
+    weights = weight_vector(cfg.policy.weights)
+    if score_fn is not None:
+        key = (score_fn, weights.tobytes())
+        if key not in _RESOLVED:
+            _RESOLVED[key] = check(getattr(score_fn, "__qualname__", "score_fn"), score_fn, weights)
+        rule = _RESOLVED[key]
+    else:
+        rule = resolve(spec, weights)
+    if rule.compiled:
+        if rule.function not in _KERNELS:
+            _KERNELS[rule.function] = kernels.rank_feeds_with(rule.function)
+        return _KERNELS[rule.function]
+    warnings.warn(
+        f"policy.score={rule.spec!r} could not be compiled with Numba ({rule.reason}); it runs in pure "
+        "Python, which is much slower. Rules that use only NumPy, math and loops on x and w compile "
+        "(docs/plugins.md).",
+        PluginWarning,
+        stacklevel=2,
+    )
+    return python_ranker(rule.function)
+
+
+def raise_bad_score(cfg, feeds, session_users: np.ndarray, hour: int) -> None:
+    s = int(np.flatnonzero(feeds.bad_score >= 0)[0])
+    spec = spec_text(cfg.policy.get("score") or "the ranking rule")
+    raise PluginError(
+        f"policy.score={spec!r} returned a score that is not a finite number for viewer "
+        f"{int(session_users[s])} at hour {hour} (candidate {int(feeds.bad_score[s])}); a rule "
+        "must return a finite number for every candidate"
+    )
+
+
+def takes_score(policy_name: str) -> bool:
+    """Whether a policy ranks by ``policy.score``: custom, a rule named as the policy, or a policy file of a
+    user's own that sets ``score`` (docs/plugins.md); not a built-in rule."""
+    path = CONF_DIR / "policy" / f"{policy_name}.yaml"
+    if not path.is_file():
+        return True  # registered from a rule (sim/named_rules.py)
+    node = OmegaConf.load(path)
+    return "score" in node or "custom" in list(node.get("defaults") or [])
+
+
+def check_settings(c: Checker) -> None:
+    """A plug-in rule (``policy.score``) belongs to a policy that ranks by one, and it must import, compile and
+    pass its checks on test candidates (run by ``sim.config.validate``)."""
+    p = "policy"
+    score = c.get(f"{p}.score")
+    if score not in ("", None) and not takes_score(c.get(f"{p}.name")):
+        name = c.get(f"{p}.name")
+        fail(
+            f"{p}.score",
+            score,
+            f"it applies only to policy=custom (policy={name} would be reported as {name} "
+            f"but ranked by {score}); name the rule as the policy instead: policy={score}",
+        )
+    if score not in ("", None):
+        resolve(score, weight_vector(c.get(f"{p}.weights")))
