@@ -113,3 +113,9 @@ def test_the_hour_is_declared_once_and_the_architecture_page_lists_it():
     page = (SIM.parent / "docs" / "architecture.md").read_text()
     listed = re.findall(r"^\| (\w+) \|", page.split("## The hour")[1].split("##")[0], re.M)
     assert [n for n in listed if n != "phase"] == list(phases.NAMES)
+
+
+def test_no_source_file_is_over_600_lines_but_the_ranking_kernels():
+    """Small modules, one per concept; the ranking core is one file so that Numba compiles its loop whole."""
+    long = {str(p.relative_to(SIM)): n for p in SIM.rglob("*.py") if (n := len(p.read_text().splitlines())) > 600}
+    assert set(long) <= {"ranking/kernels.py"}, long
