@@ -256,6 +256,25 @@ def _physical_memory() -> int:
         return 0
 
 
+# A label or output.name names a folder under output.dir: one path component, printable, of a length every
+# file system takes with the date, policy and seed added.
+MAX_NAME = 100
+
+
+def _check_folder_name(key: str, name) -> None:
+    text = str(name)
+    if not text:
+        if key == "label":
+            fail(key, name, "must not be empty")
+        return  # output.name "" = a name made from the date, label, policy and seed
+    if "/" in text or "\\" in text or text in (".", "..") or text.startswith(".."):
+        fail(key, name, "must be a plain name (no '/', '\\' or '..'): it names a folder inside output.dir")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        fail(key, name.encode("unicode_escape").decode(), "must not contain control characters")
+    if len(text) > MAX_NAME:
+        fail(key, f"<{len(text)} characters>", f"must be at most {MAX_NAME} characters long")
+
+
 def validate(cfg: DictConfig) -> None:
     """Check every setting of a composed config. Raises ConfigError on the first bad one."""
     _check_nothing_missing(cfg)
@@ -286,6 +305,8 @@ def validate(cfg: DictConfig) -> None:
         fail("threads", c.get("threads"), "must be 0 (all cores) or a positive number of threads")
 
     c.choice("check_finite", guards.MODES)
+    for key in ("label", "output.name"):
+        _check_folder_name(key, c.get(key))
 
     for check in SECTION_CHECKS:
         check(c)

@@ -94,6 +94,13 @@ CROSS = [
 # configuration, and its message must name the setting, the value and what is allowed.
 CATALOGUE = [
     # (overrides, words)
+    # a label or output.name is a folder inside output.dir: never a path out of it
+    (["label=../../x"], ["label='../../x'", "plain name", "output.dir"]),
+    (["label=a/b"], ["label='a/b'", "plain name"]),
+    (["output.name=../../x"], ["output.name='../../x'", "plain name"]),
+    (["output.name=.."], ["output.name='..'", "plain name"]),
+    ([f"label={'x' * 300}"], ["label=", "300 characters", "at most 100"]),
+    (["label=''"], ["label=''", "must not be empty"]),
     (["population.phenotypes.awake_hours_per_day=30"], ["awake_hours_per_day=30", "at most 24"]),
     (["population.traits.ideology_mode=1.5"], ["ideology_mode=1.5", "[0, 1]"]),
     (["population.phenotypes.source=other"], ["phenotypes.source='other'", "turner2025"]),
@@ -240,6 +247,8 @@ CLI_CASES = [
     "population.age_shares.teen=0.2",
     "n_users=abc",
     "days=-1",
+    "label=../../x",
+    "output.name=a/b",
 ]
 
 
