@@ -21,5 +21,7 @@ explore:
 	@scripts/bootstrap.sh $(EXTRAS)
 	.venv/bin/feedsim-explore
 
+# installs, then compiles the kernels into the cache so that the first run starts at once
 setup:
 	@scripts/bootstrap.sh $(EXTRAS)
+	.venv/bin/python -m sim.warmup

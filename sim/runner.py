@@ -13,7 +13,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from sim import named_rules, results
+from sim import codecache, named_rules, results
 from sim.config import ConfigError, compose, job_label, run_dir_name
 from sim.model import FeedModel
 from sim.ranking.plugins import provenance, takes_score
@@ -93,6 +93,13 @@ def execute(
     show_progress = bool(cfg.progress) if show_progress is None else show_progress
     try:
         set_threads(int(cfg.threads) if threads is None else threads)
+        if codecache.is_cold():  # otherwise the first minute of a fresh checkout is silent
+            print(
+                "compiling the simulation kernels for this version of the code (first run only, about half a "
+                f"minute; cached in {codecache.cache_root()})",
+                file=sys.stderr,
+                flush=True,
+            )
         model = FeedModel(cfg, score_fn=score_fn)
         with tqdm(
             total=int(cfg.days),

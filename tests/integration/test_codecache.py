@@ -99,3 +99,24 @@ def test_modules_outside_the_code_version_hold_no_kernel():
     for path in codecache.SIM_DIR.rglob("*.py"):
         if path not in hashed:
             assert "njit" not in path.read_text(), f"{path} defines a kernel but is not in the code version"
+
+
+def test_a_cold_cache_is_announced_before_the_first_compile(tmp_path, monkeypatch, capsys):
+    from sim import runner
+    from sim.config import compose
+
+    cfg = compose(["n_users=60", "days=1", "offline_days=1", "progress=false", "network.mean_out_degree=10"])
+    monkeypatch.setattr(codecache, "is_cold", lambda: True)
+    runner.execute(cfg, tmp_path / "cold")
+    assert "compiling the simulation kernels" in capsys.readouterr().err
+    monkeypatch.setattr(codecache, "is_cold", lambda: False)
+    runner.execute(cfg, tmp_path / "warm")
+    assert "compiling" not in capsys.readouterr().err
+
+
+def test_is_cold_tells_an_empty_folder_from_a_compiled_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    assert codecache.is_cold()
+    (tmp_path / "sim_x").mkdir()
+    (tmp_path / "sim_x" / "kernel.nbi").write_bytes(b"")
+    assert not codecache.is_cold()
