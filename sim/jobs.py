@@ -15,13 +15,13 @@ from omegaconf import DictConfig
 
 from sim.config import ConfigError, validate
 from sim.guards import NonFiniteState
+from sim.results import RunFolderBusy, set_aside
 from sim.runner import execute
 from sim.sweep import (
     complete_run,
     job_threads,
     progress,
     remove_tree_if_only_hydra,
-    set_aside,
     summary_line,
 )
 
@@ -51,6 +51,9 @@ def single_run(cfg: DictConfig, run_dir: Path) -> float:
     overrides = list(HydraConfig.get().overrides.task)
     try:
         result = execute(cfg, run_dir, overrides=overrides)
+    except RunFolderBusy as e:  # another run writes into the same output.name: touch nothing of it
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
     except NonFiniteState as e:  # the model's numbers broke: one line, the manifest says where
         print(f"error: {e} (the run {run_dir} is marked failed in its manifest)", file=sys.stderr)
         sys.exit(1)

@@ -7,9 +7,12 @@ complete tables. ``load`` refuses anything else. Results are Parquet and JSON on
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
+import socket
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +20,8 @@ import pandas as pd
 
 TABLES = ("daily", "users", "posts")
 MANIFEST = "manifest.json"
+# Present while a process writes the run (its process id and host); see claim().
+LOCK = ".writing"
 
 
 class ResultsError(RuntimeError):
@@ -161,3 +166,62 @@ def load(run_dir: str | os.PathLike, verify: bool = False) -> RunResult:
 def verify(run_dir: str | os.PathLike) -> dict:
     """The manifest of a complete run whose tables match the hashes it records; ResultsError otherwise."""
     return load(run_dir, verify=True).manifest
+
+
+def set_aside(run_dir: Path, reason: str) -> Path | None:
+    """Move a run's files into ``superseded/<time>/`` before the run is redone, so nothing is lost."""
+    names = [n for n in (*(f"{t}.parquet" for t in TABLES), MANIFEST) if (run_dir / n).exists()]
+    manifest_status = None
+    try:
+        manifest_status = read_manifest(run_dir).get("status")
+    except ResultsError:
+        pass
+    if not names or manifest_status in (None, "failed", "running"):
+        return None  # nothing that looks like a finished result
+    target = run_dir / "superseded" / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S-%f")
+    target.mkdir(parents=True)
+    for n in names:
+        os.replace(run_dir / n, target / n)
+    (target / "reason.txt").write_text(reason + "\n")
+    return target
+
+
+class RunFolderBusy(ResultsError):
+    """Another live process is writing a run into the same folder."""
+
+
+@contextmanager
+def claim(run_dir: Path):
+    """Hold ``run_dir`` for one writer: a lock file naming this process, made exclusively; a lock left by a
+    process that no longer runs (killed) is taken over. Raises RunFolderBusy, with one line, otherwise."""
+    lock = Path(run_dir) / LOCK
+    me = f"{os.getpid()} {socket.gethostname()}"
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            pid, _, host = lock.read_text().partition(" ") if lock.is_file() else ("", "", "")
+            if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+                lock.unlink(missing_ok=True)  # its writer was killed
+                continue
+            raise RunFolderBusy(
+                f"{run_dir} is being written by another run (process {pid or '?'} on {host or '?'}): choose another "
+                "output.name, or wait for it to finish"
+            ) from None
+        with os.fdopen(fd, "w") as f:
+            f.write(me)
+        break
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -67,10 +67,20 @@ def execute(
     """Simulate ``cfg`` and write the run directory. The manifest says ``running`` from the start (so a
     killed run is recognisable), then ``complete`` after the tables, or ``failed`` with the error.
     ``overrides`` are recorded so that a sweep can match its jobs to their directories."""
-    from tqdm.auto import tqdm
-
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    with results.claim(run_dir):
+        moved = results.set_aside(
+            run_dir, f"a new run was started in this folder at {dt.datetime.now():%Y-%m-%d %H:%M:%S}"
+        )
+        if moved is not None:
+            print(f"{run_dir} held a complete run; it was moved to {moved}", file=sys.stderr, flush=True)
+        return _simulate_and_write(cfg, run_dir, score_fn, overrides, show_progress, threads)
+
+
+def _simulate_and_write(cfg, run_dir: Path, score_fn, overrides, show_progress, threads) -> results.RunResult:
+    from tqdm.auto import tqdm
+
     started = dt.datetime.now().isoformat(timespec="seconds")
     t0 = time.perf_counter()
     manifest = {

@@ -131,24 +131,6 @@ def complete_run(run_dir: Path, cfg: DictConfig) -> tuple[bool, str]:
     return True, "complete"
 
 
-def set_aside(run_dir: Path, reason: str) -> Path | None:
-    """Move a run's files into ``superseded/<time>/`` before the run is redone, so nothing is lost."""
-    names = [n for n in (*(f"{t}.parquet" for t in results.TABLES), results.MANIFEST) if (run_dir / n).exists()]
-    manifest_status = None
-    try:
-        manifest_status = results.read_manifest(run_dir).get("status")
-    except results.ResultsError:
-        pass
-    if not names or manifest_status in (None, "failed", "running"):
-        return None  # nothing that looks like a finished result
-    target = run_dir / "superseded" / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S-%f")
-    target.mkdir(parents=True)
-    for n in names:
-        os.replace(run_dir / n, target / n)
-    (target / "reason.txt").write_text(reason + "\n")
-    return target
-
-
 def job_threads(cfg: DictConfig, hydra_cfg: DictConfig) -> int:
     """Numba threads for one job of a sweep. ``threads=0`` (all cores) would oversubscribe the cores when
     the launcher runs several jobs at once, so the cores are shared among the concurrent jobs."""

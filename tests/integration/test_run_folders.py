@@ -1,0 +1,72 @@
+"""A run folder is never escaped (tests/integration/test_bad_input.py), never written by two runs at once, and
+a complete run in it is never lost: a new run with the same output.name moves it aside first."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from sim import results
+from sim.config import compose
+from sim.runner import execute
+
+SMALL = ["n_users=60", "days=1", "offline_days=1", "progress=false", "network.mean_out_degree=10"]
+
+
+def _cli(args, tmp_path):
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *SMALL, f"output.dir={tmp_path}", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_a_second_run_with_the_same_name_keeps_the_first(tmp_path):
+    first = _cli(["output.name=same", "seed=1"], tmp_path)
+    assert first.returncode == 0, first.stderr
+    kept = json.loads((tmp_path / "same" / results.MANIFEST).read_text())
+    second = _cli(["output.name=same", "seed=2"], tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "held a complete run; it was moved to" in second.stderr
+    [aside] = list((tmp_path / "same" / "superseded").iterdir())
+    assert json.loads((aside / results.MANIFEST).read_text()) == kept  # the first run, intact
+    assert results.verify(aside)["seed"] == 1
+    assert json.loads((tmp_path / "same" / results.MANIFEST).read_text())["seed"] == 2
+    assert not (tmp_path / "same" / results.LOCK).exists()
+
+
+def test_a_folder_another_live_run_writes_is_refused_with_one_line(tmp_path):
+    folder = tmp_path / "busy"
+    folder.mkdir()
+    # a live writer: this test's own process
+    (folder / results.LOCK).write_text(f"{os.getpid()} {socket.gethostname()}")
+    proc = _cli(["output.name=busy"], tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "being written by another run" in lines[0] and str(os.getpid()) in lines[0]
+    assert not (folder / results.MANIFEST).exists()
+    assert (folder / results.LOCK).exists()  # the other writer's lock is left alone
+
+
+def test_the_lock_of_a_killed_run_is_taken_over(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    folder = tmp_path / "stale"
+    folder.mkdir()
+    (folder / results.LOCK).write_text(f"{dead.stdout.strip()} {socket.gethostname()}")
+    run = execute(compose(SMALL), folder)
+    assert run.manifest["status"] == "complete" and not (folder / results.LOCK).exists()
+
+
+def test_claim_is_exclusive_within_one_process(tmp_path):
+    with results.claim(tmp_path):
+        with pytest.raises(results.RunFolderBusy):
+            with results.claim(tmp_path):
+                pass
+    with results.claim(tmp_path):  # released
+        pass
