@@ -14,7 +14,7 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
-from sim import named_rules, sensitivity, sweep
+from sim import named_rules, results, sensitivity, sweep
 from sim.config import (
     CONF_DIR,
     ConfigError,
@@ -60,6 +60,14 @@ def preflight(argv: list[str]) -> list[DictConfig]:
     else:
         combos = [overrides]
     configs = [compose(combo) for combo in combos]
+    if not multirun and configs[0].output.name:  # Hydra would write into the folder before the run could refuse
+        folder = Path(str(configs[0].output.dir)) / str(configs[0].output.name)
+        holder = results.busy(folder)
+        if holder:
+            raise ConfigError(
+                f"output.name={configs[0].output.name!r} is not allowed now: {folder} is being written by another "
+                f"run ({holder}); choose another name, or wait for it to finish"
+            )
     check_hydra_settings(combos[0], [a for a in argv if a.startswith("hydra")])
     return configs
 
@@ -112,19 +120,32 @@ def check_hydra_settings(overrides: list[str], hydra_args: list[str]) -> None:
         ) from None
 
 
+def _is_task_override(arg: str) -> bool:
+    return not arg.startswith("-") and not arg.startswith("hydra")
+
+
+def _is_setting(arg: str) -> bool:
+    """key=value on the command line (not a flag, nor a flag's value such as --cfg's 'job')."""
+    return _is_task_override(arg) and "=" in arg
+
+
 def task_overrides(argv: list[str]) -> list[str]:
-    return [a for a in argv if not a.startswith("-") and not a.startswith("hydra")]
+    return [a for a in argv if _is_task_override(a)]
 
 
 def main() -> None:
 
     register_configs()
     try:  # rules named as policies become policies of their own, in this process and its workers
-        expanded = named_rules.expand(task_overrides(sys.argv[1:]))
+        expanded = iter(named_rules.expand([a for a in sys.argv[1:] if _is_setting(a)]))
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
-    sys.argv = [sys.argv[0]] + [a for a in sys.argv[1:] if a not in task_overrides(sys.argv[1:])] + expanded
+    # each setting rewritten where it stands (a flag's value stays after its flag); additions go right after the
+    # first setting, where Hydra's parser still reads them as settings
+    args = [next(expanded) if _is_setting(a) else a for a in sys.argv[1:]]
+    first = next((i for i, a in enumerate(args) if _is_setting(a)), len(args) - 1)
+    sys.argv = [sys.argv[0]] + args[: first + 1] + list(expanded) + args[first + 1 :]
     argv = sys.argv[1:]
     multirun = "-m" in argv or "--multirun" in argv
     if any(a.partition("=")[0].lstrip("+") == "analysis" for a in task_overrides(argv)) and not any(

@@ -25,6 +25,7 @@ import hashlib
 import os
 import shutil
 import sys
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -57,8 +58,15 @@ _CHOSEN = "FEEDSIM_NUMBA_CACHE_CHOSEN"
 
 
 def simulation_files() -> list[Path]:
-    """Every source file whose content can change what a run computes, in a fixed order."""
-    return [p for p in sorted(SIM_DIR.rglob("*.py")) if p.relative_to(SIM_DIR).parts[0] not in NOT_SIMULATION]
+    """Every source file whose content can change what a run computes, in a fixed order (hidden files, such as
+    an editor's lock files, and anything that is not a regular file are not source)."""
+    return [
+        p
+        for p in sorted(SIM_DIR.rglob("*.py"))
+        if p.relative_to(SIM_DIR).parts[0] not in NOT_SIMULATION
+        and not any(part.startswith(".") for part in p.relative_to(SIM_DIR).parts)
+        and p.is_file()
+    ]
 
 
 @lru_cache(maxsize=1)
@@ -67,7 +75,10 @@ def code_version() -> str:
     h = hashlib.sha256()
     for path in simulation_files():
         h.update(str(path.relative_to(SIM_DIR).as_posix()).encode())
-        h.update(path.read_bytes())
+        try:
+            h.update(path.read_bytes())
+        except OSError:  # vanished since it was listed (an editor's temporary file): not source
+            continue
     return h.hexdigest()[:16]
 
 
@@ -93,23 +104,36 @@ def cache_folder(environ=os.environ) -> Path:
     folders beyond the newest KEEP_VERSIONS are then removed)."""
     root = cache_root(environ)
     folder = root / code_version()
-    if not folder.is_dir():
-        try:
+    try:
+        if not folder.is_dir():
             folder.mkdir(parents=True, exist_ok=True)
             _prune(root, folder)
-        except OSError:
-            pass  # an unwritable root: Numba warns and compiles in memory, results are unaffected
+        os.utime(folder)  # in use: pruning goes by this time
+    except OSError:
+        pass  # an unwritable root: Numba warns and compiles in memory, results are unaffected
     return folder
 
 
+def _is_version_folder(path: Path) -> bool:
+    return path.is_dir() and len(path.name) == 16 and all(c in "0123456789abcdef" for c in path.name)
+
+
 def _prune(root: Path, keep: Path) -> None:
+    """Remove the folders of old code versions: only folders named like a version (the root may be shared with
+    other programs), beyond the newest KEEP_VERSIONS, and none used in the last day (a long sweep on an older
+    checkout may still load from it)."""
     try:
-        folders = [p for p in root.iterdir() if p.is_dir() and p != keep]
+        folders = [p for p in root.iterdir() if p != keep and _is_version_folder(p)]
         folders.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     except OSError:
         return
+    day_ago = time.time() - 24 * 3600
     for old in folders[KEEP_VERSIONS - 1 :]:
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            if old.stat().st_mtime < day_ago:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def configure() -> Path:

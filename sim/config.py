@@ -305,7 +305,7 @@ def validate(cfg: DictConfig) -> None:
         fail("threads", c.get("threads"), "must be 0 (all cores) or a positive number of threads")
 
     c.choice("check_finite", guards.MODES)
-    for key in ("label", "output.name"):
+    for key in ("policy.name", "output.name", "label"):
         _check_folder_name(key, c.get(key))
 
     for check in SECTION_CHECKS:

@@ -64,6 +64,11 @@ def register_rule(spec: str) -> str:
     return function
 
 
+def registered() -> dict[str, str]:
+    """The rules registered as policies in this process or its parent: policy name -> rule."""
+    return json.loads(os.environ.get(ENV, "{}"))
+
+
 def register() -> None:
     """Store every rule registered in this process or inherited from its parent in Hydra's ConfigStore."""
     rules = json.loads(os.environ.get(ENV, "{}"))
@@ -92,6 +97,6 @@ def expand(overrides: list[str]) -> list[str]:
             named_policy = True
         out.append(o)
     keys = {_key(o) for o in out}
-    if named_policy and not keys & {"label", "scenario"}:
+    if named_policy and not keys & {"label", "scenario", "analysis"}:
         out.append("label=${policy.name}")
     return out

@@ -8,6 +8,7 @@ complete tables. ``load`` refuses anything else. Results are Parquet and JSON on
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -192,36 +193,48 @@ class RunFolderBusy(ResultsError):
 
 @contextmanager
 def claim(run_dir: Path):
-    """Hold ``run_dir`` for one writer: a lock file naming this process, made exclusively; a lock left by a
-    process that no longer runs (killed) is taken over. Raises RunFolderBusy, with one line, otherwise."""
+    """Hold ``run_dir`` for one writer: an exclusive lock (``flock``) on its lock file for as long as the run
+    writes. The operating system releases it when the writer dies, so a killed run's folder is free again at
+    once, on any host. Raises RunFolderBusy, with one line, while another live run holds it."""
     lock = Path(run_dir) / LOCK
-    me = f"{os.getpid()} {socket.gethostname()}"
     while True:
+        fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
         try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            pid, _, host = lock.read_text().partition(" ") if lock.is_file() else ("", "", "")
-            if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
-                lock.unlink(missing_ok=True)  # its writer was killed
-                continue
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+            os.close(fd)
             raise RunFolderBusy(
-                f"{run_dir} is being written by another run (process {pid or '?'} on {host or '?'}): choose another "
-                "output.name, or wait for it to finish"
+                f"{run_dir} is being written by another run ({holder}): choose another output.name, or wait for it "
+                "to finish"
             ) from None
-        with os.fdopen(fd, "w") as f:
-            f.write(me)
-        break
+        try:  # the previous writer may have removed the file between our open and lock: lock the current one
+            current = os.fstat(fd).st_ino == os.stat(lock).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:
+            break
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"process {os.getpid()} on {socket.gethostname()}".encode(), 0)
     try:
         yield
     finally:
-        lock.unlink(missing_ok=True)
+        lock.unlink(missing_ok=True)  # still holding the lock, so nobody holds the file being removed
+        os.close(fd)
 
 
-def _alive(pid: int) -> bool:
+def busy(run_dir: Path) -> str | None:
+    """Who is writing ``run_dir`` now, or None (checked before a command touches the folder)."""
+    lock = Path(run_dir) / LOCK
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        fd = os.open(lock, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+    finally:
+        os.close(fd)
+    return None

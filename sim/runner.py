@@ -16,7 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim import codecache, named_rules, results
 from sim.config import ConfigError, compose, job_label, run_dir_name
 from sim.model import FeedModel
-from sim.ranking.plugins import provenance, takes_score
+from sim.ranking.plugins import provenance
 
 PACKAGES = ("feedsim", "mesa", "numpy", "numba", "pandas", "pyarrow", "hydra-core", "omegaconf", "scipy")
 
@@ -163,14 +163,25 @@ def unique_dir(path: Path) -> Path:
 
 
 def run(overrides: list[str] | None = None, score_fn=None) -> results.RunResult:
-    """Compose the config for ``overrides`` (as on the command line), simulate, write and return it."""
-
+    """Compose the config for ``overrides`` (as on the command line), simulate, write and return it. A rule
+    given as a Python function (``score_fn``) is a policy of its own, named and labelled after the function,
+    with the candidate settings of ``conf/policy/custom.yaml``."""
     overrides = named_rules.expand(list(overrides or []))
-    cfg = compose(overrides)
-    if score_fn is not None and not takes_score(cfg.policy.name):
-        raise ConfigError(
-            f"score_fn is used only with policy=custom, and policy={cfg.policy.name} ranks by its own "
-            "rule (the run would silently rank by score_fn under its name); pass policy=custom"
+    if score_fn is not None:
+        given = [o.partition("=")[2] for o in overrides if o.partition("=")[0].lstrip("+") == "policy"]
+        if any(g != "custom" for g in given):
+            raise ConfigError(
+                f"score_fn is not allowed with policy={given[0]}: that policy ranks by its own rule, and the run "
+                "would be reported under its name; leave policy out (or give policy=custom)"
+            )
+        name = getattr(score_fn, "__name__", "")
+        name = name if name.isidentifier() else "score_fn"  # a lambda is "<lambda>"
+        keys = {o.partition("=")[0].lstrip("+") for o in overrides}
+        overrides = (
+            ["policy=custom", "policy.score=''", f"policy.name={name}"]
+            + ([] if keys & {"label", "scenario"} else [f"label={name}"])
+            + [o for o in overrides if o.partition("=")[0].lstrip("+") != "policy"]
         )
+    cfg = compose(overrides)
     run_dir = unique_dir(Path(cfg.output.dir) / run_dir_name(cfg.output.name, cfg.label, cfg.policy.name, cfg.seed))
     return execute(cfg, run_dir, score_fn=score_fn, overrides=overrides)

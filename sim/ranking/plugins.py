@@ -35,6 +35,7 @@ from numba import njit
 from numba.core.registry import CPUDispatcher
 from omegaconf import OmegaConf
 
+from sim import named_rules
 from sim.checks import Checker, ConfigError, fail
 from sim.confdir import CONF_DIR
 from sim.ranking import features as fx
@@ -315,14 +316,16 @@ def raise_bad_score(cfg, feeds, session_users: np.ndarray, hour: int) -> None:
     )
 
 
-def takes_score(policy_name: str) -> bool:
-    """Whether a policy ranks by ``policy.score``: custom, a rule named as the policy, or a policy file of a
-    user's own that sets ``score`` (docs/plugins.md); not a built-in rule."""
+def takes_score(policy_name: str, score: Any = None) -> bool:
+    """Whether the policy ``policy_name`` ranks by ``policy.score`` (and, when ``score`` is given, by that rule):
+    custom, a policy file of a user's own that sets ``score`` (docs/plugins.md), or a rule named as the policy
+    (sim/named_rules.py) with its own rule; never a built-in rule."""
     path = CONF_DIR / "policy" / f"{policy_name}.yaml"
-    if not path.is_file():
-        return True  # registered from a rule (sim/named_rules.py)
-    node = OmegaConf.load(path)
-    return "score" in node or "custom" in list(node.get("defaults") or [])
+    if path.is_file():
+        node = OmegaConf.load(path)
+        return "score" in node or "custom" in list(node.get("defaults") or [])
+    rule = named_rules.registered().get(policy_name)
+    return rule is not None and (score is None or spec_text(score) == rule)
 
 
 def check_settings(c: Checker) -> None:
@@ -330,7 +333,7 @@ def check_settings(c: Checker) -> None:
     pass its checks on test candidates (run by ``sim.config.validate``)."""
     p = "policy"
     score = c.get(f"{p}.score")
-    if score not in ("", None) and not takes_score(c.get(f"{p}.name")):
+    if score not in ("", None) and not takes_score(c.get(f"{p}.name"), score):
         name = c.get(f"{p}.name")
         fail(
             f"{p}.score",

@@ -81,15 +81,28 @@ def test_this_process_uses_the_folder_of_its_code_version():
     assert os.environ["NUMBA_CACHE_DIR"] == numba.core.config.CACHE_DIR
 
 
-def test_old_versions_are_pruned(tmp_path):
+def test_old_versions_are_pruned_and_nothing_else(tmp_path):
     root = tmp_path / "root"
-    for i in range(codecache.KEEP_VERSIONS + 3):
-        (root / f"old{i}").mkdir(parents=True)
-        os.utime(root / f"old{i}", (1000 + i, 1000 + i))
+    old = [f"{i:016x}" for i in range(codecache.KEEP_VERSIONS + 3)]
+    for i, name in enumerate(old):
+        (root / name).mkdir(parents=True)
+        os.utime(root / name, (1000 + i, 1000 + i))
+    (root / "another_program").mkdir()  # a shared root: what is not a version folder stays
+    (root / "0000000000000fff").mkdir()  # a version folder in use today stays
     folder = codecache.cache_folder({"NUMBA_CACHE_DIR": str(root)})
-    left = sorted(p.name for p in root.iterdir())
-    assert folder.name in left and len(left) == codecache.KEEP_VERSIONS
-    assert f"old{codecache.KEEP_VERSIONS + 2}" in left and "old0" not in left  # the newest are kept
+    left = {p.name for p in root.iterdir()}
+    assert {folder.name, "another_program", "0000000000000fff"} <= left
+    assert old[-1] in left and old[0] not in left  # the newest are kept
+    assert len(left & set(old)) == codecache.KEEP_VERSIONS - 2  # with the new and the recent folder, KEEP
+
+
+def test_hidden_and_broken_files_are_not_source(tmp_path, monkeypatch):
+    (tmp_path / "model.py").write_text("x = 1\n")
+    (tmp_path / ".#model.py").symlink_to(tmp_path / "nowhere")  # an editor's lock file: a broken link
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "scratch.py").write_text("y = 2\n")
+    monkeypatch.setattr(codecache, "SIM_DIR", tmp_path)
+    assert codecache.simulation_files() == [tmp_path / "model.py"]
 
 
 def test_modules_outside_the_code_version_hold_no_kernel():

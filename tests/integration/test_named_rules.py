@@ -103,3 +103,18 @@ def test_a_bad_rule_name_is_one_line(rule_file):
     for spec, word in (("rules.py:", "file.py:function"), ("rules.py:engagement", "built-in")):
         with pytest.raises(ConfigError, match=word):
             named_rules.register_rule(spec)
+
+
+@pytest.mark.parametrize(
+    "args, shown",
+    [
+        (["seed=3", "--cfg", "job", "-p", "seed"], "3"),
+        (["--cfg", "job", "-p", "label", "policy=civic"], "civic"),
+        (["policy=civic", "--cfg", "job", "-p", "policy.name"], "civic"),
+    ],
+)
+def test_settings_and_hydra_flags_mix_in_any_order(args, shown, tmp_path):
+    """The command line is rewritten setting by setting: a flag keeps its value, an added label reaches Hydra."""
+    proc = _cli("sim", args, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == shown

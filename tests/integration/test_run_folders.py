@@ -44,21 +44,23 @@ def test_a_second_run_with_the_same_name_keeps_the_first(tmp_path):
 def test_a_folder_another_live_run_writes_is_refused_with_one_line(tmp_path):
     folder = tmp_path / "busy"
     folder.mkdir()
-    # a live writer: this test's own process
-    (folder / results.LOCK).write_text(f"{os.getpid()} {socket.gethostname()}")
-    proc = _cli(["output.name=busy"], tmp_path)
-    assert proc.returncode == 2, proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "being written by another run" in lines[0] and str(os.getpid()) in lines[0]
-    assert not (folder / results.MANIFEST).exists()
-    assert (folder / results.LOCK).exists()  # the other writer's lock is left alone
+    with results.claim(folder):  # a live writer: this test's own process
+        proc = _cli(["output.name=busy"], tmp_path)
+        assert proc.returncode == 2, proc.stderr
+        lines = [line for line in proc.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and "being written by another run" in lines[0] and str(os.getpid()) in lines[0]
+        assert sorted(p.name for p in folder.iterdir()) == [results.LOCK]  # Hydra wrote nothing into it either
+        with pytest.raises(results.RunFolderBusy):  # and a run started from Python is refused too
+            execute(compose(SMALL), folder)
+    assert not (folder / results.LOCK).exists()
 
 
 def test_the_lock_of_a_killed_run_is_taken_over(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     folder = tmp_path / "stale"
     folder.mkdir()
-    (folder / results.LOCK).write_text(f"{dead.stdout.strip()} {socket.gethostname()}")
+    # a writer killed with SIGKILL leaves its lock file, but the lock itself died with it
+    (folder / results.LOCK).write_text(f"process 999999 on {socket.gethostname()}")
+    assert results.busy(folder) is None
     run = execute(compose(SMALL), folder)
     assert run.manifest["status"] == "complete" and not (folder / results.LOCK).exists()
 
