@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -17,9 +18,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.slow
 def test_the_wheel_installs_into_a_fresh_venv_and_runs_from_elsewhere(tmp_path):
+    # Built from a copy of what the package is made of: setuptools writes build/ beside the sources it builds.
+    source = tmp_path / "source"
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for part in ("sim", "conf"):
+        shutil.copytree(ROOT / part, source / part, ignore=ignore)
+    for part in ("pyproject.toml", "setup.py", "README.md"):
+        shutil.copy2(ROOT / part, source / part)
     wheels = tmp_path / "wheels"
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(source)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -87,3 +95,4 @@ def test_the_wheel_installs_into_a_fresh_venv_and_runs_from_elsewhere(tmp_path):
     manifest = json.loads((elsewhere / "results" / "runs" / "wheel" / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["config"]["n_users"] == 60
     assert not (ROOT / "results" / "runs" / "wheel").exists()
+    assert not (ROOT / "build").exists()  # the checkout is left as it was
