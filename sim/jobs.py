@@ -15,7 +15,7 @@ from omegaconf import DictConfig
 
 from sim.config import ConfigError, validate
 from sim.guards import NonFiniteState
-from sim.results import RunFolderBusy, set_aside
+from sim.results import RunFolderBusy
 from sim.runner import execute
 from sim.sweep import (
     complete_run,
@@ -78,9 +78,6 @@ def sweep_job(cfg: DictConfig, hydra_cfg: DictConfig, run_dir: Path) -> float | 
     if done_before:
         say("already complete, skipped")
         return None
-    moved = set_aside(run_dir, f"redone: {why}")
-    if moved is not None:
-        print(f"{name}: previous run moved to {moved} ({why})", flush=True)
     try:
         result = execute(
             cfg,
@@ -88,6 +85,8 @@ def sweep_job(cfg: DictConfig, hydra_cfg: DictConfig, run_dir: Path) -> float | 
             overrides=list(hydra_cfg.overrides.task),
             show_progress=False,
             threads=job_threads(cfg, hydra_cfg),
+            redo_reason=f"redone: {why}",
+            on_set_aside=lambda moved: print(f"{name}: previous run moved to {moved} ({why})", flush=True),
         )
     except Exception as e:  # recorded in the manifest; the sweep goes on and lists it at the end
         say(f"FAILED {type(e).__name__}: {e}")

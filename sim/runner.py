@@ -63,18 +63,24 @@ def execute(
     overrides: list[str] | None = None,
     show_progress: bool | None = None,
     threads: int | None = None,
+    redo_reason: str | None = None,
+    on_set_aside=None,
 ) -> results.RunResult:
     """Simulate ``cfg`` and write the run directory. The manifest says ``running`` from the start (so a
     killed run is recognisable), then ``complete`` after the tables, or ``failed`` with the error.
-    ``overrides`` are recorded so that a sweep can match its jobs to their directories."""
+    ``overrides`` are recorded so that a sweep can match its jobs to their directories. A complete run
+    already in the folder is first moved into ``superseded/``, recorded with ``redo_reason``, and
+    ``on_set_aside(moved_to)`` says so (by default one line on stderr)."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     with results.claim(run_dir):
-        moved = results.set_aside(
-            run_dir, f"a new run was started in this folder at {dt.datetime.now():%Y-%m-%d %H:%M:%S}"
-        )
+        reason = redo_reason or f"a new run was started in this folder at {dt.datetime.now():%Y-%m-%d %H:%M:%S}"
+        moved = results.set_aside(run_dir, reason)
         if moved is not None:
-            print(f"{run_dir} held a complete run; it was moved to {moved}", file=sys.stderr, flush=True)
+            if on_set_aside is None:
+                print(f"{run_dir} held a complete run; it was moved to {moved}", file=sys.stderr, flush=True)
+            else:
+                on_set_aside(moved)
         return _simulate_and_write(cfg, run_dir, score_fn, overrides, show_progress, threads)
 
 
