@@ -52,7 +52,7 @@ def register_rule(spec: str) -> str:
             f"policy conf/policy/{function}.yaml; rename the function"
         )
     full = f"{module}:{function}"
-    rules = json.loads(os.environ.get(ENV, "{}"))
+    rules = registered()
     if rules.get(function, full) != full:
         raise ConfigError(
             f"policy={spec} is not allowed: another rule named {function!r} is already in use "
@@ -71,7 +71,7 @@ def registered() -> dict[str, str]:
 
 def register() -> None:
     """Store every rule registered in this process or inherited from its parent in Hydra's ConfigStore."""
-    rules = json.loads(os.environ.get(ENV, "{}"))
+    rules = registered()
     if not rules:
         return
     custom = OmegaConf.load(CONF_DIR / "policy" / "custom.yaml")
@@ -81,18 +81,14 @@ def register() -> None:
         ConfigStore.instance().store(group="policy", name=function, node=node)
 
 
-def _split_values(value: str) -> list[str]:
-    return [v for v in value.split(",")] if "," in value else [value]
-
-
 def expand(overrides: list[str]) -> list[str]:
     """The overrides with every rule named in ``policy=`` registered and replaced by its policy name, and
-    ``label=${policy.name}`` added when a policy is named but neither a label nor a scenario is."""
+    ``label=${policy.name}`` added when a policy is named but no label, scenario or analysis is."""
     out, named_policy = [], False
     for o in overrides:
         if _key(o) == "policy" and "=" in o and not o.startswith("~"):
             key, _, value = o.partition("=")
-            values = [register_rule(v) if is_rule(v) else v for v in _split_values(value)]
+            values = [register_rule(v) if is_rule(v) else v for v in value.split(",")]
             o = f"{key}={','.join(values)}"
             named_policy = True
         out.append(o)
