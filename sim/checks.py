@@ -8,7 +8,7 @@ raises ``ConfigError`` with one line naming the setting, the value and what is a
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, get_type_hints
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -101,3 +101,25 @@ class Checker:
 
     def per_group(self, path: str, check) -> None:
         self.per_key(path, AGE_GROUPS, "age group", check)
+
+
+_CASTS = {float: float, int: int, bool: bool}
+
+
+def from_sections(params_type, *sections, **derived):
+    """Build a mechanism's ``Params`` tuple: each field is read, by its own name, from the one config section
+    that holds it, so a constant is named once, in ``conf/`` and ``sim/schema.py``. Fields computed from
+    settings (a rate from a half-life, a lever's mode) are passed as keywords."""
+    values = {}
+    for name, kind in get_type_hints(params_type).items():
+        if name in derived:
+            values[name] = derived.pop(name)
+            continue
+        holders = [s for s in sections if name in s]
+        if len(holders) != 1:
+            where = "none" if not holders else f"{len(holders)}"
+            raise TypeError(f"{params_type.__name__}.{name}: found in {where} of the given config sections")
+        values[name] = _CASTS[kind](holders[0][name])
+    if derived:
+        raise TypeError(f"{params_type.__name__} has no field(s) {sorted(derived)}")
+    return params_type(**values)

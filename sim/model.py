@@ -132,7 +132,7 @@ class FeedModel(mesa.Model):
     def _setup_parameters(self, cfg, score_fn) -> None:
         u = self.users
         self.sleep_p = sleep.params(cfg)
-        self.ctable = sleep.circadian_table(self.sleep_p.substeps)
+        self.ctable = sleep.circadian_table(self.sleep_p.substeps_per_hour)
         self.session_p = sessions.params(cfg)
         self.hazard_by_age = sessions.base_hazard(cfg)
         self.activity = np.asarray(cfg.behaviour.sessions.activity_profile, np.float64)

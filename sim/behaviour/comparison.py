@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.checks import Checker
+from sim.checks import Checker, from_sections
 
 
 class ComparisonParams(NamedTuple):
@@ -36,31 +36,21 @@ class ComparisonParams(NamedTuple):
     upward_self_esteem: float
     downward_mood: float
     status_scale: float
-    follower_weight: float
-    like_weight: float
-    hidden_factor: float
-    habituation: float
+    follower_status_weight: float
+    like_status_weight: float
+    hidden_counts_status_factor: float
+    upward_habituation: float
 
 
 def params(cfg) -> ComparisonParams:
-    c = cfg.behaviour.comparison
-    return ComparisonParams(
-        upward_mood=float(c.upward_mood),
-        upward_self_esteem=float(c.upward_self_esteem),
-        downward_mood=float(c.downward_mood),
-        status_scale=float(c.status_scale),
-        follower_weight=float(c.follower_status_weight),
-        like_weight=float(c.like_status_weight),
-        hidden_factor=float(c.hidden_counts_status_factor),
-        habituation=float(c.upward_habituation),
-    )
+    return from_sections(ComparisonParams, cfg.behaviour.comparison)
 
 
 @njit
 def status_gap(p, viewer_status, author_status, post_log_likes, counts_visible):
-    gap = p.follower_weight * (author_status - viewer_status) + p.like_weight * post_log_likes
+    gap = p.follower_status_weight * (author_status - viewer_status) + p.like_status_weight * post_log_likes
     if counts_visible == 0:
-        gap *= p.hidden_factor
+        gap *= p.hidden_counts_status_factor
     return gap
 
 
@@ -74,14 +64,14 @@ def impact(p, orientation, gap):
 def mood_change(p, imp, upward_earlier):
     """Mood change of a comparison with impact ``imp`` after ``upward_earlier`` upward comparisons that day."""
     if imp > 0:
-        return -p.upward_mood * imp / (1.0 + p.habituation * upward_earlier)
+        return -p.upward_mood * imp / (1.0 + p.upward_habituation * upward_earlier)
     return -p.downward_mood * imp
 
 
 @njit
 def self_esteem_change(p, imp, upward_earlier):
     if imp > 0:
-        return -p.upward_self_esteem * imp / (1.0 + p.habituation * upward_earlier)
+        return -p.upward_self_esteem * imp / (1.0 + p.upward_habituation * upward_earlier)
     return 0.0
 
 

@@ -19,25 +19,19 @@ from typing import NamedTuple
 
 from numba import njit
 
-from sim.checks import Checker, fail
+from sim.checks import Checker, fail, from_sections
 from sim.state import UD_CIVIL_CROSSCUT, UD_OUTGROUP_HOSTILE
 
 
 class OpinionParams(NamedTuple):
-    hostile_rate: float
-    civil_rate: float
-    relax: float
+    outgroup_hostile_rate: float
+    civil_crosscut_rate: float
+    relax_per_day: float
     outgroup_distance: float
 
 
 def params(cfg) -> OpinionParams:
-    o = cfg.behaviour.opinion
-    return OpinionParams(
-        hostile_rate=float(o.outgroup_hostile_rate),
-        civil_rate=float(o.civil_crosscut_rate),
-        relax=float(o.relax_per_day),
-        outgroup_distance=float(o.outgroup_distance),
-    )
+    return from_sections(OpinionParams, cfg.behaviour.opinion)
 
 
 @njit(cache=True)
@@ -47,9 +41,9 @@ def daily_update(p, woke, polarization, polarization_trait, user_day):
             continue
         a = polarization[u]
         a += (
-            p.hostile_rate * user_day[u, UD_OUTGROUP_HOSTILE] * (1.0 - a)
-            - p.civil_rate * user_day[u, UD_CIVIL_CROSSCUT] * a
-            + p.relax * (polarization_trait[u] - a)
+            p.outgroup_hostile_rate * user_day[u, UD_OUTGROUP_HOSTILE] * (1.0 - a)
+            - p.civil_crosscut_rate * user_day[u, UD_CIVIL_CROSSCUT] * a
+            + p.relax_per_day * (polarization_trait[u] - a)
         )
         polarization[u] = min(max(a, 0.0), 1.0)
 

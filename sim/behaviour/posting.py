@@ -26,7 +26,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.checks import Checker, fail
+from sim.checks import Checker, fail, from_sections
 from sim.rng import exponential, normal, uniform
 from sim.state import CD_OUTRAGE_POSTS, CD_POSTS, N_STYLES, OUTRAGE, TOT_POSTS
 from sim.vocabulary import STYLES
@@ -35,18 +35,12 @@ from sim.vocabulary import STYLES
 class PostingParams(NamedTuple):
     reward_floor: float
     style_learning_rate: float
-    style_beta: float
-    quality_sd: float
+    style_inverse_temperature: float
+    quality_logit_sd: float
 
 
 def params(cfg) -> PostingParams:
-    pc = cfg.behaviour.posting
-    return PostingParams(
-        reward_floor=float(pc.reward_floor),
-        style_learning_rate=float(pc.style_learning_rate),
-        style_beta=float(pc.style_inverse_temperature),
-        quality_sd=float(pc.quality_logit_sd),
-    )
+    return from_sections(PostingParams, cfg.behaviour.posting)
 
 
 def quality_means(cfg) -> np.ndarray:
@@ -198,7 +192,7 @@ def create_posts(
             vmax = max(vmax, style_value[u, s])
         total = 0.0
         for s in range(N_STYLES):
-            probs[s] = style_prior[u, s] * np.exp(p.style_beta * (style_value[u, s] - vmax))
+            probs[s] = style_prior[u, s] * np.exp(p.style_inverse_temperature * (style_value[u, s] - vmax))
             total += probs[s]
         r = uniform(key_style, hour, u, 0) * total
         chosen = N_STYLES - 1
@@ -208,7 +202,7 @@ def create_posts(
             if r < acc:
                 chosen = s
                 break
-        z = quality_mean[chosen] + p.quality_sd * normal(key_quality, hour, u, 0)
+        z = quality_mean[chosen] + p.quality_logit_sd * normal(key_quality, hour, u, 0)
 
         post_id[slot] = pid
         author[slot] = u

@@ -30,7 +30,7 @@ from sim.behaviour.comparison import impact as comparison_impact
 from sim.behaviour.comparison import mood_change as comparison_mood_change
 from sim.behaviour.comparison import self_esteem_change as comparison_self_esteem_change
 from sim.behaviour.comparison import status_gap
-from sim.checks import Checker, fail
+from sim.checks import Checker, fail, from_sections
 from sim.platform.limits import crosses_limit, nudge_due
 from sim.ranking.bridging import observe as bridging_observe
 from sim.ranking.bridging import score as bridging_score
@@ -79,62 +79,39 @@ from sim.state import (
 
 
 class ResponseParams(NamedTuple):
-    b0: float
-    b_tie: float
-    b_agree: float
-    b_outrage: float
-    b_outrage_agree: float
-    b_ideal: float
-    b_quality: float
-    b_pop: float
-    b_support_tie: float
+    like_intercept: float
+    like_tie: float
+    like_agreement: float
+    like_outrage: float
+    like_outrage_agreement: float
+    like_idealised: float
+    like_quality: float
+    like_popularity: float
+    like_supportive_tie: float
     dwell_base_s: float
     dwell_engagement_s: float
     dwell_sd_log: float
-    c0: float
-    c_engagement: float
-    c_habit: float
-    c_self_control: float
-    fatigue: float
+    continue_intercept: float
+    continue_engagement: float
+    continue_habit: float
+    self_control_per_debt_h: float
+    continue_fatigue_per_item: float
     engagement_memory: float
     reshown_like_factor: float
     hostile_reply_prob: float
-    max_session_min: float
+    max_session_minutes: float
 
 
 def params(cfg) -> ResponseParams:
-    r = cfg.behaviour.response
-    return ResponseParams(
-        b0=float(r.like_intercept),
-        b_tie=float(r.like_tie),
-        b_agree=float(r.like_agreement),
-        b_outrage=float(r.like_outrage),
-        b_outrage_agree=float(r.like_outrage_agreement),
-        b_ideal=float(r.like_idealised),
-        b_quality=float(r.like_quality),
-        b_pop=float(r.like_popularity),
-        b_support_tie=float(r.like_supportive_tie),
-        dwell_base_s=float(r.dwell_base_s),
-        dwell_engagement_s=float(r.dwell_engagement_s),
-        dwell_sd_log=float(r.dwell_sd_log),
-        c0=float(r.continue_intercept),
-        c_engagement=float(r.continue_engagement),
-        c_habit=float(r.continue_habit),
-        c_self_control=float(cfg.behaviour.sessions.self_control_per_debt_h),
-        fatigue=float(r.continue_fatigue_per_item),
-        engagement_memory=float(r.engagement_memory),
-        reshown_like_factor=float(r.reshown_like_factor),
-        hostile_reply_prob=float(r.hostile_reply_prob),
-        max_session_min=float(r.max_session_minutes),
-    )
+    return from_sections(ResponseParams, cfg.behaviour.response, cfg.behaviour.sessions)
 
 
 @njit
 def like_logit(p, tie, agreement, outrage, idealised, supportive, quality, log_likes_visible, susceptibility):
-    z = p.b0 + p.b_tie * tie + p.b_agree * agreement
-    z += outrage * (p.b_outrage * susceptibility + p.b_outrage_agree * agreement)
-    z += p.b_ideal * idealised + p.b_quality * quality + p.b_pop * log_likes_visible
-    z += p.b_support_tie * supportive * tie
+    z = p.like_intercept + p.like_tie * tie + p.like_agreement * agreement
+    z += outrage * (p.like_outrage * susceptibility + p.like_outrage_agreement * agreement)
+    z += p.like_idealised * idealised + p.like_quality * quality + p.like_popularity * log_likes_visible
+    z += p.like_supportive_tie * supportive * tie
     return z
 
 
@@ -151,11 +128,11 @@ def expected_dwell_s(p, p_like):
 @njit
 def continue_probability(p, recent_engagement, habit, sleep_debt_h, items_so_far):
     return logistic(
-        p.c0
-        + p.c_engagement * recent_engagement
-        + p.c_habit * habit
-        + p.c_self_control * sleep_debt_h
-        - p.fatigue * items_so_far
+        p.continue_intercept
+        + p.continue_engagement * recent_engagement
+        + p.continue_habit * habit
+        + p.self_control_per_debt_h * sleep_debt_h
+        - p.continue_fatigue_per_item * items_so_far
     )
 
 
@@ -303,7 +280,7 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
     n_viewed, liked, replied = out
     u = session_users[s]
     kind = session_kind[u]
-    avail = rp.max_session_min
+    avail = rp.max_session_minutes
     if kind == DAY_SESSION:
         avail = min(avail, awake_min[u])
     ud = user_day[u]

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from sim.checks import Checker, fail
+from sim.checks import Checker, fail, from_sections
 from sim.rng import uniform
 from sim.state import (
     ASLEEP,
@@ -39,23 +39,14 @@ class SessionParams(NamedTuple):
     habit_effect: float
     notification_boost: float
     notification_cap: float
-    bed_logit: float
-    bed_habit: float
-    bed_notification: float
+    in_bed_use_logit: float
+    in_bed_use_habit: float
+    in_bed_use_notification: float
     night_wake_prob: float
 
 
 def params(cfg) -> SessionParams:
-    se, sl = cfg.behaviour.sessions, cfg.behaviour.sleep
-    return SessionParams(
-        habit_effect=float(se.habit_effect),
-        notification_boost=float(se.notification_boost),
-        notification_cap=float(se.notification_cap),
-        bed_logit=float(sl.in_bed_use_logit),
-        bed_habit=float(sl.in_bed_use_habit),
-        bed_notification=float(sl.in_bed_use_notification),
-        night_wake_prob=float(sl.night_wake_prob),
-    )
+    return from_sections(SessionParams, cfg.behaviour.sessions, cfg.behaviour.sleep)
 
 
 def base_hazard(cfg) -> np.ndarray:
@@ -121,7 +112,7 @@ def _draw_session(u, keys, hour, p, hazard_by_age, activity, users):
     nt = min(notif[u], p.notification_cap)
     if may_open[u] == 1:
         if pending[u] >= 0:
-            z = p.bed_logit + p.bed_habit * habit[u] + p.bed_notification * nt
+            z = p.in_bed_use_logit + p.in_bed_use_habit * habit[u] + p.in_bed_use_notification * nt
             if uniform(key_bed, hour, u, 0) < 1.0 / (1.0 + np.exp(-z)):
                 kind = BED_SESSION
         elif state[u] == ASLEEP:

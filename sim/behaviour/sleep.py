@@ -26,7 +26,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from sim.checks import Checker, fail
+from sim.checks import Checker, fail, from_sections
 from sim.state import ASLEEP, AWAKE, IN_BED
 
 # Harmonic amplitudes of the skewed circadian process C(t) (Daan et al. 1984, as used by
@@ -35,12 +35,12 @@ CIRCADIAN_HARMONICS = (0.97, 0.22, 0.07, 0.03, 0.001)
 
 
 class SleepParams(NamedTuple):
-    substeps: int
+    substeps_per_hour: int
     k_rise: float  # exp(-dt / tau_rise)
     k_fall: float  # exp(-dt / tau_fall)
-    upper: float
-    lower: float
-    amplitude: float
+    upper_threshold: float
+    lower_threshold: float
+    circadian_amplitude: float
     latency_h: float
     debt_carryover: float
     stay_up_after_alarm_h: float
@@ -49,16 +49,12 @@ class SleepParams(NamedTuple):
 def params(cfg) -> SleepParams:
     sc = cfg.behaviour.sleep
     dt = 1.0 / sc.substeps_per_hour
-    return SleepParams(
-        substeps=int(sc.substeps_per_hour),
+    return from_sections(
+        SleepParams,
+        sc,
         k_rise=float(np.exp(-dt / sc.tau_rise_h)),
         k_fall=float(np.exp(-dt / sc.tau_fall_h)),
-        upper=float(sc.upper_threshold),
-        lower=float(sc.lower_threshold),
-        amplitude=float(sc.circadian_amplitude),
         latency_h=float(sc.sleep_latency_min) / 60.0,
-        debt_carryover=float(sc.debt_carryover),
-        stay_up_after_alarm_h=float(sc.stay_up_after_alarm_h),
     )
 
 
@@ -143,7 +139,7 @@ def _run_user(u, j_start, stop_at_bed, hour, day_sub0, alarm_sub, p, ctable, sle
         last_deficit,
         debt,
     ) = sleepers
-    nsub = p.substeps
+    nsub = p.substeps_per_hour
     dt = 1.0 / nsub
     dt_min = 60.0 / nsub
     nt = ctable.shape[0]
@@ -176,7 +172,7 @@ def _run_user(u, j_start, stop_at_bed, hour, day_sub0, alarm_sub, p, ctable, sle
             s = 1.0 - (1.0 - s) * p.k_rise
             awake_min[u] += dt_min
             # awake_until, while in the future, is the end of the day an alarm started
-            if s >= p.upper + offset[u] + p.amplitude * c and t >= awake_until[u]:
+            if s >= p.upper_threshold + offset[u] + p.circadian_amplitude * c and t >= awake_until[u]:
                 state[u] = IN_BED
                 ready_at[u] = t + dt
                 awake_until[u] = t + dt + p.latency_h
@@ -188,7 +184,7 @@ def _run_user(u, j_start, stop_at_bed, hour, day_sub0, alarm_sub, p, ctable, sle
         s = s * p.k_fall
         night_sleep[u] += dt_min
         alarm = alarm_sub >= 0 and sub == alarm_sub
-        if alarm or s <= p.lower + offset[u] + p.amplitude * c:
+        if alarm or s <= p.lower_threshold + offset[u] + p.circadian_amplitude * c:
             _wake(
                 u,
                 night_sleep[u] - night_lost[u],
@@ -211,7 +207,7 @@ def _run_user(u, j_start, stop_at_bed, hour, day_sub0, alarm_sub, p, ctable, sle
 def advance_sleep(hour, hour_of_day, alarm_sub_by_age, p, ctable, sleepers, stop_at_bed):
     """Advance every user through one hour. ``alarm_sub_by_age[g]`` is the sub-step of the day at
     which group g's alarm rings today, or -1 on free days."""
-    day_sub0 = hour_of_day * p.substeps
+    day_sub0 = hour_of_day * p.substeps_per_hour
     for u in prange(sleepers.sleep_pressure.shape[0]):
         _advance_user(u, stop_at_bed, hour, day_sub0, alarm_sub_by_age, p, ctable, sleepers)
 
@@ -250,7 +246,7 @@ def settle_sleep(hour, hour_of_day, alarm_sub_by_age, p, ctable, sleepers, bed_m
         debt,
     ) = sleepers
     n = S.shape[0]
-    day_sub0 = hour_of_day * p.substeps
+    day_sub0 = hour_of_day * p.substeps_per_hour
     for u in range(n):
         j = pending[u]
         if j < 0:

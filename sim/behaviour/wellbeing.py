@@ -38,7 +38,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from sim.checks import Checker
+from sim.checks import Checker, from_sections
 from sim.rng import normal
 from sim.state import (
     CD_MOOD_N,
@@ -70,47 +70,28 @@ class WellbeingParams(NamedTuple):
     mood_self_esteem: float
     mood_symptoms: float
     mood_loneliness: float
-    se_relax: float
-    se_feedback: float
+    self_esteem_relax_per_day: float
+    self_esteem_feedback: float
     sym_rate: float
-    sym_negative_share: float
-    sym_positive_share: float
-    sym_sleep_debt: float
-    sym_loneliness: float
-    sym_self_esteem: float
-    sym_mood: float
-    lonely_relax: float
-    lonely_displacement: float
-    lonely_free_h: float
-    lonely_meaningful: float
+    symptoms_negative_share: float
+    symptoms_positive_share: float
+    symptoms_sleep_debt: float
+    symptoms_loneliness: float
+    symptoms_self_esteem: float
+    symptoms_mood: float
+    loneliness_relax_per_day: float
+    loneliness_displacement_per_h: float
+    loneliness_displacement_free_h: float
+    loneliness_meaningful: float
 
 
 def params(cfg) -> WellbeingParams:
     w = cfg.behaviour.wellbeing
-    return WellbeingParams(
+    return from_sections(
+        WellbeingParams,
+        w,
         mood_decay=float(0.5 ** (1.0 / w.mood_half_life_h)),
-        mood_noise_sd=float(w.mood_noise_sd),
-        negativity_bias=float(w.negativity_bias),
-        feedback_mood=float(w.feedback_mood),
-        feedback_event_threshold=float(w.feedback_event_threshold),
-        hostile_reply_mood=float(w.hostile_reply_mood),
-        sleep_deficit_mood=float(w.sleep_deficit_mood),
-        mood_self_esteem=float(w.mood_self_esteem),
-        mood_symptoms=float(w.mood_symptoms),
-        mood_loneliness=float(w.mood_loneliness),
-        se_relax=float(w.self_esteem_relax_per_day),
-        se_feedback=float(w.self_esteem_feedback),
         sym_rate=float(1.0 / w.symptoms_time_constant_days),
-        sym_negative_share=float(w.symptoms_negative_share),
-        sym_positive_share=float(w.symptoms_positive_share),
-        sym_sleep_debt=float(w.symptoms_sleep_debt),
-        sym_loneliness=float(w.symptoms_loneliness),
-        sym_self_esteem=float(w.symptoms_self_esteem),
-        sym_mood=float(w.symptoms_mood),
-        lonely_relax=float(w.loneliness_relax_per_day),
-        lonely_displacement=float(w.loneliness_displacement_per_h),
-        lonely_free_h=float(w.loneliness_displacement_free_h),
-        lonely_meaningful=float(w.loneliness_meaningful),
     )
 
 
@@ -232,7 +213,9 @@ def daily_update(
         calendar_day[u, CD_WOKE] = 1
         ud = user_day[u]
         self_esteem[u] += (
-            p.se_relax * (self_esteem_trait[u] - self_esteem[u]) + ud[UD_UPWARD_SE] + p.se_feedback * ud[UD_FEEDBACK]
+            p.self_esteem_relax_per_day * (self_esteem_trait[u] - self_esteem[u])
+            + ud[UD_UPWARD_SE]
+            + p.self_esteem_feedback * ud[UD_FEEDBACK]
         )
         n_exp = ud[UD_EXPERIENCES]
         neg_share = ud[UD_NEGATIVE] / n_exp if n_exp > 0 else 0.0
@@ -240,21 +223,21 @@ def daily_update(
         mood_mean = ud[UD_MOOD_SUM] / ud[UD_MOOD_N] if ud[UD_MOOD_N] > 0 else mood[u]
         target = (
             symptoms_trait[u]
-            + p.sym_negative_share * neg_share
-            - p.sym_positive_share * pos_share
-            + p.sym_sleep_debt * sleep_debt_h[u]
-            - p.sym_self_esteem * (self_esteem[u] - self_esteem_trait[u])
-            + p.sym_loneliness * (loneliness[u] - loneliness_trait[u])
-            - p.sym_mood * (mood_mean - mood_trait[u])
+            + p.symptoms_negative_share * neg_share
+            - p.symptoms_positive_share * pos_share
+            + p.symptoms_sleep_debt * sleep_debt_h[u]
+            - p.symptoms_self_esteem * (self_esteem[u] - self_esteem_trait[u])
+            + p.symptoms_loneliness * (loneliness[u] - loneliness_trait[u])
+            - p.symptoms_mood * (mood_mean - mood_trait[u])
         )
         symptoms[u] += p.sym_rate * (target - symptoms[u])
         hours = ud[UD_MINUTES] / 60.0
         lonely_target = (
             loneliness_trait[u]
-            + p.lonely_displacement * max(0.0, hours - p.lonely_free_h)
-            - p.lonely_meaningful * np.log1p(ud[UD_MEANINGFUL])
+            + p.loneliness_displacement_per_h * max(0.0, hours - p.loneliness_displacement_free_h)
+            - p.loneliness_meaningful * np.log1p(ud[UD_MEANINGFUL])
         )
-        loneliness[u] += p.lonely_relax * (lonely_target - loneliness[u])
+        loneliness[u] += p.loneliness_relax_per_day * (lonely_target - loneliness[u])
 
 
 def check_settings(c: Checker) -> None:

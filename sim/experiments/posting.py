@@ -33,7 +33,10 @@ class PostingLab:
     ):
         self.n = n
         self.p = posting.PostingParams(
-            reward_floor=0.1, style_learning_rate=style_learning_rate, style_beta=style_beta, quality_sd=0.5
+            reward_floor=0.1,
+            style_learning_rate=style_learning_rate,
+            style_inverse_temperature=style_beta,
+            quality_logit_sd=0.5,
         )
         self.w = np.full(n, w, np.float32)
         self.alpha_r = np.full(n, alpha_reward, np.float32)

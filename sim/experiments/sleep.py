@@ -17,8 +17,8 @@ class SleepLab:
     def __init__(self, cfg, n=50, shift_h=0.0, need=8.0, threshold_offset=0.0):
         self.cfg = cfg
         self.p = sleep.params(cfg)
-        self.substeps = self.p.substeps
-        self.ctable = sleep.circadian_table(self.p.substeps)
+        self.substeps = self.p.substeps_per_hour
+        self.ctable = sleep.circadian_table(self.p.substeps_per_hour)
         self.n = n
         self.age = np.full(n, 2, np.int8)
         phase = cfg.behaviour.sleep.circadian_phase_h + np.broadcast_to(np.asarray(shift_h, float), (n,))

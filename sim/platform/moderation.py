@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.checks import Checker, fail
+from sim.checks import Checker, fail, from_sections
 from sim.platform.intervention import Intervention
 from sim.rng import uniform
 from sim.state import CD_POSTS_REMOVED, OUTRAGE
@@ -40,12 +40,7 @@ class ModerationParams(NamedTuple):
 
 def params(cfg) -> ModerationParams:
     m = cfg.platform.moderation
-    return ModerationParams(
-        recall=float(m.recall),
-        precision=float(m.precision),
-        strikes=int(m.strikes),
-        suspension_hours=int(round(float(m.suspension_days) * 24)),
-    )
+    return from_sections(ModerationParams, m, suspension_hours=int(round(float(m.suspension_days) * 24)))
 
 
 @njit(cache=True)

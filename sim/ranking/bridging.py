@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from numba import njit
 
-from sim.checks import Checker
+from sim.checks import Checker, from_sections
 
 
 class BridgingParams(NamedTuple):
@@ -38,15 +38,7 @@ class BridgingParams(NamedTuple):
 
 
 def params(cfg) -> BridgingParams:
-    b = cfg.platform.bridging_model
-    return BridgingParams(
-        learning_rate=float(b.learning_rate),
-        factor_learning_rate_min=float(b.factor_learning_rate_min),
-        prior_obs=float(b.prior_obs),
-        reg_intercept=float(b.reg_intercept),
-        reg_factor=float(b.reg_factor),
-        mean_rate=float(b.mean_rate),
-    )
+    return from_sections(BridgingParams, cfg.platform.bridging_model)
 
 
 @njit

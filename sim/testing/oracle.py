@@ -290,7 +290,8 @@ class Oracle:
             user.post_clock_h = _f32(user.post_clock_h + exponential(self.k_clock, hour, u, 0) * self._delay(user))
             vmax = max(user.style_value)
             probs = [
-                user.style_prior[s] * math.exp(p.style_beta * _f32(user.style_value[s] - vmax)) for s in range(N_STYLES)
+                user.style_prior[s] * math.exp(p.style_inverse_temperature * _f32(user.style_value[s] - vmax))
+                for s in range(N_STYLES)
             ]
             r = uniform(self.k_style, hour, u, 0) * sum_in_order(probs)
             chosen, acc = N_STYLES - 1, 0.0
@@ -299,7 +300,7 @@ class Oracle:
                 if r < acc:
                     chosen = s
                     break
-            z = self.quality_mean[chosen] + p.quality_sd * normal(self.k_quality, hour, u, 0)
+            z = self.quality_mean[chosen] + p.quality_logit_sd * normal(self.k_quality, hour, u, 0)
             values = dict.fromkeys(POST_FIELDS, 0)
             values.update(
                 post_id=pid,

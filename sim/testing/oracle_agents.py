@@ -60,7 +60,7 @@ class User:
     def _run_sleep(self, j_start: int, stop_at_bed: bool, hour: int, alarm_sub: int) -> None:
         o = self.o
         sp, ctable = o.sleep_p, o.ctable
-        nsub = sp.substeps
+        nsub = sp.substeps_per_hour
         dt = 1.0 / nsub
         dt_min = 60.0 / nsub
         nt = len(ctable)
@@ -90,7 +90,10 @@ class User:
             if st == AWAKE:
                 s = 1.0 - (1.0 - s) * sp.k_rise
                 self.awake_min = _f32(self.awake_min + dt_min)
-                if s >= sp.upper + float(self.sleep_threshold_offset) + sp.amplitude * c and t >= self.awake_until_h:
+                if (
+                    s >= sp.upper_threshold + float(self.sleep_threshold_offset) + sp.circadian_amplitude * c
+                    and t >= self.awake_until_h
+                ):
                     self.sleep_state = IN_BED
                     self.ready_at_h = t + dt
                     self.awake_until_h = t + dt + sp.latency_h
@@ -101,7 +104,7 @@ class User:
             s = s * sp.k_fall
             self.night_sleep_min = _f32(self.night_sleep_min + dt_min)
             alarm = alarm_sub >= 0 and sub == alarm_sub
-            if alarm or s <= sp.lower + float(self.sleep_threshold_offset) + sp.amplitude * c:
+            if alarm or s <= sp.lower_threshold + float(self.sleep_threshold_offset) + sp.circadian_amplitude * c:
                 self._wake(_f32(self.night_sleep_min - self.night_lost_min), sp)
                 if alarm:
                     self.awake_until_h = t + sp.stay_up_after_alarm_h
@@ -161,7 +164,7 @@ class User:
         nt = min(self.notif_delivered, p.notification_cap)
         if o.may_open[u]:
             if self.pending_substep >= 0:
-                z = p.bed_logit + p.bed_habit * self.habit + p.bed_notification * nt
+                z = p.in_bed_use_logit + p.in_bed_use_habit * self.habit + p.in_bed_use_notification * nt
                 if uniform(o.k_bed, hour, u, 0) < 1.0 / (1.0 + math.exp(-z)):
                     kind = BED_SESSION
             elif self.sleep_state == ASLEEP:
@@ -234,10 +237,10 @@ class User:
         self, tie, agreement, outrage, idealised, supportive, quality, log_likes_visible, susceptibility
     ) -> float:
         rp = self.o.response_p
-        z = rp.b0 + rp.b_tie * tie + rp.b_agree * agreement
-        z += outrage * (rp.b_outrage * susceptibility + rp.b_outrage_agree * agreement)
-        z += rp.b_ideal * idealised + rp.b_quality * quality + rp.b_pop * log_likes_visible
-        z += rp.b_support_tie * supportive * tie
+        z = rp.like_intercept + rp.like_tie * tie + rp.like_agreement * agreement
+        z += outrage * (rp.like_outrage * susceptibility + rp.like_outrage_agreement * agreement)
+        z += rp.like_idealised * idealised + rp.like_quality * quality + rp.like_popularity * log_likes_visible
+        z += rp.like_supportive_tie * supportive * tie
         return z
 
     def _rank(self, hour: int) -> list[tuple[Post, float, bool]]:
@@ -310,7 +313,7 @@ class User:
         o, u = self.o, self.uid
         rp, cp, sp, lp = o.response_p, o.comparison_p, o.scroll_p, o.limits
         kind = self.session_kind
-        avail = rp.max_session_min
+        avail = rp.max_session_minutes
         if kind == DAY_SESSION:
             avail = min(avail, self.awake_min)
         ud, cd, tot = self.user_day, self.calendar_day, self.totals
@@ -380,11 +383,14 @@ class User:
                     shock -= sp.hostile_mood
             elif st == IDEALISED:
                 cd[CD["idealised"]] += 1
-                gap = cp.follower_weight * _f32(o.users[a].status - self.status) + cp.like_weight * post.log_likes
+                gap = (
+                    cp.follower_status_weight * _f32(o.users[a].status - self.status)
+                    + cp.like_status_weight * post.log_likes
+                )
                 if cv == 0:
-                    gap *= cp.hidden_factor
+                    gap *= cp.hidden_counts_status_factor
                 imp = self.comparison * math.tanh(gap / cp.status_scale)
-                damping = 1.0 + cp.habituation * ud[UD["upward"]]
+                damping = 1.0 + cp.upward_habituation * ud[UD["upward"]]
                 shock += -cp.upward_mood * imp / damping if imp > 0 else -cp.downward_mood * imp
                 ud[UD["upward_self_esteem"]] += -cp.upward_self_esteem * imp / damping if imp > 0 else 0.0
                 if gap > 0:
@@ -419,11 +425,11 @@ class User:
                 ):
                     break
                 cont = logistic(
-                    rp.c0
-                    + rp.c_engagement * engagement
-                    + rp.c_habit * self.habit
-                    + rp.c_self_control * self.sleep_debt_h
-                    - rp.fatigue * (i + 1)
+                    rp.continue_intercept
+                    + rp.continue_engagement * engagement
+                    + rp.continue_habit * self.habit
+                    + rp.self_control_per_debt_h * self.sleep_debt_h
+                    - rp.continue_fatigue_per_item * (i + 1)
                 )
                 if uniform(o.k_cont, hour, u, i) >= cont:
                     break
@@ -498,9 +504,9 @@ class User:
         self.self_esteem = _f32(
             self.self_esteem
             + (
-                p.se_relax * _f32(self.self_esteem_trait - self.self_esteem)
+                p.self_esteem_relax_per_day * _f32(self.self_esteem_trait - self.self_esteem)
                 + ud[UD["upward_self_esteem"]]
-                + p.se_feedback * ud[UD["feedback"]]
+                + p.self_esteem_feedback * ud[UD["feedback"]]
             )
         )
         n_exp = ud[UD["experiences"]]
@@ -509,30 +515,30 @@ class User:
         mood_mean = ud[UD["mood_sum"]] / ud[UD["mood_n"]] if ud[UD["mood_n"]] > 0 else self.mood
         target = (
             self.symptoms_trait
-            + p.sym_negative_share * neg_share
-            - p.sym_positive_share * pos_share
-            + p.sym_sleep_debt * self.sleep_debt_h
-            - p.sym_self_esteem * _f32(self.self_esteem - self.self_esteem_trait)
-            + p.sym_loneliness * _f32(self.loneliness - self.loneliness_trait)
-            - p.sym_mood * (mood_mean - self.mood_trait)
+            + p.symptoms_negative_share * neg_share
+            - p.symptoms_positive_share * pos_share
+            + p.symptoms_sleep_debt * self.sleep_debt_h
+            - p.symptoms_self_esteem * _f32(self.self_esteem - self.self_esteem_trait)
+            + p.symptoms_loneliness * _f32(self.loneliness - self.loneliness_trait)
+            - p.symptoms_mood * (mood_mean - self.mood_trait)
         )
         self.symptoms = _f32(self.symptoms + p.sym_rate * (target - self.symptoms))
         hours = ud[UD["minutes"]] / 60.0
         lonely_target = (
             self.loneliness_trait
-            + p.lonely_displacement * max(0.0, hours - p.lonely_free_h)
-            - p.lonely_meaningful * math.log1p(ud[UD["meaningful"]])
+            + p.loneliness_displacement_per_h * max(0.0, hours - p.loneliness_displacement_free_h)
+            - p.loneliness_meaningful * math.log1p(ud[UD["meaningful"]])
         )
-        self.loneliness = _f32(self.loneliness + p.lonely_relax * (lonely_target - self.loneliness))
+        self.loneliness = _f32(self.loneliness + p.loneliness_relax_per_day * (lonely_target - self.loneliness))
         # habit of use, from yesterday's minutes
         self.habit = _f32(self.habit + o.habit_rate * (min(1.0, ud[UD["minutes"]] / o.habit_target) - self.habit))
         # affective polarisation
         op = o.opinion_p
         a = self.polarization
         a += (
-            op.hostile_rate * ud[UD["outgroup_hostile"]] * (1.0 - a)
-            - op.civil_rate * ud[UD["civil_crosscut"]] * a
-            + op.relax * (self.polarization_trait - a)
+            op.outgroup_hostile_rate * ud[UD["outgroup_hostile"]] * (1.0 - a)
+            - op.civil_crosscut_rate * ud[UD["civil_crosscut"]] * a
+            + op.relax_per_day * (self.polarization_trait - a)
         )
         self.polarization = _f32(min(max(a, 0.0), 1.0))
         self.user_day = [0.0] * len(USER_DAY)

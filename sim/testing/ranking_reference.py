@@ -124,10 +124,12 @@ def feature_matrix(u, hour, slots, ties, seen_flags, p, rp, keys, posts, users):
     log_likes = np.log1p(posts.likes[slots].astype(np.float64))
     pids = posts.post_id[slots]
     # The response model's logit, summed in the same order as behaviour.response.like_logit
-    z = rp.b0 + rp.b_tie * ties + rp.b_agree * agreement
-    z = z + outrage * (rp.b_outrage * 1.0 + rp.b_outrage_agree * agreement)
-    z = z + (rp.b_ideal * idealised + rp.b_quality * quality + rp.b_pop * (log_likes * counts_visible[u]))
-    z = z + rp.b_support_tie * supportive * ties
+    z = rp.like_intercept + rp.like_tie * ties + rp.like_agreement * agreement
+    z = z + outrage * (rp.like_outrage * 1.0 + rp.like_outrage_agreement * agreement)
+    z = z + (
+        rp.like_idealised * idealised + rp.like_quality * quality + rp.like_popularity * (log_likes * counts_visible[u])
+    )
+    z = z + rp.like_supportive_tie * supportive * ties
     if p.estimation_noise > 0:
         z = z + p.estimation_noise * np.array([normal(keys.ranking_noise, hour, u, pid) for pid in pids])
     p_like = 1.0 / (1.0 + np.array([math.exp(-v) for v in z]))

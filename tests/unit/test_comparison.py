@@ -52,7 +52,7 @@ def test_repeated_upward_comparisons_habituate(p):
     first, first_se = effect(p, 1.0, np.log1p(50), np.log1p(5000), likes=300)
     tenth, tenth_se = effect(p, 1.0, np.log1p(50), np.log1p(5000), likes=300, earlier=9)
     assert first < tenth < 0 and first_se < tenth_se < 0
-    assert tenth == pytest.approx(first / (1.0 + p.habituation * 9))
+    assert tenth == pytest.approx(first / (1.0 + p.upward_habituation * 9))
 
 
 def test_downward_comparison_does_not_habituate(p):

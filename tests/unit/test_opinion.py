@@ -10,7 +10,7 @@ from sim.state import UD_CIVIL_CROSSCUT, UD_OUTGROUP_HOSTILE, USER_DAY
 
 def test_hostile_outgroup_content_polarises_and_civil_contact_depolarises(compose_small):
     # rates well above the calibrated ones, so that two months move the thermometer visibly
-    p = opinion.params(compose_small())._replace(hostile_rate=3e-4, civil_rate=3e-4)
+    p = opinion.params(compose_small())._replace(outgroup_hostile_rate=3e-4, civil_crosscut_rate=3e-4)
     pol = np.full(3, 0.5, np.float32)
     trait = np.full(3, 0.5, np.float32)
     ud = np.zeros((3, len(USER_DAY)))
