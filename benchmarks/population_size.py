@@ -1,6 +1,6 @@
 """How the default model's feed and wellbeing depend on the number of simulated users.
 
-    .venv/bin/python benchmarks/population_size.py                 # writes docs/population_size.md
+    .venv/bin/python benchmarks/population_size.py                 # writes docs/reference/population_size.md
     .venv/bin/python benchmarks/population_size.py --sizes 500 1000 --days 4 --seeds 0 --out /tmp/P.md
 
 Every account can be followed at most once, and a user follows about ``network.mean_out_degree`` (150)
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "population_size.md")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "reference" / "population_size.md")
     parser.add_argument("--worker", nargs=3, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:

@@ -1,5 +1,5 @@
 """Command line: ``python -m sim [key=value ...]`` runs one simulation; ``python -m sim -m ...`` a sweep
-(docs/sweeps.md).
+(docs/guide/studies.md).
 
 Every setting is checked before anything is written: a bad value gets one line naming the setting, the
 value and what is allowed, and exit code 2. A sweep exits 1 if any of its jobs failed or is missing.
@@ -186,7 +186,7 @@ def run_analysis(argv: list[str], multirun: bool) -> int:
     if multirun:
         print(
             "error: -m is not allowed with analysis=...: an analysis runs its own samples "
-            "(drop -m; see docs/sensitivity.md)",
+            "(drop -m; see docs/guide/studies.md)",
             file=sys.stderr,
         )
         return 2

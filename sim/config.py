@@ -234,7 +234,7 @@ def _check_nothing_missing(cfg: DictConfig) -> None:
     if cfg.policy.get("score", "") is None:
         raise ConfigError(
             "policy.score is not set: name your ranking rule as module:function, "
-            "e.g. policy=custom policy.score=myrules:friends_first (docs/plugins.md)"
+            "e.g. policy=custom policy.score=myrules:friends_first (docs/guide/plugins.md)"
         )
     missing = sorted(k for k in OmegaConf.missing_keys(cfg) if not k.startswith("hydra"))
     if missing:

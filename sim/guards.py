@@ -9,7 +9,7 @@ The ``check_finite`` setting decides how often:
 
 - ``hour`` (the default): one scan of the whole state at the end of every simulated hour (also of the
   sleep spin-up and the offline burn-in). The scan is a single parallel Numba kernel over users, which
-  reads each array once: under 1% of the time of an hour (docs/reproducibility.md gives measurements).
+  reads each array once: under 1% of the time of an hour (docs/reference/reproducibility.md gives measurements).
   When it finds a non-finite number, the run is replayed from its seed (runs are deterministic) with a
   check after every mechanism of that hour, which names the mechanism that produced it and the first
   user it affects.

@@ -2,7 +2,7 @@
 
 It lives in an importable module (not ``__main__``) so that launchers which pickle the task (joblib,
 Ray, submitit) pickle a reference to it, and it imports the model only when called, so that workers load
-the Numba kernels from the on-disk cache in the process that runs them (docs/design.md section 8).
+the Numba kernels from the on-disk cache in the process that runs them (docs/design/reference-design.md section 8).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Outcome definitions: every number an analyst reads is defined here, once, with its unit.
 
 The ``daily`` table has one row per (day, group) with the columns of ``DAILY``; the ``users`` table one
-row per user with the columns of ``USERS``. ``docs/outputs.md`` is generated from these definitions
-(``python -m sim.metrics > docs/outputs.md``).
+row per user with the columns of ``USERS``. ``docs/reference/outputs.md`` is generated from these definitions
+(``python -m sim.metrics > docs/reference/outputs.md``).
 
 The wellbeing index is a composite of mood, self-esteem, (reversed) symptoms and (reversed) loneliness,
 each standardised by the population's mean and SD at the end of the offline burn-in (the no-platform
@@ -56,7 +56,7 @@ from sim.vocabulary import AGE_GROUPS
 
 GROUPS = ("all",) + AGE_GROUPS + ("vulnerable",)
 
-# column -> (unit, definition). The first columns are the output contract of docs/design.md section 7.
+# column -> (unit, definition). The first columns are the output contract of docs/design/reference-design.md section 7.
 DAILY = {
     "day": ("day", "simulated day, 0 = the first"),
     "group": ("", "all, adolescent (13-17), young_adult (18-25), adult (26+), vulnerable (any age)"),
@@ -365,11 +365,11 @@ def users_table(
 
 
 def markdown() -> str:
-    """docs/outputs.md, generated from the definitions above."""
+    """docs/reference/outputs.md, generated from the definitions above."""
     lines = [
         "# Outputs",
         "",
-        "Generated from `sim/metrics.py` by `python -m sim.metrics > docs/outputs.md`;",
+        "Generated from `sim/metrics.py` by `python -m sim.metrics > docs/reference/outputs.md`;",
         "do not edit by hand.",
         "",
         "A run directory holds `daily.parquet`, `users.parquet`, `posts.parquet` and `manifest.json`.",
@@ -395,7 +395,7 @@ def markdown() -> str:
         "`policy`, `overrides` (the settings given), `config` (the resolved configuration), `versions`,",
         "`git_commit`, `wall_time_s`, `started`, `finished`, `tables` (row counts and content hashes).",
         "",
-        "Sweep directories and their tables: [sweeps.md](sweeps.md).",
+        "Sweep directories and their tables: [studies.md](../guide/studies.md).",
         "",
     ]
     return "\n".join(lines)

@@ -1,6 +1,6 @@
 """FeedModel: a Mesa model whose state is NumPy arrays and whose step is one simulated hour.
 
-Order within an hour (docs/design.md section 3):
+Order within an hour (docs/design/reference-design.md section 3):
 
 1. clock; at midnight the "seen" memory rolls over
 2. sleep (two-process model) up to the moment anyone goes to bed

@@ -1,7 +1,7 @@
-"""docs/parameters.md: every configured constant with its value and the source given beside it.
+"""docs/reference/parameters.md: every configured constant with its value and the source given beside it.
 
 Generated from the YAML files in ``conf/`` (values and comments), so the documentation cannot drift
-from the configuration: ``python -m sim.paramdoc > docs/parameters.md``.
+from the configuration: ``python -m sim.paramdoc > docs/reference/parameters.md``.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def markdown() -> str:
     lines = [
         "# Parameters",
         "",
-        "Generated from `conf/` by `python -m sim.paramdoc > docs/parameters.md`; do not edit by hand.",
+        "Generated from `conf/` by `python -m sim.paramdoc > docs/reference/parameters.md`; do not edit by hand.",
         "Each value is the default; the text beside it is the comment in the YAML file (meaning and source).",
         "Mechanisms and equations: [model.md](model.md). A value marked *calibrate* is a starting point",
         "tuned against the validation facts.",

@@ -2,7 +2,7 @@
 
 ``FeedModel.step`` runs them in this order, each as its method ``phase_<name>``; the numerical guard
 (``sim/guards.py``) names them in its messages; the profiler (``sim/profiling.py``) times them; the
-architecture page (``docs/architecture.md``) shows them.
+architecture page (``docs/design/architecture.md``) shows them.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Draws use the ``population`` (traits) and ``posting`` (initial posting clocks) named streams, so two
 scenarios with the same seed share the same people (common random numbers). Sources of each constant are given in ``conf/population/default.yaml``
-and ``docs/model.md``.
+and ``docs/reference/model.md``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The schema of a run's configuration: Hydra structured configs, one dataclass per section.
 
 The YAML files in ``conf/`` give the values and cite the sources of the behavioural constants (see also
-``docs/model.md``); the tree mirrors the code tree: ``population`` <-> ``sim/population.py``, ``network`` <->
+``docs/reference/model.md``); the tree mirrors the code tree: ``population`` <-> ``sim/population.py``, ``network`` <->
 ``sim/network.py``, ``behaviour.*`` <-> ``sim/behaviour/*.py``, ``policy`` <-> ``sim/ranking/policies.py``,
 ``platform`` <-> ``sim/platform/``, ``metrics`` <-> ``sim/metrics.py``. ``sim.config`` composes and checks it.
 """

@@ -231,7 +231,7 @@ class _Parser(argparse.ArgumentParser):
 def main(argv: list[str] | None = None) -> int:
     parser = _Parser(
         prog="python -m sim.verify",
-        description="Rerun a run from its manifest and check that its tables reproduce (docs/reproducibility.md).",
+        description="Rerun a run from its manifest and check that its tables reproduce (docs/reference/reproducibility.md).",
     )
     parser.add_argument("run_dir", type=Path, help="a run directory (daily.parquet, ..., manifest.json)")
     parser.add_argument("--out", type=Path, default=None, help="keep the rerun in this (new or empty) directory")

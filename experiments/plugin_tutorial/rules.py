@@ -1,4 +1,4 @@
-"""A ranking rule written from scratch for the plug-in tutorial (docs/plugins.md).
+"""A ranking rule written from scratch for the plug-in tutorial (docs/guide/plugins.md).
 
 ``friends_first`` puts people before reach: posts from close friends and people one follows, newest
 first, personal and informative posts up, outrage down, and nothing from outside the network unless it

@@ -1,4 +1,4 @@
-"""Plug-in tutorial (docs/plugins.md): run a home-made ranking rule against `engagement` and `civic` on
+"""Plug-in tutorial (docs/guide/plugins.md): run a home-made ranking rule against `engagement` and `civic` on
 the same population and print what changed.
 
     python experiments/plugin_tutorial/run.py                       # 2,000 users, 28 days

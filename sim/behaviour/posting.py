@@ -9,7 +9,7 @@ posts), a habit weight w and a cost C. The policy delay is
 and the next delay is exponential with mean P, counted only in awake hours. The draw is kept as a unit
 exponential E times P, so when P changes before the user posts again the remaining wait is rescaled
 (memorylessness). At each post the habit moves towards the delay the policy produces,
-H += alpha_habit * (P - H) (design.md says towards the realised delay; see docs/decisions.md). When the post's likes are in
+H += alpha_habit * (P - H) (design.md says towards the realised delay; see docs/design/decisions.md). When the post's likes are in
 (``feedback_delay_hours`` after posting), R += alpha_reward * (likes - R). With w = 0 (pure reward
 learning) doubling R halves P: the reward-rate law of Lindstrom et al. (2021).
 
@@ -176,7 +176,7 @@ def create_posts(
         pid = first_id + k
         # The habit moves towards the delay the policy produces. Learning from each exponential draw
         # instead (the realised delay) would make H a positive martingale whose logarithm drifts down, so
-        # that every habit with a large alpha collapses to zero over enough posts (docs/decisions.md).
+        # that every habit with a large alpha collapses to zero over enough posts (docs/design/decisions.md).
         if last_post_id[u] >= 0:
             intended = policy_delay(w[u], habit_delay[u], cost[u], expected_likes[u], p.reward_floor)
             habit_delay[u] += alpha_habit[u] * (intended - habit_delay[u])

@@ -205,7 +205,7 @@ class Viewers(NamedTuple):
 class ViewerState(NamedTuple):
     """What scrolling changes of the users. Written through this bundle only inside ``scroll_session``, which
     the parallel loop calls: Numba drops writes made through a NamedTuple in a ``prange`` body itself
-    (docs/decisions.md, tests/unit/test_numba_bundles.py)."""
+    (docs/design/decisions.md, tests/unit/test_numba_bundles.py)."""
 
     limit_state: np.ndarray
     streak_min: np.ndarray

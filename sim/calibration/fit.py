@@ -210,7 +210,7 @@ def blocks() -> list[Block]:
                 ),
             ],
             [_target("negative_experiences", "F6a"), _target("negative_experiences", "F6b")],
-            # the odds ratios vary between seeds by more than their tolerances (docs/validation.md, F6): as
+            # the odds ratios vary between seeds by more than their tolerances (docs/reference/validation.md, F6): as
             # many seeds as the validation uses, other ones, so that the table checks the fit out of sample
             max_evaluations=20,
             seeds=tuple(range(100, 120)),

@@ -1,11 +1,11 @@
-"""Validation experiments: one per published fact of ``docs/validation-targets.md`` (F1-F12).
+"""Validation experiments: one per published fact of ``docs/reference/validation-targets.md`` (F1-F12).
 
     python -m sim.experiments list
     python -m sim.experiments run deactivation            # full scale: table + figure in results/experiments/
     python -m sim.experiments run all --scale ci          # the smaller scale the tests use
-    python -m sim.experiments table > docs/validation.md  # from the committed experiments/*/expected.json
+    python -m sim.experiments table > docs/reference/validation.md  # from the committed experiments/*/expected.json
 
-See ``base.py`` for what an experiment is and ``docs/validation.md`` for the results.
+See ``base.py`` for what an experiment is and ``docs/reference/validation.md`` for the results.
 """
 
 from sim.experiments import (  # noqa: F401

@@ -1,9 +1,9 @@
 """What an experiment is: a published fact, its config, the runs it needs and the analysis that measures it.
 
-Each experiment lives in ``experiments/<name>/``: ``config.yaml`` names the fact (``docs/validation-targets.md``
+Each experiment lives in ``experiments/<name>/``: ``config.yaml`` names the fact (``docs/reference/validation-targets.md``
 numbering), its source, the targets with their tolerances, the arms (Hydra overrides of the simulation),
 what each arm records, and two scales (``full`` for the published table, ``ci`` for the test suite);
-``expected.json`` holds the committed result at full scale, from which ``docs/validation.md`` is generated.
+``expected.json`` holds the committed result at full scale, from which ``docs/reference/validation.md`` is generated.
 The analysis is a function registered here with ``@measure(name)``: given the runs of one seed it
 returns the value of each target.
 """

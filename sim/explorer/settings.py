@@ -39,7 +39,7 @@ def _modes(modes: tuple[str, ...]) -> dict[str, str]:
 
 _OFF_ON = {"off": "false", "on": "true"}
 
-# One row per platform intervention (docs/levers.md): model parameter -> control. Extend here.
+# One row per platform intervention (docs/reference/levers.md): model parameter -> control. Extend here.
 PLATFORM_CONTROLS: dict[str, PlatformControl] = {
     "counts": PlatformControl("Like counts", "platform.counts", _modes(COUNT_MODES)),
     "notifications": PlatformControl("Notifications", "platform.notifications.mode", _modes(NOTIFICATION_MODES)),

@@ -15,7 +15,7 @@ Two steps per impression (viewer u saw post p and liked it, y = 1, or not, y = 0
 
 Community Notes itself ranks by the MF intercept i_p. We use the side-wise minimum instead because
 with online fitting the intercept is close to a post's mean approval, which a post very popular on one
-side only can exceed (docs/decisions.md). Observations are processed serially in a fixed order, so
+side only can exceed (docs/design/decisions.md). Observations are processed serially in a fixed order, so
 everything here is deterministic.
 """
 

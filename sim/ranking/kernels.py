@@ -15,7 +15,7 @@ Each candidate's feature vector (``features.py``) is scored by the policy's rule
 are kept in order (ties keep candidate order), at most ``author_cap`` per author when that is set.
 ``reference.py`` implements the same ranking in plain NumPy as the test oracle.
 
-Speed (docs/decisions.md, "State, randomness, speed"): sessions are ranked in chunks, each with its
+Speed (docs/design/decisions.md, "State, randomness, speed"): sessions are ranked in chunks, each with its
 own scratch buffers, so nothing is allocated per session, and the chunk body is inlined into the
 parallel loop; a candidate's post and author are read from packed records (one cache line each)
 rather than from ten arrays; a built-in rule computes only the features its non-zero weights read (a

@@ -299,7 +299,7 @@ def ranker(cfg, score_fn: Callable | None = None):
     warnings.warn(
         f"policy.score={rule.spec!r} could not be compiled with Numba ({rule.reason}); it runs in pure "
         "Python, which is much slower. Rules that use only NumPy, math and loops on x and w compile "
-        "(docs/plugins.md).",
+        "(docs/guide/plugins.md).",
         PluginWarning,
         stacklevel=2,
     )
@@ -318,7 +318,7 @@ def raise_bad_score(cfg, feeds, session_users: np.ndarray, hour: int) -> None:
 
 def takes_score(policy_name: str, score: Any = None) -> bool:
     """Whether the policy ``policy_name`` ranks by ``policy.score`` (and, when ``score`` is given, by that rule):
-    custom, a policy file of a user's own that sets ``score`` (docs/plugins.md), or a rule named as the policy
+    custom, a policy file of a user's own that sets ``score`` (docs/guide/plugins.md), or a rule named as the policy
     (sim/named_rules.py) with its own rule; never a built-in rule."""
     path = CONF_DIR / "policy" / f"{policy_name}.yaml"
     if path.is_file():

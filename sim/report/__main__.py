@@ -22,7 +22,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(prog="python -m sim.report", description="Policy report of a sweep (docs/reports.md).")
+    parser = _Parser(prog="python -m sim.report", description="Policy report of a sweep (docs/guide/studies.md).")
     parser.add_argument("sweep_dir", type=Path, help="a sweep directory (made by python -m sim -m ...)")
     parser.add_argument("--baseline", required=True, help="the label the others are compared with")
     parser.add_argument(

@@ -376,7 +376,7 @@ def cost_section(ck: Checked, eff: pd.DataFrame) -> Section:
                 "is per year, so it assumes the effect persists for a year; the Trimbos figure is Dutch, "
                 "in 2022 euros, and linear in the improvement; the intervals reflect only the simulation's "
                 "seed-to-seed variation, not the uncertainty of the model's assumptions (see the "
-                "sensitivity analysis, docs/sensitivity.md). A negative value is a cost."
+                "sensitivity analysis, docs/guide/studies.md). A negative value is a cost."
             ],
             note=True,
         )
@@ -431,7 +431,7 @@ def methods_section(ck: Checked) -> Section:
                 "computable with fewer than 2 seeds). SD units: wellbeing as is (SDs of the no-platform "
                 "state); sleep, minutes, night minutes and polarisation divided by their between-person SD "
                 "under the baseline (pooled within seeds); shares of persons by sqrt(p(1-p)) at the "
-                "baseline prevalence; item shares have none. Outcome definitions: docs/outputs.md."
+                "baseline prevalence; item shares have none. Outcome definitions: docs/reference/outputs.md."
             ]
         )
     )

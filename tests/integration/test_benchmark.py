@@ -98,7 +98,7 @@ def test_startup_worker_times_one_run_and_the_table_reports_it():
 def test_population_size_table_shows_follows_concentrating_as_the_population_grows(tmp_path):
     """benchmarks/population_size.py end to end at two small sizes: one row per size, and the professional
     accounts' share of follows grows with the population (each account can be followed only once, so in a
-    small population their share is capped: docs/population_size.md)."""
+    small population their share is capped: docs/reference/population_size.md)."""
     out = tmp_path / "P.md"
     cmd = [
         sys.executable,

@@ -1,5 +1,5 @@
 """Every platform intervention moves its intended intermediate variable in the intended direction on a
-small population, does nothing when switched off, and combines with the others (docs/levers.md).
+small population, does nothing when switched off, and combines with the others (docs/reference/levers.md).
 
 Each comparison uses the same seed, so both runs share people and random numbers and the difference is
 the intervention's."""

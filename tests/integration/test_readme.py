@@ -25,14 +25,16 @@ def test_readme_gives_the_two_commands_and_ci_runs_them():
 def test_generated_outputs_doc_is_current():
     from sim.metrics import markdown
 
-    assert (ROOT / "docs" / "outputs.md").read_text() == markdown(), "run: python -m sim.metrics > docs/outputs.md"
+    assert (ROOT / "docs" / "reference" / "outputs.md").read_text() == markdown(), (
+        "run: python -m sim.metrics > docs/reference/outputs.md"
+    )
 
 
 def test_generated_parameters_doc_is_current():
     from sim.paramdoc import markdown
 
-    assert (ROOT / "docs" / "parameters.md").read_text() == markdown(), (
-        "run: python -m sim.paramdoc > docs/parameters.md"
+    assert (ROOT / "docs" / "reference" / "parameters.md").read_text() == markdown(), (
+        "run: python -m sim.paramdoc > docs/reference/parameters.md"
     )
 
 

@@ -1,4 +1,4 @@
-"""sim.run and python -m sim run the same thing and write the output contract of docs/design.md section 7."""
+"""sim.run and python -m sim run the same thing and write the output contract of docs/design/reference-design.md section 7."""
 
 from __future__ import annotations
 

@@ -75,7 +75,7 @@ def test_settings_given_with_a_preset_override_it():
 
 
 def test_a_sweep_over_rules_alone_can_label_each_job_by_its_rule():
-    """docs/sweeps.md: without a label every job of ``policy=engagement,civic`` is ``status_quo``."""
+    """docs/guide/studies.md: without a label every job of ``policy=engagement,civic`` is ``status_quo``."""
     from sim.config import job_label
 
     assert [job_label(compose([f"policy={rule}", "label=${policy.name}"])) for rule in ("engagement", "civic")] == [

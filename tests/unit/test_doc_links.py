@@ -27,7 +27,7 @@ PLACEHOLDER = re.compile(r"<[^>]+>|\*|\.\.\.")
 
 
 def test_the_documents_are_found():
-    assert ROOT / "README.md" in DOCUMENTS and ROOT / "docs" / "architecture.md" in DOCUMENTS
+    assert ROOT / "README.md" in DOCUMENTS and ROOT / "docs" / "design" / "architecture.md" in DOCUMENTS
 
 
 @pytest.mark.parametrize("doc", DOCUMENTS, ids=lambda p: str(p.relative_to(ROOT)))
@@ -53,3 +53,20 @@ def test_cited_source_paths_exist(doc):
         if not (ROOT / path.rstrip(".")).exists():
             missing.append(path)
     assert not missing, f"{doc.relative_to(ROOT)} cites paths that do not exist: {missing}"
+
+
+def test_every_page_sits_in_its_readers_room_and_is_in_the_index():
+    """docs/ holds only the index; pages live in guide/, reference/ or design/ (or data/ beside its files),
+    and the index lists each of them, so a reader finds a page from one place."""
+    docs = ROOT / "docs"
+    index = (docs / "README.md").read_text()
+    loose = [p.name for p in docs.glob("*.md") if p.name != "README.md"]
+    assert not loose, f"pages outside guide/, reference/, design/: {loose}"
+    rooms = {p.relative_to(docs).parts[0] for p in docs.glob("*/**/*.md")}
+    assert rooms <= {"guide", "reference", "design", "data"}, rooms
+    unlisted = [
+        str(p.relative_to(docs))
+        for p in docs.glob("*/*.md")
+        if f"({p.relative_to(docs)})" not in index and p.parent.name != "data"
+    ]
+    assert not unlisted, f"pages missing from docs/README.md: {unlisted}"

@@ -3,7 +3,7 @@
 ``sim.vocabulary`` and ``sim.checks`` are the bottom; the mechanisms (``behaviour``, ``ranking``,
 ``platform``, ``population``, ``network``, ``metrics``) sit on them, each with the checks of its own settings;
 ``sim.config`` composes and validates above them; the model, the runner and the interfaces above that
-(docs/architecture.md)."""
+(docs/design/architecture.md)."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def test_the_hour_is_declared_once_and_the_architecture_page_lists_it():
         assert callable(getattr(FeedModel, "phase_" + name, None)), f"FeedModel has no phase_{name}"
     extra = sorted(n[len("phase_") :] for n in vars(FeedModel) if n.startswith("phase_"))
     assert extra == sorted(phases.NAMES), "a phase method that sim/phases.py does not declare"
-    page = (SIM.parent / "docs" / "architecture.md").read_text()
+    page = (SIM.parent / "docs" / "design" / "architecture.md").read_text()
     listed = re.findall(r"^\| (\w+) \|", page.split("## The hour")[1].split("##")[0], re.M)
     assert [n for n in listed if n != "phase"] == list(phases.NAMES)
 

@@ -1,4 +1,4 @@
-"""The Numba behaviour the kernels' bundles rely on (docs/decisions.md): an array written through a
+"""The Numba behaviour the kernels' bundles rely on (docs/design/decisions.md): an array written through a
 NamedTuple inside a ``prange`` body is silently lost, while the same write made in a jitted function that the
 parallel loop calls lands. Parallel kernels therefore pass their bundles to a per-item function
 (``response.scroll_session``, ...). If a Numba release changes either behaviour, this test says so."""

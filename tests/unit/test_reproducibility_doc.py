@@ -1,4 +1,4 @@
-"""docs/reproducibility.md names the tests that hold each guarantee: every test and test file it names exists
+"""docs/reference/reproducibility.md names the tests that hold each guarantee: every test and test file it names exists
 (a renamed or deleted test makes the page wrong, and fails here)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_test_the_page_names_exists():
-    page = (ROOT / "docs" / "reproducibility.md").read_text()
+    page = (ROOT / "docs" / "reference" / "reproducibility.md").read_text()
     files = set(re.findall(r"\b((?:unit|integration)/test_\w+\.py)\b", page))
     names = set(re.findall(r"\b(test_\w+)\b(?!\.py)", page))
     assert len(files) >= 8 and len(names) >= 30, (files, names)

@@ -1,6 +1,6 @@
 """The default uncertainties of analysis=sensitivity: every range holds the value the model is configured
 with (a calibration that moves a constant outside its range would make the analysis explore only worlds
-the model is not in), and docs/sensitivity.md lists the ranges the configuration uses."""
+the model is not in), and docs/guide/studies.md lists the ranges the configuration uses."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from omegaconf import OmegaConf
 
 from sim.config import compose
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "sensitivity.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "guide" / "studies.md"
 
 
 def _uncertainties():
@@ -38,4 +38,4 @@ def test_the_docs_list_the_configured_uncertainties():
         if m:
             rows[m[1]] = (m[2], [float(m[3]), float(m[4])])
     expected = {name: (e["setting"], [float(v) for v in e["range"]]) for name, e in params.items()}
-    assert rows == expected, "update the uncertainties table of docs/sensitivity.md"
+    assert rows == expected, "update the uncertainties table of docs/guide/studies.md"

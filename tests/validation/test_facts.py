@@ -1,10 +1,10 @@
-"""Every published fact F1-F12 (docs/validation-targets.md) holds for the committed defaults, measured by its
+"""Every published fact F1-F12 (docs/reference/validation-targets.md) holds for the committed defaults, measured by its
 experiment (sim/experiments, experiments/<name>/) at the ``ci`` scale, except the targets an experiment
 declares not met (``known_unmet``, with the reason in its NOTES.md), which must still fail; and each
 experiment reproduces its committed numbers exactly.
 
 Power: the ``ci`` scale of each experiment is chosen so that the standard error of the mean over its seeds
-is well below the tolerance's half-width; docs/validation.md ("Power of the tests") computes the ratio for
+is well below the tolerance's half-width; docs/reference/validation.md ("Power of the tests") computes the ratio for
 every target from the full-scale seed-to-seed spread. A model whose value sits outside the tolerance by a
 third of the half-width or more therefore fails these tests with high probability, while one inside does
 not fail by chance.
@@ -42,7 +42,7 @@ def cache(tmp_path_factory):
 @pytest.mark.parametrize("name", base.names())
 def test_the_fact_holds_for_the_committed_defaults(name, cache):
     """Every target passes, except those declared ``known_unmet`` in the experiment's config (the reason is
-    in its NOTES.md and docs/validation.md); such a target must still fail, so that a model change that
+    in its NOTES.md and docs/reference/validation.md); such a target must still fail, so that a model change that
     meets it is noticed and the declaration removed."""
     result, unmet = ci_result(name, cache), base.declared_unmet(name)
     failures = [
@@ -76,6 +76,6 @@ def test_every_fact_of_the_validation_list_has_an_experiment():
 def test_the_validation_table_is_generated_from_the_committed_results():
     from sim.experiments.__main__ import table
 
-    assert (base.ROOT / "docs" / "validation.md").read_text() == table(), (
-        "run: python -m sim.experiments table > docs/validation.md"
+    assert (base.ROOT / "docs" / "reference" / "validation.md").read_text() == table(), (
+        "run: python -m sim.experiments table > docs/reference/validation.md"
     )
