@@ -63,6 +63,7 @@ class Hour:
     pool: np.ndarray = None  # the hour's out-of-network pool (phase pool)
     feeds: object = None  # the ranked feeds (phase ranking) and what scrolling did with them
     n_viewed: np.ndarray = None
+    ended: np.ndarray = None  # why each session ended (response.ENDED_*)
     liked: np.ndarray = None
     replied: np.ndarray = None
 
@@ -334,7 +335,7 @@ class FeedModel(mesa.Model):
 
     def phase_ranking(self, h: Hour) -> None:
         session_users, hour, n_s = h.session_users, h.hour, h.session_users.shape[0]
-        h.feeds, h.n_viewed, h.liked, h.replied = self.feed_buffers.take(n_s)
+        h.feeds, h.n_viewed, h.liked, h.replied, h.ended = self.feed_buffers.take(n_s)
         feeds = h.feeds
         self.ranker(
             session_users,
@@ -377,7 +378,7 @@ class FeedModel(mesa.Model):
             self._feed_posts(),
             gather(response.Viewers, u, pl),
             gather(response.ViewerState, u),
-            response.SessionOutcome(n_viewed, liked, replied),
+            response.SessionOutcome(n_viewed, liked, replied, h.ended),
         )
 
     def phase_impressions(self, h: Hour) -> None:

@@ -219,12 +219,20 @@ class ViewerState(NamedTuple):
     night_lost_min: np.ndarray
 
 
+# Why a session ended (``SessionOutcome.ended``): the user chose to stop, the ranked feed had no more items
+# (a full page of ``policy.k`` or fewer when the candidates ran out), the session's time budget, the
+# platform's time limit, a pause nudge taken, or a stopping cue obeyed.
+ENDED_CHOICE, ENDED_FEED, ENDED_TIME, ENDED_LIMIT, ENDED_NUDGE, ENDED_CUE = range(6)
+ENDED_NAMES = ("chose_to_stop", "end_of_feed", "time_budget", "time_limit", "pause_nudge", "stopping_cue")
+
+
 class SessionOutcome(NamedTuple):
-    """Per session: items viewed, and which of them were liked and replied to."""
+    """Per session: items viewed, which of them were liked and replied to, and why it ended (``ENDED_*``)."""
 
     n_viewed: np.ndarray
     liked: np.ndarray
     replied: np.ndarray
+    ended: np.ndarray
 
 
 class FeedPosts(NamedTuple):
@@ -277,7 +285,8 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
     limit_state, streak_min, mood, seen, user_day, calendar_day, totals, bed_minutes, arousal_min, night_lost_min = (
         state
     )
-    n_viewed, liked, replied = out
+    n_viewed, liked, replied, ended = out
+    why = ENDED_FEED
     u = session_users[s]
     kind = session_kind[u]
     avail = rp.max_session_minutes
@@ -324,17 +333,20 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
             * np.exp(rp.dwell_sd_log * normal(keys.dwell, hour, u, i) - 0.5 * rp.dwell_sd_log**2)
         )
         if minutes + dwell_min > avail:
+            why = ENDED_TIME
             break
         if crosses_limit(limit_minutes[u], limit_state[u], minutes_today + minutes, dwell_min):
             cd[CD_LIMIT_HITS] += 1
             if lp.limit_hard or uniform(keys.reminder, hour, u, i) < lp.reminder_compliance:
                 limit_state[u] = LIMIT_LOCKED
+                why = ENDED_LIMIT
                 break
             limit_state[u] = LIMIT_DISMISSED
         if nudge_due(lp.nudge_after_min, streak + minutes, dwell_min):
             cd[CD_NUDGES] += 1
             if uniform(keys.nudge, hour, u, i) < lp.nudge_compliance:
                 took_break = True
+                why = ENDED_NUDGE
                 break
         minutes += dwell_min
         viewed += 1
@@ -385,10 +397,13 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
                 and i + 1 == lp.stop_cue_items
                 and uniform(keys.cont, hour, u, 1000 + i) < lp.stop_cue_prob
             ):
+                why = ENDED_CUE
                 break
             if uniform(keys.cont, hour, u, i) >= continue_probability(rp, engagement, habit[u], sleep_debt_h[u], i + 1):
+                why = ENDED_CHOICE
                 break
     n_viewed[s] = viewed
+    ended[s] = why
     streak_min[u] = 0.0 if took_break else streak + minutes
     felt = sp.session_mood_cap * np.tanh(shock / sp.session_mood_cap)
     mood[u] += felt

@@ -209,18 +209,20 @@ class FeedBuffers:
         self._n_viewed = np.zeros(n, np.int64)
         self._liked = np.zeros((n, self.k), np.bool_)
         self._replied = np.zeros((n, self.k), np.bool_)
+        self._ended = np.zeros(n, np.int8)
 
     def take(self, n_sessions: int):
-        """(feeds, n_viewed, liked, replied) for this hour's sessions: views of the first rows."""
+        """(feeds, n_viewed, liked, replied, ended) for this hour's sessions: views of the first rows."""
         if n_sessions > self._cap:
             self._grow(max(n_sessions, int(self._cap * 1.25)))
         n = n_sessions
         feeds = FeedArrays(*(a[:n] for a in self._feeds))
-        return feeds, self._n_viewed[:n], self._liked[:n], self._replied[:n]
+        return feeds, self._n_viewed[:n], self._liked[:n], self._replied[:n], self._ended[:n]
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in self._feeds) + self._n_viewed.nbytes + self._liked.nbytes + self._replied.nbytes
+        scroll = (self._n_viewed, self._liked, self._replied, self._ended)
+        return sum(a.nbytes for a in self._feeds) + sum(a.nbytes for a in scroll)
 
 
 # Out-of-network candidates must not be by a followee. The viewer's followees go into a small
