@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import hydra
@@ -41,6 +42,18 @@ HYDRA_FLAGS_WITHOUT_RUN = {
 }
 
 
+def _check_writable(key: str, folder: str) -> None:
+    """The results folder can be made and written to; otherwise one line now rather than a traceback later."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-")
+        probe.close()
+    except OSError as e:
+        raise ConfigError(
+            f"{key}={folder!r} is not allowed: cannot write there ({e.strerror or e}); choose a folder you can write to"
+        ) from None
+
+
 def preflight(argv: list[str]) -> list[DictConfig]:
     """Compose and validate every configuration the command would run; raise ConfigError if any is bad.
     Returns the composed configurations (none for Hydra's informational flags)."""
@@ -69,6 +82,8 @@ def preflight(argv: list[str]) -> list[DictConfig]:
                 f"run ({holder}); choose another name, or wait for it to finish"
             )
     check_hydra_settings(combos[0], [a for a in argv if a.startswith("hydra")])
+    for folder in sorted({str(c.output.dir) for c in configs}):
+        _check_writable("output.dir", folder)
     return configs
 
 

@@ -11,8 +11,10 @@ import datetime as dt
 import difflib
 import itertools
 import math
+from pathlib import Path
 from typing import Any
 
+import yaml
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
@@ -74,10 +76,33 @@ def compose(overrides: list[str] | tuple[str, ...] = (), with_hydra: bool = Fals
     _check_override_syntax(overrides)
     try:
         cfg = compose_unchecked(overrides, with_hydra)
+        _check_added_keys(overrides)
     except Exception as e:  # Hydra and OmegaConf raise many types; all become one line
         raise explain(e, overrides) from None
     validate(cfg)
     return cfg
+
+
+def _check_added_keys(overrides: list[str]) -> None:
+    """``+key=value`` adds a key Hydra does not know; the schema would then carry it silently and the run use
+    the default (``+n_user=500``). Only the keyed maps (``policy.weights``, age groups, styles), a config
+    group and Hydra's own settings may be added to."""
+    added = [o for o in overrides if o.startswith("+") and not o.startswith("++")]
+    for o in added:
+        key, _, value = o[1:].partition("=")
+        if key in GROUPS or key == "analysis" or key.startswith("hydra") or "/" in key:
+            continue
+        parent = key.rpartition(".")[0]
+        if _keyed_dict(parent)[0] is not None:
+            continue  # checked against its vocabulary by validate
+        base = compose_unchecked([x for x in overrides if x not in added])
+        if OmegaConf.select(base, key, default=_ABSENT) is _ABSENT:
+            close = difflib.get_close_matches(key, _known_keys(), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ConfigError(f"+{key}={value} is not allowed: {key} is not a setting{hint}")
+
+
+_ABSENT = object()
 
 
 def compose_unchecked(overrides: list[str], with_hydra: bool = False) -> DictConfig:
@@ -124,8 +149,32 @@ def explain(e: Exception, overrides: list[str]) -> ConfigError:
             return ConfigError(f"{key}={value!r} is not allowed: must be a{'n' if kind[:1] in 'aeiou' else ''} {kind}")
         return ConfigError(f"{key}={value!r} is not allowed: {_allowed_for(key, msg)}")
     text = str(e)
+    yaml_error = _yaml_error(e)
+    if yaml_error is not None:
+        return yaml_error
+    unknown = _in_chain(e, ConfigKeyError)
+    if unknown is not None and getattr(unknown, "full_key", None) and "In '" in text:
+        # a key in a config file (a scenario, a preset) that the schema does not have
+        key = unknown.full_key
+        close = difflib.get_close_matches(key, _known_keys(), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        return ConfigError(f"{_config_file(text)}: {key} is not a setting{hint}")
+    if "LexerNoViableAltException" in text:
+        for o in overrides:
+            key, _, value = o.partition("=")
+            if not value.isascii() and not value.startswith(("'", '"')):
+                return ConfigError(
+                    f"{o} cannot be read: quote a value with characters outside ASCII, e.g. {key}='{value}'"
+                )
     if any(
-        w in text for w in ("no viable alternative", "mismatched input", "token recognition error", "extraneous input")
+        w in text
+        for w in (
+            "no viable alternative",
+            "mismatched input",
+            "token recognition error",
+            "extraneous input",
+            "LexerNoViableAltException",
+        )
     ):
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
@@ -153,6 +202,30 @@ def explain(e: Exception, overrides: list[str]) -> ConfigError:
         return ConfigError(f"{key} is not a setting{hint}")
     first = text.strip().splitlines()[0] if text.strip() else type(e).__name__
     return ConfigError(first)
+
+
+def _in_chain(e: BaseException, kind: type) -> BaseException | None:
+    """The first exception of this kind among e's causes and contexts."""
+    while e is not None and not isinstance(e, kind):
+        e = e.__cause__ or e.__context__
+    return e
+
+
+def _config_file(text: str) -> str:
+    """The config file named in a Hydra composition error ("In 'scenario/x': ..."), as a path."""
+    where = text.split("In '", 1)[1].split("'", 1)[0]
+    path = Path(confdir.CONF_DIR) / f"{where}.yaml"
+    return str(path) if path.exists() else where
+
+
+def _yaml_error(e: Exception) -> ConfigError | None:
+    """A YAML syntax error in a config file, with its file and line."""
+    c = _in_chain(e, yaml.MarkedYAMLError)
+    if c is None:
+        return None
+    mark = c.context_mark or c.problem_mark
+    what = "; ".join(x for x in (c.context, c.problem) if x)
+    return ConfigError(f"{mark.name}, line {mark.line + 1}, column {mark.column + 1}: cannot be read as YAML ({what})")
 
 
 def _allowed_for(key: str, msg: str) -> str:
@@ -256,6 +329,35 @@ def _physical_memory() -> int:
         return 0
 
 
+# What a run keeps per simulated day whatever its size: the daily table's rows (about 8.6 kB a day, measured
+# on 300 users: one row per group) and the hour index of the posts (192 bytes), rounded up.
+BYTES_PER_DAY = 10_000
+# The engine's speed, rounded down from benchmarks/RESULTS.md (115,000-185,000 user-hours per second on
+# 2 cores): a run estimated at more than a week of computing is refused rather than started, as a typo.
+USER_HOURS_PER_SECOND = 100_000
+MAX_RUN_SECONDS = 7 * 24 * 3600
+
+
+def _check_run_size(c: Checker, memory: int) -> None:
+    n, days = c.get("n_users"), c.get("days")
+    if memory and n * PEAK_BYTES_PER_USER + days * BYTES_PER_DAY > memory:
+        fail(
+            "days",
+            days,
+            f"needs about {days * BYTES_PER_DAY / 1e9:,.0f} GB of memory for its daily tables but this machine "
+            f"has {memory / 1e9:.0f} GB",
+        )
+    seconds = n * days * 24 / USER_HOURS_PER_SECOND
+    if seconds > MAX_RUN_SECONDS:
+        fail(
+            "days",
+            days,
+            f"with n_users={n} the run would take about {seconds / 86400:,.0f} days of computing (about "
+            f"{USER_HOURS_PER_SECOND:,} user-hours per second, benchmarks/RESULTS.md); at most "
+            f"{MAX_RUN_SECONDS * USER_HOURS_PER_SECOND // (n * 24):,} days at this size",
+        )
+
+
 # A label or output.name names a folder under output.dir: one path component, printable, of a length every
 # file system takes with the date, policy and seed added.
 MAX_NAME = 100
@@ -299,6 +401,7 @@ def validate(cfg: DictConfig) -> None:
             f"{PEAK_BYTES_PER_USER / 1e3:.0f} kB per user at peak, benchmarks/RESULTS.md) but this machine has "
             f"{memory / 1e9:.0f} GB: at most {memory // PEAK_BYTES_PER_USER:,} users fit",
         )
+    _check_run_size(c, memory)
     if c.get("offline_days") < 0:
         fail("offline_days", c.get("offline_days"), "must be 0 or a positive integer")
     if c.get("threads") < 0:

@@ -3,11 +3,13 @@ no run directory is left behind."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
 import pytest
 
+from sim import confdir
 from sim.config import ConfigError, compose
 
 BAD = [
@@ -143,6 +145,13 @@ CATALOGUE = [
     (["progress=maybe"], ["progress='maybe'", "true or false"]),
     (["days=1.5"], ["days='1.5'", "integer"]),
     (["output.dir=[1,2]"], ["output.dir", "must be a string"]),
+    # a key added with + must exist (else the run would silently use the default)
+    (["+n_user=500"], ["+n_user=500", "not a setting", "did you mean n_users"]),
+    (["+platform.time_limit.minute=30"], ["time_limit.minute=30", "did you mean platform.time_limit.minutes"]),
+    (["+policy.weights.feeling=1"], ["policy.weights.feeling=1", "unknown feature"]),
+    # days is bounded by memory and by computing time, as n_users is by memory
+    (["days=1000000000000"], ["days=1000000000000", "GB of memory"]),
+    (["n_users=100000", "days=100000"], ["days=100000", "days of computing", "at most 25,200 days"]),
 ]
 
 # Bad sweeps and Hydra settings on the command line: one line, exit 2, no sweep directory.
@@ -249,6 +258,8 @@ CLI_CASES = [
     "days=-1",
     "label=../../x",
     "output.name=a/b",
+    "+n_user=500",
+    "days=1000000000000",
 ]
 
 
@@ -267,6 +278,56 @@ def test_the_command_line_exits_2_with_one_line_and_writes_nothing(override, tmp
     assert lines[0].startswith("error: ")
     assert override.split("=")[0].split(".")[-1] in lines[0]
     assert not out.exists()
+
+
+def test_an_output_folder_that_cannot_be_written_is_one_line_and_exit_2(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", f"output.dir={blocker / 'runs'}", "progress=false"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "output.dir=" in lines[0] and "cannot write there" in lines[0], proc.stderr
+
+
+@pytest.fixture
+def own_conf(tmp_path, monkeypatch):
+    """A copy of conf/ that a test may add files to, used by compose in this process."""
+    conf = tmp_path / "conf"
+    shutil.copytree(confdir.CONF_DIR, conf)
+    monkeypatch.setattr(confdir, "CONF_DIR", conf)
+    return conf
+
+
+def test_an_unknown_key_in_a_scenario_file_names_the_file_and_the_key(own_conf):
+    (own_conf / "scenario" / "typo.yaml").write_text("# @package _global_\nplatform:\n  counts_visibel: false\n")
+    with pytest.raises(ConfigError) as err:
+        compose(["scenario=typo"])
+    msg = str(err.value)
+    assert str(own_conf / "scenario" / "typo.yaml") in msg and "platform.counts_visibel is not a setting" in msg
+
+
+def test_a_yaml_syntax_error_names_the_file_and_line(own_conf):
+    (own_conf / "scenario" / "broken.yaml").write_text("# @package _global_\nplatform:\n  counts: [hidden\n")
+    with pytest.raises(ConfigError) as err:
+        compose(["scenario=broken"])
+    msg = str(err.value)
+    assert "\n" not in msg and str(own_conf / "scenario" / "broken.yaml") + ", line 3" in msg, msg
+
+
+def test_a_value_outside_ascii_must_be_quoted():
+    with pytest.raises(ConfigError, match="label=café cannot be read: quote"):
+        compose(["label=café"])
+    assert compose(["label='café'"]).label == "café"
+
+
+def test_an_added_key_that_exists_in_an_open_map_is_accepted():
+    cfg = compose(["+policy.weights.age_hours=-0.1"])
+    assert cfg.policy.weights.age_hours == -0.1
 
 
 def test_cross_field_checks(tmp_path):
