@@ -191,6 +191,9 @@ def explain(e: Exception, overrides: list[str]) -> ConfigError:
     if "Key '" in text and "not in struct" in text or "Could not override" in text:
         key = text.split("'")[1]
         value = next((o.partition("=")[2] for o in overrides if o.partition("=")[0].lstrip("+~") == key), None)
+        inner = getattr(unknown, "full_key", "") or ""
+        if inner.startswith(key + "."):  # key={a: 1}: the entry a is what is unknown, not the key
+            key, value = inner, _entry(value, inner.rpartition(".")[2])
         parent, _, leaf = key.rpartition(".")
         what, allowed = _keyed_dict(parent)
         if what is not None:
@@ -202,6 +205,16 @@ def explain(e: Exception, overrides: list[str]) -> ConfigError:
         return ConfigError(f"{key} is not a setting{hint}")
     first = text.strip().splitlines()[0] if text.strip() else type(e).__name__
     return ConfigError(first)
+
+
+def _entry(mapping_text: str | None, name: str):
+    """The value of one entry in a mapping written on the command line ('{a: 1}' -> 1 for a)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        return OverridesParser.create().parse_override(f"x={mapping_text}").value().get(name)
+    except Exception:  # an unreadable mapping: name the entry without its value
+        return "..."
 
 
 def _in_chain(e: BaseException, kind: type) -> BaseException | None:

@@ -149,6 +149,7 @@ CATALOGUE = [
     (["+n_user=500"], ["+n_user=500", "not a setting", "did you mean n_users"]),
     (["+platform.time_limit.minute=30"], ["time_limit.minute=30", "did you mean platform.time_limit.minutes"]),
     (["+policy.weights.feeling=1"], ["policy.weights.feeling=1", "unknown feature"]),
+    (["policy.weights={feeling: 1}"], ["policy.weights.feeling", "unknown feature", "p_like"]),
     # days is bounded by memory and by computing time, as n_users is by memory
     (["days=1000000000000"], ["days=1000000000000", "GB of memory"]),
     (["n_users=100000", "days=100000"], ["days=100000", "days of computing", "at most 25,200 days"]),
