@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import json
 import os
+import secrets
 import socket
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -53,18 +54,24 @@ def table_hash(df: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
+def temporary_name(path: Path) -> Path:
+    """A name beside ``path`` that no other writer uses (process id and random bits), for a write that is
+    renamed into place when complete: two processes writing the same file never share a temporary file."""
+    return path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+
+
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = temporary_name(path)
     try:
         with open(tmp, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.replace(tmp, path)
     except BaseException:
         if not tmp.is_dir():
             tmp.unlink(missing_ok=True)
         raise
-    os.replace(tmp, path)
     _fsync_dir(path.parent)
 
 
@@ -86,22 +93,22 @@ def write_table(run_dir: Path, name: str, df: pd.DataFrame) -> None:
     """Write ``<name>.parquet`` atomically: under a temporary name, flushed to disk, then renamed. A failed
     write (a full disk, an I/O error) removes the temporary file and leaves no table behind."""
     path = run_dir / f"{name}.parquet"
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = temporary_name(path)
     try:
         df.to_parquet(tmp, index=False)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
+        os.replace(tmp, path)
     except BaseException:
         if not tmp.is_dir():
             tmp.unlink(missing_ok=True)
         raise
-    os.replace(tmp, path)
 
 
 def remove_tables(run_dir: Path) -> None:
     """Remove a run's tables and any temporary files of an interrupted write (a failed run keeps none)."""
     for name in TABLES:
-        for path in (run_dir / f"{name}.parquet", run_dir / f"{name}.parquet.tmp"):
+        for path in (run_dir / f"{name}.parquet", *run_dir.glob(f"{name}.parquet*.tmp")):
             if path.is_file() or path.is_symlink():
                 path.unlink(missing_ok=True)
 

@@ -45,7 +45,7 @@ from sim.report.document import (
     html,
     markdown,
 )
-from sim.results import write_manifest_as, write_table
+from sim.results import temporary_name, write_manifest_as, write_table
 from sim.runner import git_commit, set_threads, versions
 
 GROUPS = ("all", "adolescent", "young_adult", "adult", "vulnerable")
@@ -216,7 +216,7 @@ def _run_stage(plan: Plan, stage: str, names: list[str], X: np.ndarray, n_jobs: 
         by_setting = {plan.settings[n]: v for n, v in values.items()}
         result = simulate_pair(plan.labels, by_setting, plan.outcomes, plan.group, plan.last_days, threads)
         record = {"stage": stage, "sample": i, "values": values, "outcomes": result}
-        tmp = path.with_name(path.name + ".tmp")
+        tmp = temporary_name(path)
         tmp.write_text(json.dumps(record))
         os.replace(tmp, path)
         return i, record

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -72,3 +73,20 @@ def test_claim_is_exclusive_within_one_process(tmp_path):
                 pass
     with results.claim(tmp_path):  # released
         pass
+
+
+def test_writers_of_one_file_never_share_a_temporary_file(tmp_path):
+    """Two processes (here threads) writing the same manifest at once each use a temporary name of their own,
+    so neither crashes on the other's file and the file ends whole (it once crashed on a shared
+    ``manifest.json.tmp``)."""
+    names = {results.temporary_name(tmp_path / "manifest.json") for _ in range(100)}
+    assert len(names) == 100 and all(n.parent == tmp_path for n in names)
+
+    def write(i):
+        for _ in range(50):
+            results.write_manifest(tmp_path, {"writer": i, "payload": "x" * 10_000})
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, range(4)))
+    assert json.loads((tmp_path / "manifest.json").read_text())["writer"] in range(4)
+    assert not list(tmp_path.glob("*.tmp"))

@@ -356,9 +356,9 @@ def test_the_submitit_launcher_runs_the_same_jobs(resumed_sweep, tmp_path):
 
 def test_one_failing_job_does_not_stop_the_others_and_a_rerun_finishes_it(tmp_path):
     sweep_dir = tmp_path / "s"
-    # An obstacle where the first job writes its daily table: a directory in place of the temporary file.
+    # An obstacle where the first job writes its daily table: a directory in place of the table.
     failing, others = job(BASELINE), sorted([job(ALTERNATIVE), job(THIRD)])
-    obstacle = sweep_dir / failing / "daily.parquet.tmp"
+    obstacle = sweep_dir / failing / "daily.parquet"
     obstacle.mkdir(parents=True)
     command = sweep_command(sweep_dir, axis=f"{AXIS}={BASELINE},{ALTERNATIVE},{THIRD}", seeds="0")
     first = subprocess.run(command, capture_output=True, text=True, timeout=600)
