@@ -15,6 +15,7 @@ from omegaconf import DictConfig
 
 from sim.config import ConfigError, validate
 from sim.guards import NonFiniteState
+from sim.ranking.plugins import PluginError
 from sim.results import RunFolderBusy
 from sim.runner import execute
 from sim.sweep import (
@@ -54,7 +55,7 @@ def single_run(cfg: DictConfig, run_dir: Path) -> float:
     except RunFolderBusy as e:  # another run writes into the same output.name: touch nothing of it
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
-    except NonFiniteState as e:  # the model's numbers broke: one line, the manifest says where
+    except (NonFiniteState, PluginError) as e:  # the model's numbers or the user's rule broke: one line
         print(f"error: {e} (the run {run_dir} is marked failed in its manifest)", file=sys.stderr)
         sys.exit(1)
     print(f"{run_dir}: {summary_line(result, int(cfg.days))}")

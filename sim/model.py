@@ -337,7 +337,7 @@ class FeedModel(mesa.Model):
         session_users, hour, n_s = h.session_users, h.hour, h.session_users.shape[0]
         h.feeds, h.n_viewed, h.liked, h.replied, h.ended = self.feed_buffers.take(n_s)
         feeds = h.feeds
-        self.ranker(
+        args = (
             session_users,
             hour,
             self.policy_p,
@@ -348,8 +348,11 @@ class FeedModel(mesa.Model):
             self._post_arrays(),
             self._user_arrays(),
             h.pool,
-            *feeds,
         )
+        try:
+            self.ranker(*args, *feeds)
+        except Exception as e:  # a plug-in rule raised inside the kernel: name the rule, viewer and hour
+            plugins.raise_rule_error(self.ranker, e, args)
         if (feeds.bad_score >= 0).any():
             plugins.raise_bad_score(self.cfg, feeds, session_users, hour)
 

@@ -25,6 +25,7 @@ import importlib.util
 import inspect
 import math
 import sys
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,7 @@ class Rule:
 
 _RESOLVED: dict[tuple, Rule] = {}
 _KERNELS: dict[Callable, Callable] = {}  # one compiled ranking kernel per rule and process
+_RULE_OF: dict[int, Rule] = {}  # the rule behind each plug-in ranking function
 
 
 def spec_text(spec: Any) -> str:
@@ -153,8 +155,26 @@ def _test_inputs(weights: np.ndarray, n: int = 24) -> list[tuple[np.ndarray, np.
         x[fx.F_AUTHOR_STATUS] = rng.uniform(0.0, 10.0) if i else 0.0
         x[fx.F_SEEN] = float(i % 7 == 0)
         x[fx.F_NOISE] = rng.uniform()
-        out.append((x, weights.copy()))
-    return out
+        out.append(x)
+    # edge candidates real feeds contain: a brand-new post with no likes and no bridging signal by an
+    # author of no status, from outside the network; and the oldest, most liked post of a close tie
+    edge = np.zeros(fx.N_FEATURES)
+    edge[[fx.F_DWELL, fx.F_INFORMATIONAL, fx.F_NOISE]] = (0.4, 1.0, 0.5)
+    old = np.zeros(fx.N_FEATURES)
+    old[[fx.F_P_LIKE, fx.F_TIE, fx.F_IN_NETWORK, fx.F_AGREEMENT, fx.F_OUTRAGE, fx.F_SEEN]] = 1.0
+    old[[fx.F_DWELL, fx.F_QUALITY, fx.F_NOISE]] = (1.5, 1.0, 0.999)
+    old[[fx.F_LOG_LIKES, fx.F_AGE_HOURS, fx.F_AUTHOR_STATUS, fx.F_BRIDGING]] = (12.0, 48.0, 10.0, -5.0)
+    out += [edge, old]
+    w = weights.copy()
+    w.flags.writeable = False  # a rule that writes into the weights changes every later score
+    return [(x, w) for x in out]
+
+
+# The pre-check's time limits. A rule is called once per candidate, about 200 times per session and
+# millions of times in a run of a few thousand users, so a rule slower than MAX_SECONDS_PER_CANDIDATE
+# would make a run take hours (pure-Python rules take about 10-100 microseconds a call).
+PRECHECK_SECONDS = 5.0
+MAX_SECONDS_PER_CANDIDATE = 0.005
 
 
 def _check_value(spec: Any, value: Any, x: np.ndarray) -> None:
@@ -201,17 +221,51 @@ def check(spec: Any, function: Callable, weights: np.ndarray) -> Rule:
     inputs = _test_inputs(weights)
     jitted = function if isinstance(function, CPUDispatcher) else njit(function)
     try:
-        values = [jitted(x, w) for x, w in inputs]
-        compiled, reason = True, ""
+        jitted(*inputs[0])  # compiles
+        compiled, reason, rule = True, "", jitted
     except Exception as e:  # Numba's typing and lowering errors, or the rule raising under Numba
-        compiled, reason = False, str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        try:
-            values = [py(x, w) for x, w in inputs]
-        except Exception as e2:  # the rule raised in plain Python too
-            raise _fail(spec, f"calling it on a test candidate raised {type(e2).__name__}: {e2}") from None
+        compiled, reason, rule = False, str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__, py
+    values = _call_all(spec, rule, inputs)
     for (x, _), v in zip(inputs, values):
         _check_value(spec, v, x)
-    return Rule(spec_text(spec), jitted if compiled else py, compiled, reason)
+    started = time.perf_counter()
+    again = _call_all(spec, rule, inputs)
+    per_call = (time.perf_counter() - started) / len(inputs)
+    if per_call > MAX_SECONDS_PER_CANDIDATE:
+        raise _fail(
+            spec,
+            f"it takes {per_call * 1e3:.0f} ms per candidate; a feed scores about 200 candidates per session, so "
+            f"a rule must take under {MAX_SECONDS_PER_CANDIDATE * 1e3:g} ms (a run of 1,000 users for 28 days "
+            f"would need about {per_call * 1000 * 28 * 24 * 0.3 * 200 / 3600:,.0f} hours)",
+        )
+    for (x, _), a, b in zip(inputs, values, again):
+        if not (a == b or (a != a and b != b)):
+            raise _fail(
+                spec,
+                f"it returned {float(a):.6g} and then {float(b):.6g} for the same candidate; a rule must give the "
+                "same score for the same features (the same seed must give the same run): for randomness use "
+                "the feature x[noise], which the run draws from its seed",
+            )
+    return Rule(spec_text(spec), rule, compiled, reason)
+
+
+def _call_all(spec: Any, rule: Callable, inputs) -> list:
+    """The rule's value on each test candidate, within the pre-check's time limit."""
+    started, values = time.perf_counter(), []
+    for x, w in inputs:
+        try:
+            values.append(rule(x, w))
+        except Exception as e:  # the user's rule raised
+            if isinstance(e, ValueError) and "read-only" in str(e):
+                raise _fail(spec, "it writes into w, the policy's weights, which are read-only: copy w first") from None
+            raise _fail(spec, f"calling it on a test candidate raised {type(e).__name__}: {e}") from None
+        if time.perf_counter() - started > PRECHECK_SECONDS:
+            raise _fail(
+                spec,
+                f"it took more than {PRECHECK_SECONDS:g} s for {len(values)} test candidates; a feed scores about "
+                "200 candidates per session, so a rule must take well under a millisecond per candidate",
+            )
+    return values
 
 
 def provenance(spec: Any) -> dict:
@@ -295,6 +349,7 @@ def ranker(cfg, score_fn: Callable | None = None):
     if rule.compiled:
         if rule.function not in _KERNELS:
             _KERNELS[rule.function] = kernels.rank_feeds_with(rule.function)
+            _RULE_OF[id(_KERNELS[rule.function])] = rule
         return _KERNELS[rule.function]
     warnings.warn(
         f"policy.score={rule.spec!r} could not be compiled with Numba ({rule.reason}); it runs in pure "
@@ -303,7 +358,44 @@ def ranker(cfg, score_fn: Callable | None = None):
         PluginWarning,
         stacklevel=2,
     )
-    return python_ranker(rule.function)
+    rank = python_ranker(rule.function)
+    _RULE_OF[id(rank)] = rule
+    return rank
+
+
+def raise_rule_error(ranker_fn: Callable, error: Exception, args: tuple) -> None:
+    """Re-raise an exception from inside a ranking kernel as a PluginError naming the rule, the viewer, the
+    hour and the cause. Numba reports it as a bare SystemError; the rule is rerun in Python on the hour's
+    candidates to find the viewer and candidate it failed on."""
+    rule = _RULE_OF.get(id(ranker_fn))
+    if rule is None:  # a built-in kernel failed: not the user's rule
+        raise error
+    session_users, hour, p, rp, keys, weights, g, posts, users, pool = args[:10]
+    n_s = session_users.shape[0]
+    n_cand = np.zeros(n_s, np.int64)
+    cand_slot = np.empty((n_s, p.m), np.int64)
+    cand_tie = np.empty((n_s, p.m), np.float64)
+    cand_seen = np.empty((n_s, p.m), np.bool_)
+    x = np.empty((n_s, p.m, fx.N_FEATURES), np.float64)
+    kernels.candidate_features(
+        session_users, hour, p, rp, keys, g, posts, users, pool, n_cand, cand_slot, cand_tie, cand_seen, x
+    )
+    w = weights.copy()
+    w.flags.writeable = False
+    cause = error.__cause__ or error
+    for s in range(n_s):
+        for i in range(n_cand[s]):
+            try:
+                rule.function(x[s, i], w)
+            except Exception as e:  # the user's rule, found
+                shown = ", ".join(f"{name}={x[s, i, j]:.3g}" for j, name in enumerate(fx.FEATURES))
+                raise PluginError(
+                    f"policy.score={rule.spec!r} raised {type(e).__name__}: {e} for viewer {int(session_users[s])} "
+                    f"at hour {hour} (candidate {i}: {shown})"
+                ) from None
+    raise PluginError(
+        f"policy.score={rule.spec!r} raised {type(cause).__name__}: {cause} while ranking the feeds of hour {hour}"
+    ) from None
 
 
 def raise_bad_score(cfg, feeds, session_users: np.ndarray, hour: int) -> None:

@@ -3,6 +3,7 @@ candidates, compiled into the ranking kernel, or run in pure Python with a warni
 
 from __future__ import annotations
 
+import re
 import textwrap
 import warnings
 
@@ -48,6 +49,25 @@ def one_argument(x):
 
 def raises(x, w):
     raise ValueError("not implemented yet")
+
+def writes_weights(x, w):
+    w[0] = w[0] + 1.0
+    return x[0] * w[0]
+
+def random_draw(x, w):
+    return x[0] + np.random.random()
+
+def per_bridging(x, w):  # fails only on a candidate with no bridging signal yet
+    return x[0] / x[10]
+
+def three_likes_break_it(x, w):  # passes the test candidates, fails on posts with exactly three likes
+    return x[0] / (x[11] - math.log(4.0)) if x[11] > 0 else x[0]
+
+def slow_python(x, w):
+    import time
+
+    time.sleep(0.004)
+    return x[0]
 """
 
 
@@ -168,6 +188,9 @@ BAD = [
     ("myrules:always_nan", ["returned nan for a test candidate", "p_like="]),
     ("myrules:vector", ["returned ndarray of shape (17,)", "one number per candidate"]),
     ("myrules:raises", ["raised ValueError: not implemented yet"]),
+    ("myrules:writes_weights", ["writes into w", "read-only", "copy w first"]),
+    ("myrules:random_draw", ["for the same candidate", "x[noise]"]),
+    ("myrules:per_bridging", ["raised ZeroDivisionError"]),
 ]
 
 
@@ -221,6 +244,36 @@ def test_a_non_finite_score_during_a_run_stops_it_with_the_viewer_named(rules_fi
             ]
         )
     assert sim.results.read_manifest(tmp_path / "runs" / "nan")["status"] == "failed"
+
+
+def test_a_rule_that_is_too_slow_is_refused_before_the_run(rules_file, monkeypatch):
+    monkeypatch.setattr(plugins, "MAX_SECONDS_PER_CANDIDATE", 0.002)
+    with pytest.raises(ConfigError) as err:  # about 4 ms a call
+        compose(["policy=custom", "policy.score=myrules:slow_python"])
+    assert "ms per candidate" in str(err.value) and "under 2 ms" in str(err.value)
+
+
+def test_a_rule_that_raises_mid_run_is_named_with_viewer_hour_and_cause(rules_file, tmp_path):
+    import sim
+
+    with pytest.raises(plugins.PluginError) as err:
+        sim.run(
+            [
+                "n_users=300",
+                "days=2",
+                "offline_days=1",
+                "progress=false",
+                "network.mean_out_degree=40",
+                "policy=custom",
+                "policy.score=myrules:three_likes_break_it",
+                f"output.dir={tmp_path / 'runs'}",
+                "output.name=breaks",
+            ]
+        )
+    msg = str(err.value)
+    assert re.search(r"raised ZeroDivisionError: division by zero for viewer \d+ at hour \d+ \(candidate \d+", msg)
+    assert "log_likes=1.39" in msg and "three_likes_break_it" in msg and "\n" not in msg
+    assert sim.results.read_manifest(tmp_path / "runs" / "breaks")["status"] == "failed"
 
 
 DECOY = """
