@@ -11,7 +11,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from omegaconf import OmegaConf
 
+import sim
 from sim import results
 from sim.config import compose
 from sim.runner import execute
@@ -90,3 +92,15 @@ def test_writers_of_one_file_never_share_a_temporary_file(tmp_path):
         list(pool.map(write, range(4)))
     assert json.loads((tmp_path / "manifest.json").read_text())["writer"] in range(4)
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_the_manifest_holds_the_whole_composed_config_for_a_non_zero_seed(tmp_path):
+    """The manifest's config is the config the run composed, seed included (a seed of 0 would hide a
+    manifest that left it out), and the manifest's seed is that seed."""
+    overrides = ["n_users=200", "days=1", "offline_days=1", "seed=7", "network.mean_out_degree=10", "progress=false"]
+    result = sim.run([*overrides, f"output.dir={tmp_path}", "output.name=seeded"])
+    expected = OmegaConf.to_container(
+        compose([*overrides, f"output.dir={tmp_path}", "output.name=seeded"]), resolve=True
+    )
+    assert result.manifest["config"] == expected
+    assert result.manifest["config"]["seed"] == 7 and result.manifest["seed"] == 7

@@ -57,3 +57,16 @@ def test_repeated_upward_comparisons_habituate(p):
 
 def test_downward_comparison_does_not_habituate(p):
     assert effect(p, 1.0, np.log1p(5000), np.log1p(20), earlier=20) == effect(p, 1.0, np.log1p(5000), np.log1p(20))
+
+
+def test_hidden_counts_scale_the_status_gap_by_exactly_the_configured_factor(p):
+    """Hidden counts multiply the gap by hidden_counts_status_factor, so the mood cost of an upward
+    comparison is upward_mood * tanh(factor * gap / status_scale): a size, not only a direction."""
+    assert 0.0 < p.hidden_counts_status_factor < 1.0
+    for likes in (0, 30, 3000):
+        shown = cmp.status_gap(p, np.log1p(50), np.log1p(5000), np.log1p(likes), 1)
+        hidden = cmp.status_gap(p, np.log1p(50), np.log1p(5000), np.log1p(likes), 0)
+        assert hidden == pytest.approx(p.hidden_counts_status_factor * shown)
+        mood = effect(p, 1.0, np.log1p(50), np.log1p(5000), likes=likes, visible=0)[0]
+        expected = -p.upward_mood * np.tanh(p.hidden_counts_status_factor * shown / p.status_scale)
+        assert mood == pytest.approx(expected)
