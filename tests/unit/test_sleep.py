@@ -124,3 +124,25 @@ def test_threshold_offsets_keep_both_thresholds_reachable_at_every_hour(cfg):
     assert d.min() < 0 < d.max()
     narrow = sleep.draw_threshold_offsets(cfg, 0.01, 10_000, np.random.default_rng(0))
     assert narrow.std() == pytest.approx(0.01, rel=0.05)  # inside the bounds the spread is as asked
+
+
+def test_a_night_wake_shortens_that_night_by_exactly_the_time_awake(cfg):
+    """Minutes lost to a night-time session (``night_lost_min``, added by the scrolling kernel) come off that
+    night's counted sleep one for one, and the sleep debt grows by the same amount."""
+    labs = [Sleepers(cfg, n=20), Sleepers(cfg, n=20)]
+    no_alarm = np.full(3, -1, np.int64)
+    for lab in labs:
+        lab.run(3)
+    for hour in range(24):
+        for i, lab in enumerate(labs):
+            if i == 1 and lab.hour % 24 == 3:
+                asleep = lab.state == ASLEEP
+                assert asleep.all()
+                lab.night_lost[asleep] += 30.0
+            lab.woke[:] = 0
+            sleep.advance_sleep(*lab.args(no_alarm), True)
+            sleep.settle_sleep(*lab.args(no_alarm), np.zeros(lab.n, np.float32), np.zeros(lab.n, np.float32))
+            lab.hour += 1
+    undisturbed, woken = labs
+    assert np.allclose(undisturbed.last_sleep - woken.last_sleep, 0.5, atol=1e-4)
+    assert np.allclose(woken.debt - undisturbed.debt, 0.5, atol=1e-4)
