@@ -93,7 +93,9 @@ MUTATIONS = (
         "sim/runner.py",
         '"config": OmegaConf.to_container(cfg, resolve=True),',
         '"config": {k: v for k, v in OmegaConf.to_container(cfg, resolve=True).items() if k != "seed"},',
-        ("tests/integration/test_run_folders.py::test_the_manifest_holds_the_whole_composed_config_for_a_non_zero_seed",),
+        (
+            "tests/integration/test_run_folders.py::test_the_manifest_holds_the_whole_composed_config_for_a_non_zero_seed",
+        ),
     ),
     Mutation(
         "tie strength drops out of the like decision",
@@ -128,7 +130,7 @@ MUTATIONS = (
         "sim/ranking/seen.py",
         "    w[b >> _SIX] |= _ONE << (b & _LOW6)",
         "    pass",
-        ("tests/integration/test_probe.py::test_re_shows_are_counted_and_vanish_when_the_rule_does_not_re_show",),
+        ("tests/unit/test_state.py",),
     ),
     Mutation(
         "expected likes learn towards zero instead of the likes received",
