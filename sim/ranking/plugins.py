@@ -309,18 +309,28 @@ def resolve(spec: Any, weights: np.ndarray) -> Rule:
     return _RESOLVED[key]
 
 
+def all_candidate_features(session_users, hour, p, rp, keys, weights, g, posts, users, pool):
+    """Every session's candidates and their features, as the ranking kernel gathers them (for rules scored
+    in Python, and for finding the candidate a rule failed on)."""
+    n_s = session_users.shape[0]
+    n_cand = np.zeros(n_s, np.int64)
+    cand_slot = np.empty((n_s, p.m), np.int64)
+    cand_tie = np.empty((n_s, p.m), np.float64)
+    cand_seen = np.empty((n_s, p.m), np.bool_)
+    x = np.empty((n_s, p.m, fx.N_FEATURES), np.float64)
+    kernels.candidate_features(
+        session_users, hour, p, rp, keys, g, posts, users, pool, n_cand, cand_slot, cand_tie, cand_seen, x
+    )
+    return n_cand, cand_slot, cand_tie, cand_seen, x
+
+
 def python_ranker(function: Callable):
     """Rank with a rule Numba cannot compile: candidates and features in the kernel, scores in Python."""
 
     def rank(session_users, hour, p, rp, keys, weights, g, posts, users, pool, *feeds):
         n_s = session_users.shape[0]
-        n_cand = np.zeros(n_s, np.int64)
-        cand_slot = np.empty((n_s, p.m), np.int64)
-        cand_tie = np.empty((n_s, p.m), np.float64)
-        cand_seen = np.empty((n_s, p.m), np.bool_)
-        x = np.empty((n_s, p.m, fx.N_FEATURES), np.float64)
-        kernels.candidate_features(
-            session_users, hour, p, rp, keys, g, posts, users, pool, n_cand, cand_slot, cand_tie, cand_seen, x
+        n_cand, cand_slot, cand_tie, cand_seen, x = all_candidate_features(
+            session_users, hour, p, rp, keys, weights, g, posts, users, pool
         )
         scores = np.full((n_s, p.m), -np.inf)
         for s in range(n_s):
@@ -370,16 +380,9 @@ def raise_rule_error(ranker_fn: Callable, error: Exception, args: tuple) -> None
     rule = _RULE_OF.get(id(ranker_fn))
     if rule is None:  # a built-in kernel failed: not the user's rule
         raise error
-    session_users, hour, p, rp, keys, weights, g, posts, users, pool = args[:10]
+    session_users, hour, p, _, _, weights = args[:6]
     n_s = session_users.shape[0]
-    n_cand = np.zeros(n_s, np.int64)
-    cand_slot = np.empty((n_s, p.m), np.int64)
-    cand_tie = np.empty((n_s, p.m), np.float64)
-    cand_seen = np.empty((n_s, p.m), np.bool_)
-    x = np.empty((n_s, p.m, fx.N_FEATURES), np.float64)
-    kernels.candidate_features(
-        session_users, hour, p, rp, keys, g, posts, users, pool, n_cand, cand_slot, cand_tie, cand_seen, x
-    )
+    n_cand, _, _, _, x = all_candidate_features(*args)
     w = weights.copy()
     w.flags.writeable = False
     cause = error.__cause__ or error

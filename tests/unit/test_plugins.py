@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
+import sim
 from sim.config import ConfigError, compose
 from sim.ranking import features as fx
 from sim.ranking import kernels, plugins
@@ -158,7 +159,6 @@ def test_a_plugin_ranks_exactly_as_the_reference_does_with_it(rules_file, model,
 
 def test_a_plugin_that_reimplements_the_linear_rule_gives_the_built_in_run(rules_file, tmp_path):
     """Same kernel, same features: a plug-in summing w*x reproduces the engagement rule bit for bit."""
-    import sim
 
     common = [
         "n_users=300",
@@ -225,24 +225,25 @@ def test_a_rule_can_be_named_by_path_or_hydra_target(rules_file, tmp_path, monke
     assert rule.compiled and rule.function(np.ones(fx.N_FEATURES), np.zeros(fx.N_FEATURES)) == pytest.approx(2.99)
 
 
+def run_rule(rule: str, tmp_path, name: str):
+    """A small run ranked by one of RULES, written to tmp_path/runs/name."""
+    overrides = ["n_users=300", "days=2", "offline_days=1", "progress=false", "network.mean_out_degree=40"]
+    return sim.run(
+        [
+            *overrides,
+            "policy=custom",
+            f"policy.score=myrules:{rule}",
+            f"output.dir={tmp_path / 'runs'}",
+            f"output.name={name}",
+        ]
+    )
+
+
 def test_a_non_finite_score_during_a_run_stops_it_with_the_viewer_named(rules_file, tmp_path):
-    import sim
 
     assert min(x[fx.F_NOISE] for x, _ in plugins._test_inputs(np.zeros(fx.N_FEATURES))) > 1e-3
     with pytest.raises(plugins.PluginError, match=r"returned a score that is not a finite number for viewer \d+"):
-        sim.run(
-            [
-                "n_users=300",
-                "days=2",
-                "offline_days=1",
-                "progress=false",
-                "network.mean_out_degree=40",
-                "policy=custom",
-                "policy.score=myrules:nan_sometimes",
-                f"output.dir={tmp_path / 'runs'}",
-                "output.name=nan",
-            ]
-        )
+        run_rule("nan_sometimes", tmp_path, "nan")
     assert sim.results.read_manifest(tmp_path / "runs" / "nan")["status"] == "failed"
 
 
@@ -254,22 +255,9 @@ def test_a_rule_that_is_too_slow_is_refused_before_the_run(rules_file, monkeypat
 
 
 def test_a_rule_that_raises_mid_run_is_named_with_viewer_hour_and_cause(rules_file, tmp_path):
-    import sim
 
     with pytest.raises(plugins.PluginError) as err:
-        sim.run(
-            [
-                "n_users=300",
-                "days=2",
-                "offline_days=1",
-                "progress=false",
-                "network.mean_out_degree=40",
-                "policy=custom",
-                "policy.score=myrules:three_likes_break_it",
-                f"output.dir={tmp_path / 'runs'}",
-                "output.name=breaks",
-            ]
-        )
+        run_rule("three_likes_break_it", tmp_path, "breaks")
     msg = str(err.value)
     assert re.search(r"raised ZeroDivisionError: division by zero for viewer \d+ at hour \d+ \(candidate \d+", msg)
     assert "log_likes=1.39" in msg and "three_likes_break_it" in msg and "\n" not in msg
