@@ -18,7 +18,7 @@ import yaml
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from sim import confdir, guards, metrics, named_rules, network, population
+from sim import confdir, external, guards, metrics, named_rules, network, population
 from sim.behaviour import (
     comparison,
     opinion,
@@ -432,6 +432,7 @@ def validate(cfg: DictConfig) -> None:
 SECTION_CHECKS = (
     population.check_settings,
     network.check_settings,
+    external.check_settings,
     sleep.check_settings,
     sessions.check_settings,
     posting.check_settings,

@@ -403,7 +403,7 @@ def markdown() -> str:
 
 POSTS = {
     "post_id": ("", "post index in creation order"),
-    "author": ("", "user_id of the author"),
+    "author": ("", "user_id of the author; n_users and above: an account outside the sample (network.external)"),
     "created_hour": ("hour", "simulated hour of creation, 0 = midnight before day 0"),
     "style": ("", "personal, idealised, outrage or informational"),
     "likes": ("likes", "likes received"),

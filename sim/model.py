@@ -32,7 +32,7 @@ from functools import partial
 import mesa
 import numpy as np
 
-from sim import guards, metrics, network, phases, population
+from sim import external, guards, metrics, network, phases, population
 from sim.agents import User
 from sim.behaviour import (
     comparison,
@@ -86,7 +86,8 @@ class FeedModel(mesa.Model):
         n = int(cfg.n_users)
 
         self.users = population.generate(cfg, n, self.streams)
-        self.graph = network.generate(cfg, self.users, self.streams)
+        self.accounts = external.generate(cfg, self.users, self.streams)
+        self.graph = network.generate(cfg, self.users, self.streams, self.accounts)
         population.finalize_posting(cfg, self.users, self.streams)
         self.style_prior = population.style_prior(cfg, self.users)
 
@@ -111,6 +112,7 @@ class FeedModel(mesa.Model):
         self.symptoms_start = self.users.symptoms.astype(np.float64)
 
         expected_posts_per_hour = float(np.sum(24.0 / np.maximum(self.users.habit_delay_h, 1e-3))) / 24.0
+        expected_posts_per_hour += self.outside_stream.expected_posts_per_hour()
         min_age = max(int(cfg.policy.max_age_hours), self.feedback_delay) + 2
         self.posts = PostStore(
             capacity=int(expected_posts_per_hour * (min_age + 24) * 1.5) + 256, min_age_hours=min_age
@@ -154,6 +156,8 @@ class FeedModel(mesa.Model):
         self.feed_buffers = kernels.FeedBuffers(self.policy_p.k)
         self._post_records = self._author_records = None  # ranking's packed copies, reused hour to hour
         self.platform = Platform(cfg, u, self.streams)
+        self.authors = external.AuthorTable(u, self.platform.active, self.accounts)  # users and outside accounts
+        self.outside_stream = external.Stream(cfg, self.accounts, self.streams, self.quality_mean)
         self.wants_post = np.zeros(u.n, np.uint8)
         k = self.keys
         self.rank_keys = kernels.Keys(k["followee_offset"], k["oon_offset"], k["ranking_noise"])
@@ -240,18 +244,19 @@ class FeedModel(mesa.Model):
         return arrays
 
     def _user_arrays(self):
-        """What ranking reads of the users, with its packed author records refreshed."""
-        u, pl = self.users, self.platform
+        """What ranking reads of the viewers and of every author, with its packed author records refreshed."""
+        u, pl, a = self.users, self.platform, self.authors
+        a.refresh()
         arrays = kernels.packed(
             kernels.UserArrays(
-                u.last_post_id,
+                a.last_post_id,
                 u.seen,
-                u.ideology,
-                u.status,
+                a.ideology,
+                a.status,
                 pl.protected,
                 pl.counts_visible,
                 pl.oon_idealised_blocked,
-                pl.active,
+                a.active,
             ),
             self._author_records,
         )
@@ -312,7 +317,8 @@ class FeedModel(mesa.Model):
         h.session_users = np.flatnonzero(u.session_kind > 0)
 
     def phase_pool(self, h: Hour) -> None:
-        p, pl, hour = self.posts, self.platform, h.hour
+        p, hour = self.posts, h.hour
+        self.authors.refresh()
         if self.policy_p.oon_candidates > 0:
             h.pool = kernels.build_pool(
                 self.keys["oon_offset"],
@@ -328,7 +334,7 @@ class FeedModel(mesa.Model):
                 p.bridging,
                 p.removed,
                 p.author,
-                pl.active,
+                self.authors.active,
             )
         else:
             h.pool = np.zeros(0, np.int64)
@@ -379,7 +385,7 @@ class FeedModel(mesa.Model):
             self.scroll_keys,
             gather(response.ShownFeeds, feeds),
             self._feed_posts(),
-            gather(response.Viewers, u, pl),
+            gather(response.Viewers, self.authors, u, pl),  # authors first: an author's ideology and status
             gather(response.ViewerState, u),
             response.SessionOutcome(n_viewed, liked, replied, h.ended),
         )
@@ -415,7 +421,7 @@ class FeedModel(mesa.Model):
     def phase_sleep_settle(self, h: Hour) -> None:
         self._sleep_call(sleep.settle_sleep, h.hour, h.alarms, self.users.bed_minutes, self.users.arousal_min)
 
-    def phase_posting(self, h: Hour) -> None:
+    def phase_posting(self, h: Hour) -> None:  # the users' posts, then the outside accounts'
         self._post(h.hour)
 
     def phase_feedback(self, h: Hour) -> None:
@@ -467,6 +473,8 @@ class FeedModel(mesa.Model):
                 self.graph.close_indices,
                 gather(posting.PostColumns, self.posts),
             )
+        # the outside accounts' posts of the hour; columns gathered after reserving, which may grow the ring
+        self.outside_stream.post(hour, self.posts, partial(gather, posting.PostColumns, self.posts))
         self.hour_first_post[hour + 1] = self.posts.next_id
 
     def _feedback(self, hour: int) -> None:
@@ -556,7 +564,6 @@ class FeedModel(mesa.Model):
 
     def user(self, uid: int):
         """A Mesa agent viewing user ``uid`` (created on first request)."""
-
         if not 0 <= uid < self.users.n:
             raise IndexError(f"user {uid} does not exist (n_users = {self.users.n})")
         if uid not in self._agent_views:
@@ -571,20 +578,17 @@ class FeedModel(mesa.Model):
     def users_table(self):
         import pandas as pd
 
-        table = metrics.users_table(
-            self.users, max(self.day, 1), self.wellbeing_start, self.wellbeing_now, self.symptoms_start
-        )
+        u, days = self.users, max(self.day, 1)
+        table = metrics.users_table(u, days, self.wellbeing_start, self.wellbeing_now, self.symptoms_start)
         return pd.DataFrame(table, columns=list(metrics.USERS))
 
     def posts_table(self):
         import pandas as pd
 
         t = self.posts.table()
-        df = pd.DataFrame({name: t[name] for name in ("post_id", "author", "created_hour")})
+        df = pd.DataFrame({name: t[name] for name in metrics.POSTS})
         df["style"] = np.array(STYLES, dtype=object)[t["style"]]
-        for name in ("likes", "impressions", "quality", "hostile_replies"):
-            df[name] = t[name]
-        df["removed"] = t["removed"].astype(bool)
+        df["removed"] = df["removed"].astype(bool)
         return df
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.checks import Checker, fail
+from sim.external import stratified_pareto
 from sim.rng import Streams, uniform
 from sim.sorting import sort_inplace
 from sim.state import FollowGraph, UserState
@@ -304,7 +305,9 @@ def _close_ties(indptr, indices, mutual):
     return cptr, out
 
 
-def generate(cfg, users: UserState, streams: Streams) -> FollowGraph:
+def generate(cfg, users: UserState, streams: Streams, accounts=None) -> FollowGraph:
+    """The follow graph of the simulated users, with follows to the outside ``accounts`` (sim/external.py) when
+    there are any."""
     nc = cfg.network
     n = users.n
     rng = streams.generator("network")
@@ -319,9 +322,12 @@ def generate(cfg, users: UserState, streams: Streams) -> FollowGraph:
 
     # Reciprocation adds `reciprocity` edges per drawn edge to an ordinary account (influencers do not
     # follow back; draws land on them in proportion to their fitness); draw fewer so the mean matches.
-    target_mean = nc.mean_out_degree / (1.0 + nc.reciprocity * (1.0 - infl_fitness_share))
+    # A share follow_share of each user's follows goes to accounts outside the sample (sim/external.py).
+    share = float(nc.external.follow_share) if accounts is not None and accounts.n > 0 else 0.0
+    inside_mean = nc.mean_out_degree * (1.0 - share)
+    target_mean = inside_mean / (1.0 + nc.reciprocity * (1.0 - infl_fitness_share))
     sd = nc.out_degree_sd_log
-    k = np.exp(np.log(target_mean) - 0.5 * sd**2 + sd * rng.normal(size=n))
+    k = np.exp(np.log(max(target_mean, 1e-9)) - 0.5 * sd**2 + sd * rng.normal(size=n))
     out_degree = np.clip(np.round(k), 1, min(n - 1, 20 * nc.mean_out_degree)).astype(np.int64)
 
     n_bins = nc.ideology_bins
@@ -366,6 +372,8 @@ def generate(cfg, users: UserState, streams: Streams) -> FollowGraph:
     users.followers[:] = followers
     users.status[:] = np.log1p(followers)
     close_indptr, close_indices = _close_ties(indptr, indices, mutual)
+    if share > 0:
+        indptr, indices, mutual = _follow_outside(cfg, users, accounts, streams, indptr, indices, mutual)
     return FollowGraph(
         indptr=indptr,
         indices=indices,
@@ -376,13 +384,88 @@ def generate(cfg, users: UserState, streams: Streams) -> FollowGraph:
     )
 
 
+@njit(cache=True)
+def _append_rows(indptr, indices, mutual, eptr, extra):
+    """Each row of ``extra`` (ids above every id in ``indices``, sorted) appended to the same row: a CSR
+    with sorted rows, the appended edges not mutual."""
+    n = indptr.shape[0] - 1
+    out_ptr = np.zeros(n + 1, np.int64)
+    for u in range(n):
+        out_ptr[u + 1] = out_ptr[u] + (indptr[u + 1] - indptr[u]) + (eptr[u + 1] - eptr[u])
+    out = np.empty(out_ptr[n], np.int32)
+    out_mutual = np.zeros(out_ptr[n], np.uint8)
+    for u in range(n):
+        m = out_ptr[u]
+        for e in range(indptr[u], indptr[u + 1]):
+            out[m] = indices[e]
+            out_mutual[m] = mutual[e]
+            m += 1
+        for e in range(eptr[u], eptr[u + 1]):
+            out[m] = extra[e]
+            m += 1
+    return out_ptr, out, out_mutual
+
+
+def _follow_outside(cfg, users: UserState, accounts, streams: Streams, indptr, indices, mutual):
+    """Follows of outside accounts, drawn as follows of users are (Pareto fitness, homophily by ideology; the
+    accounts have no age group), and appended to the graph. Sets the accounts' followers and status. Outside
+    accounts do not follow back: they are not in the sample."""
+    nc = cfg.network
+    n = users.n
+    rng = streams.generator("external_follows")
+    fitness = stratified_pareto(accounts.n, float(nc.fitness_pareto_alpha), rng)
+    sd = nc.out_degree_sd_log
+    mean = nc.mean_out_degree * float(nc.external.follow_share)
+    k = np.exp(np.log(mean) - 0.5 * sd**2 + sd * rng.normal(size=n))
+    out_degree = np.clip(np.round(k), 0, accounts.n).astype(np.int64)
+    n_bins = nc.ideology_bins
+    block_of = np.minimum(((accounts.ideology + 1.0) / 2.0 * n_bins).astype(np.int64), n_bins - 1)
+    start, members, cum, total = _block_tables(block_of, fitness, n_bins)
+    members += n  # author ids of the accounts
+    cstart, coarse = _coarse_table(start, cum)
+    blocks = Blocks(
+        block_of,
+        np.full(n_bins, -1, np.int64),  # no age group: the same-age term never applies
+        -1.0 + (np.arange(n_bins) + 0.5) * 2.0 / n_bins,
+        start,
+        members,
+        cum,
+        total,
+        cstart,
+        coarse,
+    )
+    offsets = np.concatenate([[0], np.cumsum(out_degree)[:-1]]).astype(np.int64)
+    targets = np.empty(int(out_degree.sum()), np.int32)
+    _draw_edges(
+        streams.key("external_follows"),
+        out_degree,
+        blocks,
+        users.ideology.astype(np.float64),
+        users.age_group.astype(np.int64),
+        float(nc.homophily_ideology),
+        1.0,
+        offsets,
+        targets,
+    )
+    eptr = _sorted_rows(out_degree, targets)
+    extra = targets[: eptr[-1]]
+    followers = np.bincount(extra - n, minlength=accounts.n).astype(np.int32)
+    accounts.followers[:] = followers
+    accounts.status[:] = np.log1p(followers)
+    return _append_rows(indptr, indices, mutual, eptr, extra)
+
+
 def check_settings(c: Checker) -> None:
     """Range and cross-field checks of the ``network`` settings (run by ``sim.config.validate``)."""
     n = "network"
     c.positive(f"{n}.mean_out_degree", f"{n}.fitness_pareto_alpha")
     c.non_negative(f"{n}.out_degree_sd_log", f"{n}.homophily_ideology", f"{n}.homophily_same_age")
     c.probability(f"{n}.reciprocity", f"{n}.influencer_share")
-    if c.get(f"{n}.mean_out_degree") >= c.get("n_users"):
+    # the follows inside the sample: all of them, or those left by follows of outside accounts
+    inside = c.get(f"{n}.mean_out_degree")
+    if c.get(f"{n}.external.accounts_per_user") > 0:
+        inside *= 1.0 - c.get(f"{n}.external.follow_share")
+    if inside >= c.get("n_users"):
         fail(
             f"{n}.mean_out_degree",
             c.get(f"{n}.mean_out_degree"),

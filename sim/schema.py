@@ -61,6 +61,16 @@ class PopulationConfig:
 
 
 @dataclass
+class ExternalAccountsConfig:
+    accounts_per_user: float = MISSING
+    follow_share: float = MISSING
+    posts_per_day_mean: float = MISSING
+    posts_per_day_sd_log: float = MISSING
+    style_shares: dict[str, float] = MISSING
+    style_consistency: float = MISSING
+
+
+@dataclass
 class NetworkConfig:
     name: str = MISSING
     mean_out_degree: float = MISSING
@@ -71,6 +81,7 @@ class NetworkConfig:
     reciprocity: float = MISSING
     influencer_share: float = MISSING
     ideology_bins: int = MISSING
+    external: ExternalAccountsConfig = field(default_factory=ExternalAccountsConfig)
 
 
 # behaviour

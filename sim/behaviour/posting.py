@@ -100,6 +100,37 @@ class PostColumns(NamedTuple):
 
 
 @njit
+def write_post(posts, slot, pid, author, hour, style, quality, prev_by_author):
+    """A new post in ring slot ``slot`` (``posts``: PostColumns): who wrote it when, in what style and quality,
+    and a clean record (no likes, impressions, replies or scores yet)."""
+    posts.post_id[slot] = pid
+    posts.author[slot] = author
+    posts.created_hour[slot] = hour
+    posts.style[slot] = style
+    posts.quality[slot] = quality
+    posts.prev_by_author[slot] = prev_by_author
+    for column in (
+        posts.likes,
+        posts.impressions,
+        posts.likes_left,
+        posts.likes_right,
+        posts.impressions_left,
+        posts.impressions_right,
+        posts.hostile_replies,
+        posts.side_likes_a,
+        posts.side_likes_b,
+        posts.side_impressions_a,
+        posts.side_impressions_b,
+    ):
+        column[slot] = 0
+    posts.mf_intercept[slot] = 0.0
+    posts.mf_factor[slot] = 0.0
+    posts.bridging[slot] = 0.0
+    posts.removed[slot] = 0
+    posts.log_likes[slot] = 0.0
+
+
+@njit
 def policy_delay(w, habit_delay, cost, expected_likes, floor):
     return w * habit_delay + (1.0 - w) * cost / max(expected_likes, floor)
 
@@ -145,30 +176,6 @@ def create_posts(
         calendar_day,
         totals,
     ) = authors
-    (
-        post_id,
-        author,
-        created_hour,
-        style,
-        quality,
-        prev_by_author,
-        likes,
-        impressions,
-        likes_left,
-        likes_right,
-        impressions_left,
-        impressions_right,
-        hostile_replies,
-        mf_intercept,
-        mf_factor,
-        side_likes_a,
-        side_likes_b,
-        side_impressions_a,
-        side_impressions_b,
-        bridging,
-        removed,
-        log_likes,
-    ) = posts
     probs = np.empty(N_STYLES, np.float64)
     for k in range(posters.shape[0]):
         u = posters[k]
@@ -204,28 +211,7 @@ def create_posts(
                 break
         z = quality_mean[chosen] + p.quality_logit_sd * normal(key_quality, hour, u, 0)
 
-        post_id[slot] = pid
-        author[slot] = u
-        created_hour[slot] = hour
-        style[slot] = chosen
-        quality[slot] = 1.0 / (1.0 + np.exp(-z))
-        prev_by_author[slot] = last_post_id[u]
-        likes[slot] = 0
-        impressions[slot] = 0
-        likes_left[slot] = 0
-        likes_right[slot] = 0
-        impressions_left[slot] = 0
-        impressions_right[slot] = 0
-        hostile_replies[slot] = 0
-        mf_intercept[slot] = 0.0
-        mf_factor[slot] = 0.0
-        side_likes_a[slot] = 0
-        side_likes_b[slot] = 0
-        side_impressions_a[slot] = 0
-        side_impressions_b[slot] = 0
-        bridging[slot] = 0.0
-        removed[slot] = 0
-        log_likes[slot] = 0.0
+        write_post(posts, slot, pid, u, hour, chosen, 1.0 / (1.0 + np.exp(-z)), last_post_id[u])
         last_post_id[u] = pid
 
         calendar_day[u, CD_POSTS] += 1
@@ -260,6 +246,8 @@ def learn_from_feedback(
         if post_id[slot] != pid:
             continue
         u = author[slot]
+        if u >= w.shape[0]:  # an outside account's post (sim/external.py): nobody in the sample learns from it
+            continue
         old = policy_delay(w[u], habit_delay[u], cost[u], expected_likes[u], p.reward_floor)
         expected_likes[u] = max(expected_likes[u] + alpha_reward[u] * (likes[slot] - expected_likes[u]), p.reward_floor)
         new = policy_delay(w[u], habit_delay[u], cost[u], expected_likes[u], p.reward_floor)

@@ -463,6 +463,7 @@ def record_impressions(
 ):
     """Serial bookkeeping of the hour's impressions: counts on posts and authors, and the platform's
     bridging model. Serial, so counts and the model fit do not depend on the thread count."""
+    n_users = likes_this_hour.shape[0]
     for s in range(session_users.shape[0]):
         u = session_users[s]
         left = ideology[u] < 0
@@ -475,6 +476,7 @@ def record_impressions(
             else:
                 posts.impressions_right[slot] += 1
             y = 0.0
+            in_sample = a < n_users  # an outside account (sim/external.py) has no notifications or counters
             if liked[s, i]:
                 y = 1.0
                 posts.likes[slot] += 1
@@ -483,12 +485,14 @@ def record_impressions(
                     posts.likes_left[slot] += 1
                 else:
                     posts.likes_right[slot] += 1
-                likes_this_hour[a] += 1
-                calendar_day[a, CD_LIKES_RECEIVED] += 1
-                totals[a, TOT_LIKES_RECEIVED] += 1
+                if in_sample:
+                    likes_this_hour[a] += 1
+                    calendar_day[a, CD_LIKES_RECEIVED] += 1
+                    totals[a, TOT_LIKES_RECEIVED] += 1
             if replied[s, i]:
                 posts.hostile_replies[slot] += 1
-                replies_this_hour[a] += 1
+                if in_sample:
+                    replies_this_hour[a] += 1
             bridging_observe(
                 bp, mu, user_i, user_f, posts.mf_intercept, posts.mf_factor, u, slot, y, posts.impressions[slot]
             )

@@ -124,6 +124,8 @@ def feedback_mood(p, first_id, end_id, post_id, author, likes, expected_likes, s
         if post_id[slot] != pid:
             continue
         u = author[slot]
+        if u >= mood.shape[0]:  # an outside account's post (sim/external.py)
+            continue
         d = np.log1p(likes[slot]) - np.log1p(expected_likes[u])
         weight = p.negativity_bias if d < 0 else 1.0
         mood[u] += p.feedback_mood * sensitivity[u] * weight * d

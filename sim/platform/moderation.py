@@ -75,6 +75,8 @@ def review(key, hour, p, first_id, end_id, post_id, author, style, removed, stri
         else:
             mistakes += 1
         a = author[slot]
+        if a >= strikes.shape[0]:  # an outside account (sim/external.py): its post goes, it has no strikes
+            continue
         calendar_day[a, CD_POSTS_REMOVED] += 1
         strikes[a] += 1
         if strikes[a] >= p.strikes:

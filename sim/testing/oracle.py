@@ -16,7 +16,8 @@ a value to float32 wherever the engine writes it to a float32 array (``_f32``), 
 the few expressions whose operands are all float32 (there Numba computes in float32). Everything else is
 float64 in both.
 
-Scope: the default platform (no deactivation, no moderation: their hooks raise NotImplementedError) and
+Scope: the default platform (no deactivation, no moderation: their hooks raise NotImplementedError), with
+or without accounts outside the sample (sim/external.py: their posting is written again here too), and
 the built-in linear ranking rules (``tests/oracle`` checks engagement and civic); plug-in rules
 (``policy.score``) are not supported. Slow by design: it is the "one ``step()`` per agent" baseline the
 benchmark compares the array engine with (``benchmarks/run.py``).
@@ -54,6 +55,27 @@ from sim.testing.oracle_numbers import (
     uniform,
 )
 from sim.vocabulary import AGE_GROUPS
+
+
+class OutsideAccount:
+    """An author outside the sample: what ranking and scrolling read of it."""
+
+    def __init__(self, ideology: float, status: float, last_post_id: int):
+        self.ideology, self.status, self.last_post_id = ideology, status, last_post_id
+
+
+def _poisson(key: int, hour: int, j: int, lam: float) -> int:
+    """sim/external.py's Poisson draw: inversion of one uniform, or the normal approximation above 30."""
+    if lam > 30.0:
+        return max(0, round(lam + math.sqrt(lam) * normal(key, hour, j, 1)))
+    u = uniform(key, hour, j, 0)
+    k, p = 0, math.exp(-lam)
+    cdf = p
+    while u > cdf and k < 1000:
+        k += 1
+        p *= lam / k
+        cdf += p
+    return k
 
 
 class Oracle:
@@ -129,6 +151,20 @@ class Oracle:
             values["wants_post"] = False
             self.users.append(User(self, u, values))
         self._check_seen_layout(us)
+        # authors: the users, then the accounts outside the sample (sim/external.py), which only post
+        acc = model.accounts
+        self.outside = [
+            OutsideAccount(float(acc.ideology[j]), float(acc.status[j]), int(acc.last_post_id[j])) for j in range(acc.n)
+        ]
+        self.outside_rate = acc.posts_per_hour.tolist()
+        self.outside_style = acc.main_style.tolist()
+        stream = model.outside_stream
+        self.outside_activity = stream.activity.tolist()
+        self.outside_style_cum = stream.style_cum.tolist()
+        self.outside_consistency = stream.p.style_consistency
+        self.k_outside, (self.k_outside_style, self.k_outside_quality) = int(stream.key), map(int, stream.draw_keys)
+        self.authors = [*self.users, *self.outside]
+        self.author_active = [*self.active, *([1] * acc.n)]
         # posts
         p = model.posts
         self.posts: dict[int, Post] = {}
@@ -155,7 +191,7 @@ class Oracle:
         live = [
             q
             for q in self.posts.values()
-            if hour - q.created_hour <= p.max_age_hours and not q.removed and self.active[q.author]
+            if hour - q.created_hour <= p.max_age_hours and not q.removed and self.author_active[q.author]
         ]
 
         def key(q):
@@ -219,7 +255,7 @@ class Oracle:
             viewer = users[u]
             left = viewer.ideology < 0
             for post, liked, replied in views:
-                author = users[post.author]
+                author = users[post.author] if post.author < len(users) else None  # None: an outside account
                 post.impressions += 1
                 if left:
                     post.impressions_left += 1
@@ -234,12 +270,14 @@ class Oracle:
                         post.likes_left += 1
                     else:
                         post.likes_right += 1
-                    author.likes_this_hour += 1
-                    author.calendar_day[CD["likes_received"]] += 1
-                    author.totals[TOT["likes_received"]] += 1
+                    if author is not None:
+                        author.likes_this_hour += 1
+                        author.calendar_day[CD["likes_received"]] += 1
+                        author.totals[TOT["likes_received"]] += 1
                 if replied:
                     post.hostile_replies += 1
-                    author.hostile_replies_this_hour += 1
+                    if author is not None:
+                        author.hostile_replies_this_hour += 1
                 # the platform's matrix factorisation of likes (sim/ranking/bridging.py)
                 pred = (
                     self.bridging_mean
@@ -301,20 +339,7 @@ class Oracle:
                     chosen = s
                     break
             z = self.quality_mean[chosen] + p.quality_logit_sd * normal(self.k_quality, hour, u, 0)
-            values = dict.fromkeys(POST_FIELDS, 0)
-            values.update(
-                post_id=pid,
-                author=u,
-                created_hour=hour,
-                style=chosen,
-                quality=_f32(1.0 / (1.0 + math.exp(-z))),
-                prev_by_author=user.last_post_id,
-                mf_intercept=0.0,
-                mf_factor=0.0,
-                bridging=0.0,
-                log_likes=0.0,
-            )
-            self.posts[pid] = Post(**values)
+            self._new_post(pid, u, hour, chosen, z, user.last_post_id)
             user.last_post_id = pid
             user.calendar_day[CD["posts"]] += 1
             user.totals[TOT["posts"]] += 1
@@ -323,7 +348,44 @@ class Oracle:
             for v in user.close_ties:
                 friend = self.users[v]
                 friend.notif_pending = _f32(friend.notif_pending + 1)
+        self._create_outside_posts(hour)
         self.hour_first_post[hour + 1] = self.next_post_id
+
+    def _create_outside_posts(self, hour: int) -> None:
+        """The accounts outside the sample post a Poisson number of posts each, in account order."""
+        n_users = len(self.users)
+        activity = self.outside_activity[hour % 24]
+        for j, account in enumerate(self.outside):
+            lam = self.outside_rate[j] * activity
+            count = _poisson(self.k_outside, hour, j, lam) if lam > 0 else 0
+            for i in range(count):
+                style = self.outside_style[j]
+                if uniform(self.k_outside_style, hour, j, 2 * i) >= self.outside_consistency:
+                    r = uniform(self.k_outside_style, hour, j, 2 * i + 1)
+                    style = next((c for c in range(N_STYLES) if r < self.outside_style_cum[c]), N_STYLES - 1)
+                z = self.quality_mean[style] + self.posting_p.quality_logit_sd * normal(
+                    self.k_outside_quality, hour, j, i
+                )
+                pid = self.next_post_id
+                self.next_post_id += 1
+                self._new_post(pid, n_users + j, hour, style, z, account.last_post_id)
+                account.last_post_id = pid
+
+    def _new_post(self, pid: int, author: int, hour: int, style: int, quality_logit: float, prev: int) -> None:
+        values = dict.fromkeys(POST_FIELDS, 0)
+        values.update(
+            post_id=pid,
+            author=author,
+            created_hour=hour,
+            style=style,
+            quality=_f32(1.0 / (1.0 + math.exp(-quality_logit))),
+            prev_by_author=prev,
+            mf_intercept=0.0,
+            mf_factor=0.0,
+            bridging=0.0,
+            log_likes=0.0,
+        )
+        self.posts[pid] = Post(**values)
 
     def _feedback(self, hour: int) -> None:
         h = hour - self.feedback_delay
@@ -332,7 +394,7 @@ class Oracle:
         wp, pp = self.wellbeing_p, self.posting_p
         for pid in range(self.hour_first_post[h], self.hour_first_post[h + 1]):
             post = self.posts.get(pid)
-            if post is None:
+            if post is None or post.author >= len(self.users):
                 continue
             user = self.users[post.author]
             # np.log1p of a float32 is a float32 function in the engine
@@ -350,7 +412,7 @@ class Oracle:
                 user.totals[TOT["positive"]] += 1
         for pid in range(self.hour_first_post[h], self.hour_first_post[h + 1]):
             post = self.posts.get(pid)
-            if post is None:
+            if post is None or post.author >= len(self.users):
                 continue
             user = self.users[post.author]
             old = self._delay(user)

@@ -199,9 +199,9 @@ class User:
         if deg and m_in > 0:
             start = int(uniform(o.k_followee, hour, u, 0) * deg)
             for f, mutual in followees[start:] + followees[:start]:
-                if not o.active[f]:
+                if not o.author_active[f]:
                     continue
-                pid = o.users[f].last_post_id
+                pid = o.authors[f].last_post_id
                 taken = 0
                 while pid >= 0 and (p.per_followee_cap == 0 or taken < p.per_followee_cap) and len(out) < m_in:
                     post = o.posts.get(pid)
@@ -250,7 +250,7 @@ class User:
         scored = []
         for idx, (post, tie, seen) in enumerate(self._candidates(hour)):
             style = post.style
-            agreement = 1.0 - _f32(abs(_f32(self.ideology - o.users[post.author].ideology)))
+            agreement = 1.0 - _f32(abs(_f32(self.ideology - o.authors[post.author].ideology)))
             x = [0.0] * fx.N_FEATURES
             if w[fx.F_P_LIKE] != 0 or w[fx.F_DWELL] != 0:
                 z = self._like_logit(
@@ -280,7 +280,7 @@ class User:
             x[fx.F_LOG_LIKES] = post.log_likes
             x[fx.F_AGE_HOURS] = hour - post.created_hour
             x[fx.F_VIEWER_PROTECTED] = o.protected[u]
-            x[fx.F_AUTHOR_STATUS] = o.users[post.author].status
+            x[fx.F_AUTHOR_STATUS] = o.authors[post.author].status
             x[fx.F_SEEN] = 1.0 if seen else 0.0
             if w[fx.F_NOISE] != 0:
                 x[fx.F_NOISE] = uniform(o.k_noise, hour, u, ~post.post_id)
@@ -329,7 +329,7 @@ class User:
         for i, (post, tie, seen) in enumerate(feed):
             a = post.author
             st = post.style
-            distance = _f32(abs(_f32(self.ideology - o.users[a].ideology)))
+            distance = _f32(abs(_f32(self.ideology - o.authors[a].ideology)))
             z = self._like_logit(
                 tie,
                 1.0 - distance,
@@ -384,7 +384,7 @@ class User:
             elif st == IDEALISED:
                 cd[CD["idealised"]] += 1
                 gap = (
-                    cp.follower_status_weight * _f32(o.users[a].status - self.status)
+                    cp.follower_status_weight * _f32(o.authors[a].status - self.status)
                     + cp.like_status_weight * post.log_likes
                 )
                 if cv == 0:

@@ -54,6 +54,10 @@ BAD = [
     ("policy.per_followee_cap=-1", ["per_followee_cap=-1", "0 or a positive integer"]),
     ("policy.pool_share=1.5", ["pool_share=1.5", "[0, 1]"]),
     ("n_users=100", ["network.mean_out_degree=150", "below n_users (100)", "network.mean_out_degree=20"]),
+    ("network.external.accounts_per_user=-0.5", ["external.accounts_per_user=-0.5", "0 or greater"]),
+    ("network.external.posts_per_day_mean=-1", ["external.posts_per_day_mean=-1", "greater than 0"]),
+    ("network.external.style_shares.outrage=0.5", ["external.style_shares", "sum to 1"]),
+    ("network.external.follow_share=0.9", ["external.follow_share=0.9", "135 outside accounts", "only 0"]),
     # platform interventions
     ("platform.time_limit.mode=strict", ["time_limit.mode='strict'", "none, soft, hard"]),
     ("platform.time_limit.applies_to=teens", ["applies_to='teens'", "all, minors"]),

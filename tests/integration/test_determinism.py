@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 import sim
 from sim.results import load
 from tests.conftest import small_overrides
@@ -20,11 +22,16 @@ def test_same_seed_same_tables_different_seed_different_tables(tmp_path):
     assert a.manifest["tables"]["daily"]["sha256"] != c.manifest["tables"]["daily"]["sha256"]
 
 
-def test_one_and_two_threads_give_identical_tables(tmp_path):
+# the open world adds outside accounts' posting and the author table (sim/external.py)
+OPEN_WORLD = {"network.external.accounts_per_user": 0.5, "network.external.follow_share": 0.5}
+
+
+@pytest.mark.parametrize("world", [{}, OPEN_WORLD], ids=["closed", "open"])
+def test_one_and_two_threads_give_identical_tables(world, tmp_path):
     hashes = []
     for threads in (1, 2):
         env = {**os.environ, "NUMBA_NUM_THREADS": str(threads)}
-        args = small_overrides(**{"output.dir": tmp_path, "output.name": f"t{threads}", "policy": "civic"})
+        args = small_overrides(**{"output.dir": tmp_path, "output.name": f"t{threads}", "policy": "civic", **world})
         proc = subprocess.run(
             [sys.executable, "-m", "sim", *args], capture_output=True, text=True, env=env, timeout=300
         )

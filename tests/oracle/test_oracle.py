@@ -47,10 +47,18 @@ def _compare_users(model, oracle, hour):
     assert not errors, f"hour {hour}:\n" + "\n".join(errors)
 
 
-@pytest.mark.parametrize("policy", ["engagement", "civic"])
-def test_engine_and_per_agent_oracle_agree_hour_by_hour(policy, monkeypatch):
+# the open world: accounts outside the sample post, are followed and are ranked (sim/external.py)
+OPEN_WORLD = ["network.external.accounts_per_user=0.3", "network.external.follow_share=0.5"]
+
+
+@pytest.mark.parametrize(
+    "policy, world",
+    [("engagement", []), ("civic", []), ("engagement", OPEN_WORLD)],
+    ids=["engagement", "civic", "open"],
+)
+def test_engine_and_per_agent_oracle_agree_hour_by_hour(policy, world, monkeypatch):
     cfg = compose(
-        [f"n_users={USERS}", f"days={DAYS}", "offline_days=3", "seed=3", "progress=false", f"policy={policy}"]
+        [f"n_users={USERS}", f"days={DAYS}", "offline_days=3", "seed=3", "progress=false", f"policy={policy}", *world]
     )
     model = FeedModel(cfg)
     oracle = Oracle(model)
@@ -86,3 +94,6 @@ def test_engine_and_per_agent_oracle_agree_hour_by_hour(policy, monkeypatch):
         e = _mismatch(f"posts.{name}", getattr(p, name)[order], values[keep])
         assert e is None, e
     assert model.bridging_mean[0] == oracle.bridging_mean
+    if world:  # the comparison covered outside accounts' posts being written, shown and liked
+        outside = p.author[order] >= USERS
+        assert outside.sum() > 500 and p.impressions[order][outside].sum() > 1000 and p.likes[order][outside].sum() > 10

@@ -91,7 +91,7 @@ def test_no_mechanism_imports_the_configuration_or_the_model():
         n
         for n in graph
         if n.startswith(("sim.behaviour", "sim.ranking", "sim.platform"))
-        or n in ("sim.population", "sim.network", "sim.metrics", "sim.state", "sim.rng")
+        or n in ("sim.population", "sim.network", "sim.external", "sim.metrics", "sim.state", "sim.rng")
     ]
     for name in mechanisms:
         reached = nx.descendants(graph, name)
