@@ -39,7 +39,7 @@ from sim.platform import (
     notifications,
     teen_accounts,
 )
-from sim.ranking import bridging, plugins, policies
+from sim.ranking import bridging, engagement_model, plugins, policies
 from sim.ranking.features import FEATURES
 from sim.schema import SimConfig
 from sim.vocabulary import AGE_GROUPS, STYLES
@@ -450,5 +450,6 @@ SECTION_CHECKS = (
     deactivation.check_settings,
     media_literacy.check_settings,
     bridging.check_settings,
+    engagement_model.check_settings,
     metrics.check_settings,
 )

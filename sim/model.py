@@ -44,7 +44,7 @@ from sim.behaviour import (
     wellbeing,
 )
 from sim.platform import Platform, in_window
-from sim.ranking import bridging, kernels, plugins, policies
+from sim.ranking import bridging, engagement_model, kernels, plugins, policies
 from sim.ranking.seen import start_day
 from sim.rng import Streams
 from sim.state import PostStore, gather
@@ -64,6 +64,7 @@ class Hour:
     feeds: object = None  # the ranked feeds (phase ranking) and what scrolling did with them
     n_viewed: np.ndarray = None
     ended: np.ndarray = None  # why each session ended (response.ENDED_*)
+    dwell: np.ndarray = None  # each viewed item's dwell, minutes
     liked: np.ndarray = None
     replied: np.ndarray = None
 
@@ -154,6 +155,7 @@ class FeedModel(mesa.Model):
         self.pool_key = POOL_KEY_IDS[cfg.policy.pool_key]
         self.ranker = plugins.ranker(cfg, score_fn)
         self.feed_buffers = kernels.FeedBuffers(self.policy_p.k)
+        self.engagement = engagement_model.EngagementModel(cfg, u.n)  # p_like and dwell of every rule
         self._post_records = self._author_records = None  # ranking's packed copies, reused hour to hour
         self.platform = Platform(cfg, u, self.streams)
         self.authors = external.AuthorTable(u, self.platform.active, self.accounts)  # users and outside accounts
@@ -257,6 +259,7 @@ class FeedModel(mesa.Model):
                 pl.counts_visible,
                 pl.oon_idealised_blocked,
                 a.active,
+                *self.engagement.arrays(u.mf_factor, self.posts.mf_factor),
             ),
             self._author_records,
         )
@@ -341,7 +344,7 @@ class FeedModel(mesa.Model):
 
     def phase_ranking(self, h: Hour) -> None:
         session_users, hour, n_s = h.session_users, h.hour, h.session_users.shape[0]
-        h.feeds, h.n_viewed, h.liked, h.replied, h.ended = self.feed_buffers.take(n_s)
+        h.feeds, h.n_viewed, h.liked, h.replied, h.ended, h.dwell = self.feed_buffers.take(n_s)
         feeds = h.feeds
         args = (
             session_users,
@@ -363,21 +366,13 @@ class FeedModel(mesa.Model):
             plugins.raise_bad_score(self.cfg, feeds, session_users, hour)
 
     def phase_scrolling(self, h: Hour) -> None:
-        u, pl, session_users, hour, hod, today = (
-            self.users,
-            self.platform,
+        u, pl, feeds = self.users, self.platform, h.feeds
+        is_night = in_window(h.hod, int(self.cfg.metrics.night_start_hour), int(self.cfg.metrics.night_end_hour))
+        response.scroll_feeds(
             h.session_users,
             h.hour,
-            h.hod,
-            h.today(self.users),
-        )
-        feeds, n_viewed, liked, replied = h.feeds, h.n_viewed, h.liked, h.replied
-        is_night = in_window(hod, int(self.cfg.metrics.night_start_hour), int(self.cfg.metrics.night_end_hour))
-        response.scroll_feeds(
-            session_users,
-            hour,
             is_night,
-            today,
+            h.today(u),
             self.response_p,
             self.comparison_p,
             self.scroll_p,
@@ -387,25 +382,20 @@ class FeedModel(mesa.Model):
             self._feed_posts(),
             gather(response.Viewers, self.authors, u, pl),  # authors first: an author's ideology and status
             gather(response.ViewerState, u),
-            response.SessionOutcome(n_viewed, liked, replied, h.ended),
+            response.SessionOutcome(h.n_viewed, h.liked, h.replied, h.ended, h.dwell),
         )
 
     def phase_impressions(self, h: Hour) -> None:
-        u, session_users, feeds, n_viewed, liked, replied = (
-            self.users,
-            h.session_users,
-            h.feeds,
-            h.n_viewed,
-            h.liked,
-            h.replied,
-        )
+        u, session_users, feeds, n_viewed = self.users, h.session_users, h.feeds, h.n_viewed
+        # the platform's engagement model learns from what it ranked, before the likes are counted
+        self.engagement.learn_from_hour(h, u, self.posts, self.platform.counts_visible, self.authors.status)
         response.record_impressions(
             self.bridging_p,
             session_users,
             feeds.slot,
             n_viewed,
-            liked,
-            replied,
+            h.liked,
+            h.replied,
             u.ideology,
             self._feed_posts(),
             u.likes_this_hour,

@@ -271,6 +271,16 @@ class BridgingModelConfig:
 
 
 @dataclass
+class EngagementModelConfig:
+    kind: str = MISSING
+    learning_rate: float = MISSING
+    user_learning_rate: float = MISSING
+    shrinkage: float = MISSING
+    dwell_learning_rate: float = MISSING
+    initial_like_rate: float = MISSING
+
+
+@dataclass
 class PauseNudgeConfig:
     enabled: bool = MISSING
     after_minutes: float = MISSING
@@ -325,6 +335,7 @@ class MediaLiteracyConfig:
 class PlatformConfig:
     name: str = MISSING
     bridging_model: BridgingModelConfig = field(default_factory=BridgingModelConfig)
+    engagement_model: EngagementModelConfig = field(default_factory=EngagementModelConfig)
     counts: str = MISSING
     notifications: NotificationConfig = field(default_factory=NotificationConfig)
     feed_end: str = MISSING

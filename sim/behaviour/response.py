@@ -227,12 +227,14 @@ ENDED_NAMES = ("chose_to_stop", "end_of_feed", "time_budget", "time_limit", "pau
 
 
 class SessionOutcome(NamedTuple):
-    """Per session: items viewed, which of them were liked and replied to, and why it ended (``ENDED_*``)."""
+    """Per session: items viewed, which of them were liked and replied to, why it ended (``ENDED_*``), and
+    each viewed item's dwell in minutes (what the platform observes of attention)."""
 
     n_viewed: np.ndarray
     liked: np.ndarray
     replied: np.ndarray
     ended: np.ndarray
+    dwell: np.ndarray
 
 
 class FeedPosts(NamedTuple):
@@ -285,7 +287,7 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
     limit_state, streak_min, mood, seen, user_day, calendar_day, totals, bed_minutes, arousal_min, night_lost_min = (
         state
     )
-    n_viewed, liked, replied, ended = out
+    n_viewed, liked, replied, ended, dwell = out
     why = ENDED_FEED
     u = session_users[s]
     kind = session_kind[u]
@@ -352,6 +354,7 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
         viewed += 1
         lk = uniform(keys.like, hour, u, i) < pl
         liked[s, i] = lk
+        dwell[s, i] = dwell_min
         replied[s, i] = False
         mark_seen(seen, u, today, posts.post_id[slot])
 

@@ -4,13 +4,13 @@ Every rule scores a candidate from this vector. The order below is part of the p
 add new features at the end.
 
 =================  ==========================================================================
-p_like             the platform's estimate of the probability that the viewer likes the post
-                   (the response model of ``behaviour/response.py`` with average susceptibility
-                   and an estimation error)
-dwell              the platform's estimate of dwell time, minutes
+p_like             the platform's estimate of the probability that the viewer likes the post, from
+                   its engagement model (``engagement_model.py``: learned from what it observes, or
+                   the "oracle" response model at average susceptibility), with an estimation error
+dwell              the platform's estimate of dwell time, minutes (same model)
 tie                0 = not followed, 0.5 = followed, 1 = mutual follow (close tie)
 in_network         1 if the viewer follows the author
-agreement          1 - |ideology_viewer - ideology_author|, in [-1, 1]
+agreement          1 - |ideology_viewer - ideology_author|, in [-1, 1] (true ideologies)
 outrage            1 for outrage/hostile posts
 idealised          1 for idealised self-presentation
 supportive         1 for personal/supportive posts

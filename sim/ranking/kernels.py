@@ -32,6 +32,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.behaviour.response import expected_dwell_s, like_logit, logistic
+from sim.ranking import engagement_model as em_model
 from sim.ranking import features as fx
 from sim.ranking.seen import has_seen
 from sim.rng import hash3, normal, uniform
@@ -49,6 +50,7 @@ class PolicyParams(NamedTuple):
     show_seen: bool
     estimation_noise: float
     protected_factor: float
+    learned_engagement: bool  # p_like and dwell from the learned engagement model (engagement_model.py)
 
 
 # What ranking reads of a post, packed into one 64-byte record (one cache line), and of an author into a
@@ -120,6 +122,13 @@ class UserArrays(NamedTuple):
     counts_visible: np.ndarray  # the viewer sees like counts
     oon_idealised_blocked: np.ndarray  # teen accounts: no idealised posts from outside the network
     active: np.ndarray  # 0 = deactivated account: its posts are not shown
+    # the platform's learned engagement model (engagement_model.EngagementArrays; used when p.learned_engagement)
+    em_weights: np.ndarray
+    em_dwell: np.ndarray
+    em_user_bias: np.ndarray
+    em_user_style: np.ndarray
+    em_user_factor: np.ndarray
+    em_post_factor: np.ndarray
     rec: np.ndarray | None = None
 
 
@@ -210,18 +219,19 @@ class FeedBuffers:
         self._liked = np.zeros((n, self.k), np.bool_)
         self._replied = np.zeros((n, self.k), np.bool_)
         self._ended = np.zeros(n, np.int8)
+        self._dwell = np.zeros((n, self.k), np.float32)
 
     def take(self, n_sessions: int):
-        """(feeds, n_viewed, liked, replied, ended) for this hour's sessions: views of the first rows."""
+        """(feeds, n_viewed, liked, replied, ended, dwell) for this hour's sessions: views of the first rows."""
         if n_sessions > self._cap:
             self._grow(max(n_sessions, int(self._cap * 1.25)))
         n = n_sessions
         feeds = FeedArrays(*(a[:n] for a in self._feeds))
-        return feeds, self._n_viewed[:n], self._liked[:n], self._replied[:n], self._ended[:n]
+        return feeds, self._n_viewed[:n], self._liked[:n], self._replied[:n], self._ended[:n], self._dwell[:n]
 
     @property
     def nbytes(self) -> int:
-        scroll = (self._n_viewed, self._liked, self._replied, self._ended)
+        scroll = (self._n_viewed, self._liked, self._replied, self._ended, self._dwell)
         return sum(a.nbytes for a in self._feeds) + sum(a.nbytes for a in scroll)
 
 
@@ -357,15 +367,21 @@ def fill_features(x, u, slot, tie, seen_flag, hour, p, rp, keys, posts, users, n
     log_likes = post.log_likes
     pid = post.post_id
     if need[fx.F_P_LIKE] or need[fx.F_DWELL]:
-        # The platform's engagement model: the response model at average susceptibility, plus error.
-        z = like_logit(
-            rp, tie, agreement, outrage, idealised, supportive, post.quality, log_likes * users.counts_visible[u], 1.0
-        )
+        # The platform's engagement model (engagement_model.py): learned from what it observes, or the
+        # "oracle", the users' response model at average susceptibility; either plus error.
+        visible = log_likes * users.counts_visible[u]
+        if p.learned_engagement:
+            z = em_model.like_logit(users, u, style, tie, post.quality, visible, author.status, slot)
+        else:
+            z = like_logit(rp, tie, agreement, outrage, idealised, supportive, post.quality, visible, 1.0)
         if p.estimation_noise > 0:
             z += p.estimation_noise * normal(keys.ranking_noise, hour, u, pid)
         p_like = logistic(z)
         x[fx.F_P_LIKE] = p_like
-        x[fx.F_DWELL] = expected_dwell_s(rp, p_like) / 60.0
+        if p.learned_engagement:
+            x[fx.F_DWELL] = em_model.dwell_minutes(users, p_like)
+        else:
+            x[fx.F_DWELL] = expected_dwell_s(rp, p_like) / 60.0
     x[fx.F_TIE] = tie
     x[fx.F_IN_NETWORK] = 1.0 if tie > 0 else 0.0
     x[fx.F_AGREEMENT] = agreement

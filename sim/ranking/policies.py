@@ -42,6 +42,7 @@ def policy_params(cfg) -> PolicyParams:
         show_seen=bool(pc.show_seen),
         estimation_noise=float(pc.estimation_noise),
         protected_factor=float(pc.protected_factor),
+        learned_engagement=str(cfg.platform.engagement_model.kind) == "learned",
     )
 
 

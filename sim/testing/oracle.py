@@ -87,6 +87,8 @@ class Oracle:
 
         if pl.hooks:
             raise NotImplementedError("the oracle covers the default platform (no deactivation or moderation)")
+        if model.engagement.learned:
+            raise NotImplementedError("the oracle covers the 'oracle' engagement model (platform.engagement_model)")
         if model.ranker is not kernels.rank_feeds:
             raise NotImplementedError("the oracle covers the built-in linear ranking rules only")
         self.cfg = cfg

@@ -57,6 +57,8 @@ BAD = [
     ("network.external.accounts_per_user=-0.5", ["external.accounts_per_user=-0.5", "0 or greater"]),
     ("network.external.posts_per_day_mean=-1", ["external.posts_per_day_mean=-1", "greater than 0"]),
     ("network.external.style_shares.outrage=0.5", ["external.style_shares", "sum to 1"]),
+    ("platform.engagement_model.kind=perfect", ["engagement_model.kind='perfect'", "oracle, learned"]),
+    ("platform.engagement_model.initial_like_rate=1", ["initial_like_rate=1", "strictly between 0 and 1"]),
     ("network.external.follow_share=0.9", ["external.follow_share=0.9", "135 outside accounts", "only 0"]),
     # platform interventions
     ("platform.time_limit.mode=strict", ["time_limit.mode='strict'", "none, soft, hard"]),

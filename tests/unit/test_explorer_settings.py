@@ -31,7 +31,8 @@ def test_every_platform_intervention_has_a_control():
     levers = {
         f
         for f in PlatformConfig.__dataclass_fields__
-        if f not in ("name", "bridging_model", "stopping_cue_items", "stopping_cue_stop")
+        # the platform's own models (bridging, engagement) are how it ranks, not interventions
+        if f not in ("name", "bridging_model", "engagement_model", "stopping_cue_items", "stopping_cue_stop")
     }
     assert levers == set(PLATFORM_CONTROLS)
 

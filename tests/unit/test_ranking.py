@@ -7,6 +7,7 @@ import pytest
 
 from sim.ranking import features as fx
 from sim.ranking import kernels, policies
+from sim.ranking.engagement_model import EngagementModel
 from sim.testing import ranking_reference as reference
 
 
@@ -88,6 +89,7 @@ def random_policy(rng):
         show_seen=bool(rng.random() < 0.5),
         estimation_noise=float(rng.random()),
         protected_factor=float(rng.uniform(1, 3)),
+        learned_engagement=False,
     )
 
 
@@ -209,7 +211,8 @@ def test_a_hand_built_world_gets_the_feeds_written_out_by_hand():
     ideology = np.array([0.5, 0.4, 0.6, -0.8], np.float32)
     status = np.log1p(np.array([10, 50, 40, 5000], np.float32))
     zero, one = np.zeros(4, np.uint8), np.ones(4, np.uint8)
-    users = kernels.UserArrays(last_post_id, seen, ideology, status, zero, one, zero, one)
+    no_model = EngagementModel(compose([]), 0).arrays(np.zeros(4, np.float32), np.zeros(cap, np.float32))
+    users = kernels.UserArrays(last_post_id, seen, ideology, status, zero, one, zero, one, *no_model)
     rp = response.params(compose([]))
     keys = kernels.Keys(np.uint64(1), np.uint64(2), np.uint64(3))
     hour = 13
@@ -240,6 +243,7 @@ def test_a_hand_built_world_gets_the_feeds_written_out_by_hand():
         show_seen=False,
         estimation_noise=0.0,
         protected_factor=1.0,
+        learned_engagement=False,
     )
     chrono = kernels.PolicyParams(oon_candidates=0, **base)
     w_age = np.zeros(fx.N_FEATURES)
