@@ -105,6 +105,7 @@ def generate(cfg, n: int, streams: Streams) -> UserState:
     users.loneliness[:] = users.loneliness_trait
     users.polarization[:] = users.polarization_trait
     users.habit[:] = cfg.behaviour.sessions.initial_habit
+    users.recent_value[:] = cfg.behaviour.sessions.value_reference  # sessions as valuable as usual
     users.mf_factor[:] = rng.normal(0, cfg.platform.bridging_model.initial_factor_sd, n)
     # Drawn last so that adding it left every earlier draw (and so every other trait) unchanged.
     users.sleep_threshold_offset[:] = draw_threshold_offsets(cfg, tr.sleep_threshold_sd, n, rng)

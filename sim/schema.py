@@ -121,6 +121,9 @@ class SessionConfig:
     notification_boost: float = MISSING
     notification_cap: int = MISSING
     self_control_per_debt_h: float = MISSING
+    return_value_effect: float = MISSING
+    value_reference: float = MISSING
+    value_memory: float = MISSING
 
 
 @dataclass
@@ -154,6 +157,7 @@ class ResponseConfig:
     continue_habit: float = MISSING
     continue_fatigue_per_item: float = MISSING
     engagement_memory: float = MISSING
+    continue_arousal: float = MISSING
     reshown_like_factor: float = MISSING
     hostile_reply_prob: float = MISSING
     max_session_minutes: float = MISSING

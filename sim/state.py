@@ -76,6 +76,7 @@ USER_FIELDS: dict[str, type] = {
     "arousal_min": f32,
     # sessions, notifications and feedback
     "habit": f32,
+    "recent_value": f32,
     "notif_pending": f32,
     "notif_delivered": f32,
     "session_kind": i8,

@@ -13,8 +13,12 @@ item the user continues with probability
     logistic(c0 + c_engagement*recent_engagement + c_habit*habit + c_self_control*sleep_debt
              - fatigue*items_so_far)
 
-where recent_engagement is a moving average of p(like) over the items seen (infinite scroll rewards
-engaging feeds), sleep debt weakens self-control (an assumption), and a stopping cue ends the
+where recent_engagement is a moving average of the value of the items seen: the user's own p(like) plus
+``continue_arousal * susceptibility`` for outrage, whose arousal holds attention (Rathje, Van Bavel & van der
+Linden 2021; Brady et al. 2021), so a feed worth more keeps people scrolling longer. The mean value of a
+session also updates the user's ``recent_value`` (weight ``value_memory``), which raises or lowers the
+hazard of opening the app again (sessions.py): the variable reward that brings people back. Sleep debt
+weakens self-control (an assumption), and a stopping cue ends the
 session with an extra probability once it is shown. A re-shown item is liked at
 ``reshown_like_factor`` times its first-time rate.
 """
@@ -97,6 +101,8 @@ class ResponseParams(NamedTuple):
     self_control_per_debt_h: float
     continue_fatigue_per_item: float
     engagement_memory: float
+    continue_arousal: float
+    value_memory: float
     reshown_like_factor: float
     hostile_reply_prob: float
     max_session_minutes: float
@@ -217,6 +223,7 @@ class ViewerState(NamedTuple):
     bed_minutes: np.ndarray
     arousal_min: np.ndarray
     night_lost_min: np.ndarray
+    recent_value: np.ndarray
 
 
 # Why a session ended (``SessionOutcome.ended``): the user chose to stop, the ranked feed had no more items
@@ -284,9 +291,19 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
         counts_visible,
         limit_minutes,
     ) = viewers
-    limit_state, streak_min, mood, seen, user_day, calendar_day, totals, bed_minutes, arousal_min, night_lost_min = (
-        state
-    )
+    (
+        limit_state,
+        streak_min,
+        mood,
+        seen,
+        user_day,
+        calendar_day,
+        totals,
+        bed_minutes,
+        arousal_min,
+        night_lost_min,
+        recent_value,
+    ) = state
     n_viewed, liked, replied, ended, dwell = out
     why = ENDED_FEED
     u = session_users[s]
@@ -302,6 +319,7 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
     took_break = False
     minutes = 0.0
     engagement = 0.0
+    value_sum = 0.0
     shock = 0.0
     hostile_seen = 0
     viewed = 0
@@ -393,7 +411,11 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
             shock += sp.like_given_mood
             cd[CD_LIKES_GIVEN] += 1
 
-        engagement = pl if i == 0 else (1.0 - rp.engagement_memory) * engagement + rp.engagement_memory * pl
+        # what the item was worth to the user: enjoyment (their own like probability) and the attention pull
+        # of outrage (Rathje et al. 2021; Brady et al. 2021)
+        value = pl + rp.continue_arousal * outrage * susceptibility[u]
+        value_sum += value
+        engagement = value if i == 0 else (1.0 - rp.engagement_memory) * engagement + rp.engagement_memory * value
         if i + 1 < feed_len[s]:
             if (
                 lp.stop_cue_items > 0
@@ -407,6 +429,8 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
                 break
     n_viewed[s] = viewed
     ended[s] = why
+    if viewed > 0:  # the value of recent sessions draws the user back (sessions.py)
+        recent_value[u] += rp.value_memory * (value_sum / viewed - recent_value[u])
     streak_min[u] = 0.0 if took_break else streak + minutes
     felt = sp.session_mood_cap * np.tanh(shock / sp.session_mood_cap)
     mood[u] += felt
@@ -535,6 +559,7 @@ def check_settings(c: Checker) -> None:
         c.finite(f"{r}.{key}")
     c.positive(f"{r}.dwell_base_s", f"{r}.max_session_minutes")
     c.non_negative(f"{r}.dwell_engagement_s", f"{r}.dwell_sd_log", f"{r}.continue_fatigue_per_item")
+    c.non_negative(f"{r}.continue_arousal")
     c.probability(f"{r}.hostile_reply_prob", f"{r}.engagement_memory", f"{r}.reshown_like_factor")
     if c.get(f"{r}.max_session_minutes") > 60:
         fail(f"{r}.max_session_minutes", c.get(f"{r}.max_session_minutes"), "must be at most 60 (a step is one hour)")

@@ -4,8 +4,11 @@ Awake users open the app with probability 1 - exp(-h * awake_fraction), where th
 
     h = base_hazard[age] * use_propensity * activity_profile[hour] * (1 + habit_effect * habit)
         * (1 + notification_boost * min(notifications, cap))
+        * exp(return_value_effect * (recent_value - value_reference))
 
-(use propensity carries the vulnerable group's heavier use, Fassi et al. 2025; the diurnal profile
+(recent_value: the mean value of the user's recent sessions, response.py; a feed that is worth more brings
+people back sooner, the variable reward of Skinner's schedules that the attention economy is built on, Alter
+2017; Montag et al. 2019. Use propensity carries the vulnerable group's heavier use, Fassi et al. 2025; the diurnal profile
 has an evening peak (shape assumed; Golder & Macy 2011 on diurnal rhythms); habit strength after Bayer et
 al. 2022; notifications as triggers, though most phone use is habitual, Heitmayer & Lahlou 2021). Users who went to bed this hour use the
 phone in bed with probability logistic(in_bed_use_logit + in_bed_use_habit * habit
@@ -43,6 +46,8 @@ class SessionParams(NamedTuple):
     in_bed_use_habit: float
     in_bed_use_notification: float
     night_wake_prob: float
+    return_value_effect: float
+    value_reference: float
 
 
 def params(cfg) -> SessionParams:
@@ -77,6 +82,7 @@ class SessionUsers(NamedTuple):
     bed_minutes: np.ndarray
     arousal_min: np.ndarray
     streak_min: np.ndarray
+    recent_value: np.ndarray
 
 
 @njit(parallel=True, cache=True)
@@ -105,6 +111,7 @@ def _draw_session(u, keys, hour, p, hazard_by_age, activity, users):
         bed_minutes,
         arousal_min,
         streak_min,
+        recent_value,
     ) = users
     kind = NO_SESSION
     bed_minutes[u] = 0.0
@@ -125,6 +132,7 @@ def _draw_session(u, keys, hour, p, hazard_by_age, activity, users):
                 * activity
                 * (1.0 + p.habit_effect * habit[u])
                 * (1.0 + p.notification_boost * nt)
+                * np.exp(p.return_value_effect * (recent_value[u] - p.value_reference))
             )
             if uniform(key_open, hour, u, 0) < 1.0 - np.exp(-h * awake_min[u] / 60.0):
                 kind = DAY_SESSION
@@ -154,5 +162,6 @@ def check_settings(c: Checker) -> None:
     c.non_negative(
         f"{se}.habit_effect", f"{se}.notification_boost", f"{se}.notification_cap", f"{se}.self_control_per_debt_h"
     )
-    c.probability(f"{se}.habit_learning_rate", f"{se}.initial_habit")
+    c.probability(f"{se}.habit_learning_rate", f"{se}.initial_habit", f"{se}.value_memory")
+    c.non_negative(f"{se}.return_value_effect", f"{se}.value_reference")
     c.positive(f"{se}.habit_target_minutes")

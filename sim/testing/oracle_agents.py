@@ -177,6 +177,7 @@ class User:
                     * o.activity_now
                     * (1.0 + p.habit_effect * self.habit)
                     * (1.0 + p.notification_boost * nt)
+                    * math.exp(p.return_value_effect * (self.recent_value - p.value_reference))
                 )
                 if uniform(o.k_open, hour, u, 0) < 1.0 - math.exp(-h * self.awake_min / 60.0):
                     kind = DAY_SESSION
@@ -322,7 +323,7 @@ class User:
         limit_min = o.limit_minutes[u]
         cv = o.counts_visible[u]
         took_break = False
-        minutes = engagement = shock = 0.0
+        minutes = engagement = shock = value_sum = 0.0
         hostile_seen = viewed = 0
         views = []
         n = len(feed)
@@ -416,7 +417,9 @@ class User:
                 shock += sp.like_given_mood
                 cd[CD["likes_given"]] += 1
             views.append((post, liked, replied))
-            engagement = pl if i == 0 else (1.0 - rp.engagement_memory) * engagement + rp.engagement_memory * pl
+            value = pl + rp.continue_arousal * (1.0 if st == OUTRAGE else 0.0) * self.outrage_susceptibility
+            value_sum += value
+            engagement = value if i == 0 else (1.0 - rp.engagement_memory) * engagement + rp.engagement_memory * value
             if i + 1 < n:
                 if (
                     lp.stop_cue_items > 0
@@ -433,6 +436,8 @@ class User:
                 )
                 if uniform(o.k_cont, hour, u, i) >= cont:
                     break
+        if viewed > 0:
+            self.recent_value = _f32(self.recent_value + rp.value_memory * (value_sum / viewed - self.recent_value))
         self.streak_min = 0.0 if took_break else _f32(streak + minutes)
         felt = sp.session_mood_cap * math.tanh(shock / sp.session_mood_cap)
         self.mood = _f32(self.mood + felt)

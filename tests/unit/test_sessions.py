@@ -14,8 +14,9 @@ def cfg(compose_small):
     return compose_small()
 
 
-def draw(cfg, n=20000, habit=0.5, notif=0.0, state=AWAKE, pending=-1, active=1, hour=19, streak=None):
+def draw(cfg, n=20000, habit=0.5, notif=0.0, state=AWAKE, pending=-1, active=1, hour=19, streak=None, value=None):
     p = sessions.params(cfg)
+    value = p.value_reference if value is None else value
     kind = np.zeros(n, np.int8)
     streak = np.full(n, 15.0, np.float32) if streak is None else streak
     sessions.draw_sessions(
@@ -37,9 +38,23 @@ def draw(cfg, n=20000, habit=0.5, notif=0.0, state=AWAKE, pending=-1, active=1, 
             np.zeros(n, np.float32),
             np.zeros(n, np.float32),
             streak,
+            np.full(n, value, np.float32),
         ),
     )
     return kind
+
+
+def test_the_value_of_recent_sessions_scales_the_hazard_by_the_configured_factor(compose_small):
+    """hazard x exp(return_value_effect * (recent_value - value_reference)): measured through the share who open
+    (share = 1 - exp(-hazard * awake hours)), at a low base hazard so that the share is far from 1."""
+    cfg = compose_small(**{"behaviour.sessions.return_value_effect": 4.0, "behaviour.sessions.base_hazard.adult": 0.05})
+    ref = cfg.behaviour.sessions.value_reference
+    n = 400_000
+    usual = (draw(cfg, n=n, value=ref) == DAY_SESSION).mean()
+    better = (draw(cfg, n=n, value=ref + 0.1) == DAY_SESSION).mean()
+    assert np.log(1 - better) / np.log(1 - usual) == pytest.approx(np.exp(4.0 * 0.1), rel=0.03)
+    off = compose_small(**{"behaviour.sessions.base_hazard.adult": 0.05})  # the shipped effect, 0: no change
+    assert (draw(off, n=n, value=ref + 0.1) == draw(off, n=n, value=ref)).all()
 
 
 def test_habit_and_notifications_raise_the_chance_to_open(cfg):
