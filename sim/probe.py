@@ -41,7 +41,7 @@ from sim.ranking.seen import has_seen
 
 ENDINGS = ("chose_to_stop", "page_end", "caught_up", "time_budget", "time_limit", "pause_nudge", "stopping_cue")
 _ENDING_OF = {response.ENDED_CHOICE: 0, response.ENDED_TIME: 3, response.ENDED_LIMIT: 4}
-_ENDING_OF |= {response.ENDED_NUDGE: 5, response.ENDED_CUE: 6}
+_ENDING_OF |= {response.ENDED_NUDGE: 5, response.ENDED_CUE: 6, response.ENDED_PAGE: 1}
 
 
 @njit(cache=True)

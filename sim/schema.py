@@ -345,6 +345,7 @@ class PlatformConfig:
     feed_end: str = MISSING
     stopping_cue_items: int = MISSING
     stopping_cue_stop: float = MISSING
+    page_items: int = MISSING
     pause_nudge: PauseNudgeConfig = field(default_factory=PauseNudgeConfig)
     time_limit: TimeLimitConfig = field(default_factory=TimeLimitConfig)
     teen_accounts: TeenAccountsConfig = field(default_factory=TeenAccountsConfig)

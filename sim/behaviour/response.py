@@ -229,8 +229,8 @@ class ViewerState(NamedTuple):
 # Why a session ended (``SessionOutcome.ended``): the user chose to stop, the ranked feed had no more items
 # (a full page of ``policy.k`` or fewer when the candidates ran out), the session's time budget, the
 # platform's time limit, a pause nudge taken, or a stopping cue obeyed.
-ENDED_CHOICE, ENDED_FEED, ENDED_TIME, ENDED_LIMIT, ENDED_NUDGE, ENDED_CUE = range(6)
-ENDED_NAMES = ("chose_to_stop", "end_of_feed", "time_budget", "time_limit", "pause_nudge", "stopping_cue")
+ENDED_CHOICE, ENDED_FEED, ENDED_TIME, ENDED_LIMIT, ENDED_NUDGE, ENDED_CUE, ENDED_PAGE = range(7)
+ENDED_NAMES = ("chose_to_stop", "end_of_feed", "time_budget", "time_limit", "pause_nudge", "stopping_cue", "page")
 
 
 class SessionOutcome(NamedTuple):
@@ -417,6 +417,9 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
         value_sum += value
         engagement = value if i == 0 else (1.0 - rp.engagement_memory) * engagement + rp.engagement_memory * value
         if i + 1 < feed_len[s]:
+            if lp.page_items > 0 and i + 1 == lp.page_items:
+                why = ENDED_PAGE
+                break
             if (
                 lp.stop_cue_items > 0
                 and i + 1 == lp.stop_cue_items

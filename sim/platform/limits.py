@@ -6,6 +6,9 @@ All three act inside the scroll kernel (``behaviour/response.py``) before each i
   says "you're all caught up" and the session ends with probability ``stopping_cue_stop``; an infinite
   feed gives no such cue (Rixen et al. 2023 on infinite scrolling; Wansink, Painter & North 2005 on
   missing stopping cues).
+* **Page** (``platform.feed_end = page``): the feed is a page of ``page_items`` items and the session ends
+  at its end, as feeds did before infinite scrolling (a hard stopping point; the lever that reproduces
+  the closed, paged world of earlier versions of this model).
 * **Pause nudge** (``platform.pause_nudge``): when continuous use, ``UserState.streak_min`` (minutes
   in consecutive hours with a session; reset by an hour without one), crosses a multiple of
   ``after_minutes``, a "take a break" prompt appears and the user complies (ends the session, and the
@@ -27,7 +30,7 @@ from numba import njit
 from sim.checks import Checker, fail
 from sim.state import UNDER_LIMIT, UserState
 
-FEED_ENDS = ("infinite", "stopping_cue")
+FEED_ENDS = ("infinite", "stopping_cue", "page")
 LIMIT_MODES = ("none", "soft", "hard")
 LIMIT_GROUPS = ("all", "minors")
 ADOLESCENT = 0
@@ -36,6 +39,7 @@ ADOLESCENT = 0
 class LimitParams(NamedTuple):
     stop_cue_items: int  # 0 = infinite scroll
     stop_cue_prob: float
+    page_items: int  # 0 = no page: the session ends only by choice or when the ranked feed runs out
     nudge_after_min: float  # 0 = no pause nudge
     nudge_compliance: float
     limit_hard: bool
@@ -48,6 +52,7 @@ def params(cfg) -> LimitParams:
     return LimitParams(
         stop_cue_items=int(pl.stopping_cue_items) if pl.feed_end == "stopping_cue" else 0,
         stop_cue_prob=float(pl.stopping_cue_stop),
+        page_items=int(pl.page_items) if pl.feed_end == "page" else 0,
         nudge_after_min=float(nudge.after_minutes) if nudge.enabled else 0.0,
         nudge_compliance=float(nudge.compliance),
         limit_hard=limit.mode == "hard",
@@ -92,6 +97,8 @@ def check_settings(c: Checker) -> None:
     if c.get(f"{pl}.stopping_cue_items") <= 0:
         fail(f"{pl}.stopping_cue_items", c.get(f"{pl}.stopping_cue_items"), "must be a positive integer")
     c.probability(f"{pl}.stopping_cue_stop")
+    if c.get(f"{pl}.page_items") <= 0:
+        fail(f"{pl}.page_items", c.get(f"{pl}.page_items"), "must be a positive integer")
     if c.get(f"{pl}.feed_end") == "stopping_cue" and c.get(f"{pl}.stopping_cue_items") >= c.get("policy.k"):
         fail(
             f"{pl}.stopping_cue_items",

@@ -421,6 +421,8 @@ class User:
             value_sum += value
             engagement = value if i == 0 else (1.0 - rp.engagement_memory) * engagement + rp.engagement_memory * value
             if i + 1 < n:
+                if lp.page_items > 0 and i + 1 == lp.page_items:
+                    break
                 if (
                     lp.stop_cue_items > 0
                     and i + 1 == lp.stop_cue_items

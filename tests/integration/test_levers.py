@@ -227,3 +227,23 @@ def test_all_interventions_combine():
     undefined = ~np.isfinite(daily.drop(columns=["group"]).to_numpy(float))
     assert not undefined[:, daily.columns.drop("group") != "post_outrage_share"].any()
     assert (daily.loc[undefined.any(axis=1), "posts"] == 0).all()
+
+
+def test_a_page_ends_every_session_at_its_last_item_and_never_later():
+    """platform.feed_end=page: no session views more than page_items items, and the sessions that reach it end
+    there (with infinite scroll the same users view more)."""
+    from sim.config import compose
+    from sim.model import FeedModel
+
+    base = ["n_users=400", "days=2", "progress=false", "policy.k=200", "policy.show_seen=false"]
+    base += ["network.external.accounts_per_user=0.5", "network.external.follow_share=0.6"]
+    counts = {}
+    for end in ("infinite", "page"):
+        model = FeedModel(compose([*base, f"platform.feed_end={end}", "platform.page_items=12"]))
+        viewed = []
+        for _ in range(48):
+            model.step()
+            viewed.append(model.last_feed[3].copy())
+        counts[end] = np.concatenate(viewed)
+    assert counts["page"].max() == 12 and (counts["page"] == 12).mean() > 0.2
+    assert counts["infinite"].max() > 12 and counts["infinite"].mean() > counts["page"].mean()

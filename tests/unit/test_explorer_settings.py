@@ -32,7 +32,8 @@ def test_every_platform_intervention_has_a_control():
         f
         for f in PlatformConfig.__dataclass_fields__
         # the platform's own models (bridging, engagement) are how it ranks, not interventions
-        if f not in ("name", "bridging_model", "engagement_model", "stopping_cue_items", "stopping_cue_stop")
+        if f
+        not in ("name", "bridging_model", "engagement_model", "stopping_cue_items", "stopping_cue_stop", "page_items")
     }
     assert levers == set(PLATFORM_CONTROLS)
 
