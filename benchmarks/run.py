@@ -60,14 +60,33 @@ TARGET_WARM_S = 2.0
 # workers (run in subprocesses)
 
 
+# "<rule>@open" in --policies: the rule in the open content world with everything the recommender-world work
+# adds switched on (docs/reference/model.md section 12.6, "Everything switched on"), as the default will be
+# once it is recalibrated: accounts outside the sample, infinite scroll (k = m), no re-shows, the learned
+# engagement model, and demand that answers the feed.
+OPEN_WORLD = (
+    "network.external.accounts_per_user=0.5",
+    "network.external.follow_share=0.6",
+    "policy.k=200",
+    "policy.show_seen=false",
+    "platform.engagement_model.kind=learned",
+    "behaviour.sessions.return_value_effect=8",
+    "behaviour.sessions.value_reference=0.10",
+    "behaviour.response.continue_engagement=10",
+    "behaviour.response.continue_intercept=2.5",
+)
+
+
 def _overrides(n: int, policy: str, offline_days: int, days: int) -> list[str]:
+    rule, _, world = policy.partition("@")
     return [
         f"n_users={n}",
-        f"policy={policy}",
+        f"policy={rule}",
         f"offline_days={offline_days}",
         f"days={days}",
         "seed=0",
         "progress=false",
+        *(OPEN_WORLD if world == "open" else ()),
     ]
 
 
@@ -460,7 +479,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
     ap.add_argument("--full", action="store_true", help="also run 1,000,000 users")
-    ap.add_argument("--policies", nargs="+", default=list(POLICIES))
+    ap.add_argument(
+        "--policies", nargs="+", default=list(POLICIES), help="rules; <rule>@open runs the rule in the open world"
+    )
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--hours", type=int, default=24, help="simulated hours per timed window")
     ap.add_argument("--offline-days", type=int, default=2)

@@ -21,6 +21,7 @@ from sim.checks import Checker, fail
 from sim.state import (
     CD_BED_MINUTES,
     CD_BRIDGING,
+    CD_CAUGHT_UP,
     CD_HOSTILE,
     CD_IDEALISED,
     CD_ITEMS,
@@ -118,6 +119,11 @@ DAILY = {
     "pause_nudges": ("nudges/user/day", "mean number of 'take a break' prompts shown (platform.pause_nudge)"),
     "time_limit_hits": ("share", "share of users who reached their daily time limit (platform.time_limit)"),
     "posts_removed": ("posts/user/day", "mean number of the group's posts removed by moderation (platform.moderation)"),
+    "caught_up_share": (
+        "share",
+        "share of sessions that saw every post the ranking had, fewer than a full feed of policy.k items "
+        "(the feed ran dry: 'you're all caught up')",
+    ),
 }
 
 USERS = {
@@ -293,6 +299,7 @@ def end_of_day(
                 "pause_nudges": _mean(cd[m, CD_NUDGES]),
                 "time_limit_hits": _mean(cd[m, CD_LIMIT_HITS] > 0),
                 "posts_removed": _mean(cd[m, CD_POSTS_REMOVED]),
+                "caught_up_share": _ratio(cd[m, CD_CAUGHT_UP], cd[m, CD_SESSIONS]),
             }
         )
     return rows, wb

@@ -154,6 +154,7 @@ CALENDAR_DAY = (
     "nudges",
     "limit_hits",
     "posts_removed",
+    "caught_up",
 )
 (
     CD_MINUTES,
@@ -176,6 +177,7 @@ CALENDAR_DAY = (
     CD_NUDGES,
     CD_LIMIT_HITS,
     CD_POSTS_REMOVED,
+    CD_CAUGHT_UP,
 ) = range(len(CALENDAR_DAY))
 # Over the whole run, for the users table:
 TOTALS = (

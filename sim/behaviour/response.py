@@ -44,6 +44,7 @@ from sim.state import (
     BED_SESSION,
     CD_BED_MINUTES,
     CD_BRIDGING,
+    CD_CAUGHT_UP,
     CD_HOSTILE,
     CD_IDEALISED,
     CD_ITEMS,
@@ -450,6 +451,8 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
             tot[TOT_POSITIVE] += 1
     cd[CD_MINUTES] += minutes
     cd[CD_SESSIONS] += 1
+    if viewed == feed_len[s] and feed_len[s] < feed.shape[1]:  # saw every post ranked, fewer than a full feed
+        cd[CD_CAUGHT_UP] += 1
     ud[UD_MINUTES] += minutes
     tot[TOT_MINUTES] += minutes
     if is_night:

@@ -1,4 +1,4 @@
-"""Validation experiments: one per published fact of ``docs/reference/validation-targets.md`` (F1-F12).
+"""Validation experiments: one per published fact of ``docs/reference/validation-targets.md`` (F1-F14).
 
     python -m sim.experiments list
     python -m sim.experiments run deactivation            # full scale: table + figure in results/experiments/
@@ -12,6 +12,7 @@ from sim.experiments import (  # noqa: F401
     chronological,
     deactivation,
     experiences,
+    population,
     posting,
     sleep,
     social_comparison,

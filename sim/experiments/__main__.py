@@ -149,11 +149,38 @@ def _status() -> list[str]:
     return out
 
 
+def scale_status(name: str, scale: str) -> str:
+    """One line: the committed result of an experiment at a scale (targets met, declared not met, seeds,
+    how long it took when it was last committed), and the last local run in results/experiments/."""
+    spec, unmet = base.load(name), base.declared_unmet(name)
+    seeds = spec.scales[scale]["seeds"]
+    path = base.expected_path(name, scale)
+    if not path.is_file():
+        status = f"no committed result ({len(seeds)} seeds)"
+    else:
+        r = json.loads(path.read_text())
+        met = sum(t["pass"] for t in r["targets"])
+        declared = f", {len(unmet)} declared not met ({', '.join(sorted(unmet))})" if unmet else ""
+        status = f"{met}/{len(r['targets'])} targets met{declared}, {len(r['seeds'])} seeds, committed {r['date']}"
+        status += f", took {_duration(r['seconds'])}" if "seconds" in r else ", runtime not recorded"
+    last = base.ROOT / "results" / "experiments" / name / scale / "result.json"
+    if last.is_file():
+        r = json.loads(last.read_text())
+        met = sum(t["pass"] for t in r["targets"])
+        took = f" in {_duration(r['seconds'])}" if "seconds" in r else ""
+        status += f"; last run here {r['date']}{took}: {met}/{len(r['targets'])} met"
+    return status
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
 def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m sim.experiments", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="the experiments and their facts")
+    sub.add_parser("list", help="the experiments, their facts, and the status and runtime of each scale")
     runp = sub.add_parser("run", help="run experiments and write their table and figure")
     runp.add_argument("names", nargs="+", help="experiment names, or 'all'")
     runp.add_argument("--scale", default="full", help="full (the published table) or ci (smaller)")
@@ -171,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in base.names():
             spec = base.load(name)
             print(f"{name:22s} {spec.fact:4s} {spec.title}")
+            for scale in base.SCALES:
+                print(f"{'':27s}{scale:5s} {scale_status(name, scale)}")
         return 0
     if args.command == "table":
         print(table(), end="")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -23,7 +24,7 @@ import yaml
 from sim.config import ConfigError, compose
 from sim.experiments import stats
 from sim.experiments.figures import target_figure
-from sim.experiments.runs import RunData, RunSpec, code_version, ensure, fetch
+from sim.experiments.runs import RunData, RunSpec, code_version, ensure, fetch, missing_runs
 from sim.runner import git_commit as commit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,8 +66,10 @@ class Spec:
             for arm, overrides in self.arms.items():
                 rec = self.record.get(arm, {})
                 hours = tuple(rec["hours"]) if rec.get("hours") else None
+                # a scale may add overrides to one arm (e.g. the sizes compared by the population-size fact)
+                arm_extra = tuple(sc.get("arm_overrides", {}).get(arm, []))
                 out[(arm, seed)] = RunSpec(
-                    tuple(overrides) + tuple(sc.get("overrides", [])) + tuple(extra),
+                    tuple(overrides) + tuple(sc.get("overrides", [])) + arm_extra + tuple(extra),
                     int(seed),
                     user_days=bool(rec.get("user_days", False)),
                     hours=hours,
@@ -168,7 +171,9 @@ def run(
     if seeds is not None:
         spec.scales = {**spec.scales, scale: {**spec.scales[scale], "seeds": list(seeds)}}
     root = Path(root or ROOT / "results" / "experiments")
+    started = time.perf_counter()
     wanted = spec.run_specs(scale, tuple(extra))
+    simulated = missing_runs(list(wanted.values()), root)
     paths = ensure(list(wanted.values()), root, jobs=jobs, progress=progress)
     per_seed: dict[int, dict[str, float]] = {}
     for seed in spec.scales[scale]["seeds"]:
@@ -205,6 +210,11 @@ def run(
         "code": code_version(),
         "git_commit": git_commit(),
         "date": dt.date.today().isoformat(),
+        # wall time of this run of the experiment, and how many of its simulations it ran (the rest came from
+        # the cache of runs); `python -m sim.experiments list` shows them
+        "seconds": round(time.perf_counter() - started, 1),
+        "simulated_runs": simulated,
+        "total_runs": len(set(wanted.values())),
         "targets": rows,
     }
 

@@ -125,6 +125,11 @@ def _simulate_and_store(spec: RunSpec, path: Path) -> str:
     return str(path)
 
 
+def missing_runs(specs: list[RunSpec], root: Path) -> int:
+    """How many distinct runs of ``specs`` are not in the cache yet (``ensure`` would simulate them)."""
+    return sum(not (cache_dir(root) / run_key(s) / results.MANIFEST).is_file() for s in dict.fromkeys(specs))
+
+
 def ensure(specs: list[RunSpec], root: Path, jobs: int = 2, progress: bool = True) -> dict[RunSpec, Path]:
     """Simulate every spec not yet in the cache (in parallel) and return where each one is."""
     from joblib import Parallel, delayed

@@ -454,6 +454,8 @@ class User:
                 tot[TOT["positive"]] += 1
         cd[CD["minutes"]] += minutes
         cd[CD["sessions"]] += 1
+        if viewed == n and n < o.policy_p.k:
+            cd[CD["caught_up"]] += 1
         ud[UD["minutes"]] += minutes
         tot[TOT["minutes"]] += minutes
         if o.is_night:

@@ -310,12 +310,12 @@ def test_running_top_k_equals_sorting_all_candidates():
 
     rng = np.random.default_rng(5)
     for trial in range(3000):
-        n = int(rng.integers(0, 80))
+        n = int(rng.integers(0, 250))
         levels = int(rng.integers(1, 12))  # few distinct scores: many ties
         scores = rng.integers(0, levels, n).astype(np.float64) / 3.0
         scores[rng.random(n) < 0.1] = -np.inf
         authors = rng.integers(0, int(rng.integers(1, 10)), n)
-        k = int(rng.integers(1, 35))
+        k = int(rng.integers(1, 120))  # up to the long feeds of infinite scroll
         cap = int(rng.integers(0, 4))
         assert np.array_equal(running(scores, authors, k, cap), sorted_all(scores, authors, k, cap)), trial
         assert np.array_equal(selected(scores, k), sorted_all(scores, authors, k, 0)), trial

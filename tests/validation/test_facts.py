@@ -1,4 +1,4 @@
-"""Every published fact F1-F12 (docs/reference/validation-targets.md) holds for the committed defaults, measured by its
+"""Every published fact F1-F14 (docs/reference/validation-targets.md) holds for the committed defaults, measured by its
 experiment (sim/experiments, experiments/<name>/) at the ``ci`` scale, except the targets an experiment
 declares not met (``known_unmet``, with the reason in its NOTES.md), which must still fail; and each
 experiment reproduces its committed numbers exactly.
