@@ -113,6 +113,15 @@ def remove_tables(run_dir: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
+def remove_leftovers(run_dir: Path) -> None:
+    """Before a run starts in a folder that holds no complete run: the tables and temporary files of an
+    earlier attempt that was killed mid-write (a killed process cannot clean up after itself)."""
+    remove_tables(run_dir)
+    for path in run_dir.glob(f"{MANIFEST}.*.tmp"):
+        if path.is_file() or path.is_symlink():
+            path.unlink(missing_ok=True)
+
+
 def write_manifest(run_dir: Path, manifest: dict) -> None:
     write_manifest_as(run_dir, MANIFEST, manifest)
 

@@ -76,6 +76,7 @@ def execute(
     with results.claim(run_dir):
         reason = redo_reason or f"a new run was started in this folder at {dt.datetime.now():%Y-%m-%d %H:%M:%S}"
         moved = results.set_aside(run_dir, reason)
+        results.remove_leftovers(run_dir)  # of an attempt killed mid-write: it could not clean up itself
         if moved is not None:
             if on_set_aside is None:
                 print(f"{run_dir} held a complete run; it was moved to {moved}", file=sys.stderr, flush=True)

@@ -68,6 +68,23 @@ def test_the_lock_of_a_killed_run_is_taken_over(tmp_path):
     assert run.manifest["status"] == "complete" and not (folder / results.LOCK).exists()
 
 
+def test_a_run_in_the_folder_of_an_attempt_killed_mid_write_removes_its_leftovers(tmp_path):
+    """A process killed while writing (SIGKILL: no clean-up) leaves a "running" manifest, a half-written table
+    and temporary files; the run that redoes it leaves only its own complete tables."""
+    folder = tmp_path / "killed"
+    folder.mkdir()
+    results.write_manifest(folder, {"status": "running", "seed": 0})
+    leftovers = ["users.parquet.4242-deadbeef.tmp", "daily.parquet", "manifest.json.4242-0badf00d.tmp"]
+    for name in leftovers:
+        (folder / name).write_bytes(b"half written")
+    run = execute(compose(SMALL), folder)
+    assert run.manifest["status"] == "complete"
+    assert not list(folder.glob("*.tmp")) and results.verify(folder)["status"] == "complete"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [results.MANIFEST, *(f"{t}.parquet" for t in results.TABLES)]
+    )
+
+
 def test_claim_is_exclusive_within_one_process(tmp_path):
     with results.claim(tmp_path):
         with pytest.raises(results.RunFolderBusy):
