@@ -224,6 +224,8 @@ def check(spec: Any, function: Callable, weights: np.ndarray) -> Rule:
         jitted(*inputs[0])  # compiles
         compiled, reason, rule = True, "", jitted
     except Exception as e:  # Numba's typing and lowering errors, or the rule raising under Numba
+        if "setitem(readonly array" in str(e):  # a write into w anywhere in the rule, reached or not
+            raise _fail(spec, "it writes into w, the policy's weights, which are read-only: copy w first") from None
         compiled, reason, rule = False, str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__, py
     values = _call_all(spec, rule, inputs)
     for (x, _), v in zip(inputs, values):
@@ -333,9 +335,11 @@ def python_ranker(function: Callable):
             session_users, hour, p, rp, keys, weights, g, posts, users, pool
         )
         scores = np.full((n_s, p.m), -np.inf)
+        w = weights.view()
+        w.flags.writeable = False  # as in the pre-check: a write into w fails where it happens, and is reported
         for s in range(n_s):
             for i in range(n_cand[s]):
-                scores[s, i] = float(function(x[s, i], weights))
+                scores[s, i] = float(function(x[s, i], w))
         kernels.select_feeds(scores, n_cand, cand_slot, cand_tie, cand_seen, posts.author, p.k, p.author_cap, *feeds)
 
     return rank

@@ -64,6 +64,18 @@ def per_bridging(x, w):  # fails only on a candidate with no bridging signal yet
 def three_likes_break_it(x, w):  # passes the test candidates, fails on posts with exactly three likes
     return x[0] / (x[11] - math.log(4.0)) if x[11] > 0 else x[0]
 
+def compiled_writes_on_three_likes(x, w):  # compiles; writes into w only on posts with three likes
+    if abs(x[11] - math.log(4.0)) < 1e-9:
+        w[0] = 5.0
+    return x[0]
+
+def python_writes_on_three_likes(x, w):  # plain Python (a class), writes into w only on posts with three likes
+    class Table:
+        weight = 1.0
+    if abs(x[11] - math.log(4.0)) < 1e-9:
+        w[0] = 5.0
+    return x[0] * Table.weight
+
 def slow_python(x, w):
     import time
 
@@ -262,6 +274,20 @@ def test_a_rule_that_raises_mid_run_is_named_with_viewer_hour_and_cause(rules_fi
     assert re.search(r"raised ZeroDivisionError: division by zero for viewer \d+ at hour \d+ \(candidate \d+", msg)
     assert "log_likes=1.39" in msg and "three_likes_break_it" in msg and "\n" not in msg
     assert sim.results.read_manifest(tmp_path / "runs" / "breaks")["status"] == "failed"
+
+
+def test_a_rule_that_writes_into_w_during_the_run_is_stopped_with_the_viewer_named(rules_file, tmp_path):
+    """The pre-check calls the rule on a few candidates only; a rule that writes into w on a rare candidate
+    passes it. In the run the kernel hands it w read-only too, so the write fails where it happens and is
+    reported, instead of silently changing the weights for every later candidate."""
+    with pytest.warns(plugins.PluginWarning), pytest.raises(plugins.PluginError) as err:
+        run_rule("python_writes_on_three_likes", tmp_path, "writes")
+    msg = str(err.value)
+    assert "python_writes_on_three_likes" in msg and "read-only" in msg and re.search(r"for viewer \d+ at hour", msg)
+    # a compiled rule is typed with a read-only w in the pre-check, so even a write it never reaches is refused
+    with pytest.raises(ConfigError) as refused:
+        compose(["policy=custom", "policy.score=myrules:compiled_writes_on_three_likes"])
+    assert "writes into w" in str(refused.value)
 
 
 DECOY = """
