@@ -13,6 +13,7 @@ import pytest
 from sim.config import compose
 from sim.model import FeedModel
 from sim.probe import ProbedModel
+from sim.vocabulary import IDEALISED
 
 pytestmark = pytest.mark.xdist_group("lever_sizes")
 
@@ -116,3 +117,39 @@ def test_notifications_arrive_only_when_the_policy_releases_them(mode):
     else:
         start, end = int(quiet.quiet_start), int(quiet.quiet_end)
         assert not any(h >= start or h < end for h in delivered_at)
+
+
+def test_teen_accounts_show_adolescents_no_idealised_post_from_outside_their_network_and_hold_their_nights():
+    model = FeedModel(compose([*BASE, "platform.teen_accounts.enabled=true", "days=3"]))
+    users, posts, g = model.users, model.posts, model.graph
+    teen = model.platform.notifications.teen.astype(bool)
+    assert np.array_equal(teen, users.age_group == 0) and not model.platform.counts_visible[teen].any()
+    ta = model.cfg.platform.teen_accounts
+    oon_idealised = {True: 0, False: 0}
+    for _ in range(72):
+        hour = model.hour
+        model.step()
+        if teen.any() and (model.users.notif_delivered[teen] > 0).any():
+            hod = hour % 24
+            assert not (hod >= int(ta.quiet_start) or hod < int(ta.quiet_end)), f"delivered to a teen at {hod}:00"
+        session_users, slots, _, viewed = model.last_feed
+        for s, u in enumerate(session_users):
+            followed = set(g.followees_of(u).tolist())
+            for slot in slots[s, : viewed[s]]:
+                if posts.style[slot] == IDEALISED and posts.author[slot] not in followed:
+                    oon_idealised[bool(teen[u])] += 1
+    assert oon_idealised[True] == 0 and oon_idealised[False] > 20  # others still see them: the block is real
+
+
+def test_deactivation_assigns_its_share_of_the_eligible_groups_only():
+    de = [
+        "platform.deactivation.enabled=true",
+        "platform.deactivation.share=0.3",
+        "platform.deactivation.groups=[adult]",
+        "platform.deactivation.start_day=1",
+        "platform.deactivation.end_day=3",
+    ]
+    model = FeedModel(compose([*BASE, *de]))
+    treated, adult = model.users.treated.astype(bool), model.users.age_group == 2
+    assert not treated[~adult].any()
+    _share_is(int(treated[adult].sum()), int(adult.sum()), 0.3)
