@@ -153,6 +153,41 @@ MUTATIONS = (
         "    return False",
         ("tests/unit/test_platform.py", "tests/integration/test_levers.py"),
     ),
+    Mutation(
+        "a stopping cue ends sessions with a fixed chance, whatever its setting",
+        "sim/behaviour/response.py",
+        "                and uniform(keys.cont, hour, u, 1000 + i) < lp.stop_cue_prob",
+        "                and uniform(keys.cont, hour, u, 1000 + i) < 0.5",
+        ("tests/integration/test_lever_sizes.py",),
+    ),
+    Mutation(
+        "moderation's mistaken removals ignore its precision",
+        "sim/platform/moderation.py",
+        "        fpr = min(1.0, p.recall * n_hostile * (1.0 - p.precision) / p.precision / n_other)",
+        "        fpr = min(1.0, p.recall * n_hostile / n_other)",
+        ("tests/integration/test_lever_sizes.py",),
+    ),
+    Mutation(
+        "the value of recent sessions no longer brings users back",
+        "sim/behaviour/sessions.py",
+        "                * np.exp(p.return_value_effect * (recent_value[u] - p.value_reference))",
+        "                * np.exp(p.return_value_effect * 0.0)",
+        ("tests/unit/test_sessions.py",),
+    ),
+    Mutation(
+        "the learned engagement model stops learning users' style affinities",
+        "sim/ranking/engagement_model.py",
+        "    em.em_user_style[u, style] += p.user_learning_rate * (err - p.shrinkage * em.em_user_style[u, style])",
+        "    em.em_user_style[u, style] += 0.0 * (err - p.shrinkage * em.em_user_style[u, style])",
+        ("tests/integration/test_engagement_model.py",),
+    ),
+    Mutation(
+        "outside accounts ignore their main style",
+        "sim/external.py",
+        "            if uniform(key_style, hour, j, 2 * i) >= p.style_consistency:",
+        "            if True:",
+        ("tests/unit/test_external.py",),
+    ),
 )
 
 
