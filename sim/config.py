@@ -135,18 +135,18 @@ def explain(e: Exception, overrides: list[str]) -> ConfigError:
         cause = cause.__cause__
     if isinstance(e, MissingConfigException) or "Could not find" in str(e):
         for group in GROUPS + ("analysis",):
-            for o in overrides:
-                key, _, value = o.partition("=")
-                if key.lstrip("+") == group:
-                    options = group_options(group)
-                    return ConfigError(f"{group}={value!r} is not allowed: choose one of " + ", ".join(options))
+            options = group_options(group)
+            value = _given(overrides, group, lambda v, options=options: v not in options)
+            if value is not None:
+                return ConfigError(f"{group}={value!r} is not allowed: choose one of " + ", ".join(options))
     if isinstance(cause, ValidationError):
         key = getattr(cause, "full_key", "") or "?"
-        value = next((o.partition("=")[2] for o in overrides if o.partition("=")[0].lstrip("+~") == key), None)
         msg = str(cause).splitlines()[0]
         if "could not be converted to" in msg:
             kind = msg.rsplit("converted to", 1)[1].strip().lower()
+            value = _given(overrides, key, lambda v, kind=kind: not _converts(v, kind))
             return ConfigError(f"{key}={value!r} is not allowed: must be a{'n' if kind[:1] in 'aeiou' else ''} {kind}")
+        value = _given(overrides, key)
         return ConfigError(f"{key}={value!r} is not allowed: {_allowed_for(key, msg)}")
     text = str(e)
     yaml_error = _yaml_error(e)
@@ -190,7 +190,7 @@ def explain(e: Exception, overrides: list[str]) -> ConfigError:
                 )
     if "Key '" in text and "not in struct" in text or "Could not override" in text:
         key = text.split("'")[1]
-        value = next((o.partition("=")[2] for o in overrides if o.partition("=")[0].lstrip("+~") == key), None)
+        value = _given(overrides, key)
         inner = getattr(unknown, "full_key", "") or ""
         if inner.startswith(key + "."):  # key={a: 1}: the entry a is what is unknown, not the key
             key, value = inner, _entry(value, inner.rpartition(".")[2])
@@ -229,6 +229,31 @@ def _config_file(text: str) -> str:
     where = text.split("In '", 1)[1].split("'", 1)[0]
     path = Path(confdir.CONF_DIR) / f"{where}.yaml"
     return str(path) if path.exists() else where
+
+
+def _given(overrides: list[str], key: str, bad=None) -> str | None:
+    """The value given for ``key`` on the command line: when it is given more than once, the first value
+    ``bad`` says is wrong (the one the error is about), else the last (the one that applies)."""
+    values = [o.partition("=")[2] for o in overrides if o.partition("=")[0].lstrip("+~") == key]
+    if bad is not None:
+        for v in values:
+            if bad(v):
+                return v
+    return values[-1] if values else None
+
+
+def _converts(value: str, kind: str) -> bool:
+    """Whether a command-line value reads as the type a schema field has (int, float, bool)."""
+    try:
+        if kind.startswith("int"):
+            int(value)
+        elif kind.startswith("float"):
+            float(value)
+        elif kind.startswith("bool"):
+            return value.lower() in ("true", "false", "yes", "no", "on", "off", "1", "0")
+        return True
+    except ValueError:
+        return False
 
 
 def _yaml_error(e: Exception) -> ConfigError | None:

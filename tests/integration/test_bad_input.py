@@ -101,6 +101,9 @@ CROSS = [
 # More of the catalogue, by group (issue 8): settings the lists above do not try. Each is one bad
 # configuration, and its message must name the setting, the value and what is allowed.
 CATALOGUE = [
+    # a setting given twice: the message quotes the bad value, not the first one
+    (["days=1", "days=abc"], ["days='abc'", "integer"]),
+    (["policy=civic", "policy=nope"], ["policy='nope'", "choose one of"]),
     # (overrides, words)
     # a label or output.name is a folder inside output.dir: never a path out of it
     (["label=../../x"], ["label='../../x'", "plain name", "output.dir"]),
