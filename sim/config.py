@@ -21,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim import confdir, external, guards, metrics, named_rules, network, population
 from sim.behaviour import (
     comparison,
+    interests,
     opinion,
     posting,
     response,
@@ -462,6 +463,7 @@ SECTION_CHECKS = (
     sessions.check_settings,
     posting.check_settings,
     response.check_settings,
+    interests.check_settings,
     comparison.check_settings,
     wellbeing.check_settings,
     opinion.check_settings,

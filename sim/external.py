@@ -28,6 +28,7 @@ import numpy as np
 from numba import njit
 from scipy.special import ndtr, ndtri
 
+from sim.behaviour.interests import draw_account_topics
 from sim.behaviour.posting import write_post
 from sim.checks import Checker, fail
 from sim.rng import Streams, normal, uniform
@@ -38,19 +39,21 @@ from sim.vocabulary import N_STYLES, STYLES
 class ExternalAccounts:
     """The outside accounts' traits (one entry per account; account j is author ``first_author + j``)."""
 
-    def __init__(self, first_author: int, ideology, posts_per_hour, main_style):
+    def __init__(self, first_author: int, ideology, posts_per_hour, main_style, main_topic):
         self.first_author = int(first_author)
         self.n = int(ideology.shape[0])
         self.ideology = ideology.astype(np.float32)
         self.posts_per_hour = posts_per_hour.astype(np.float64)
         self.main_style = main_style.astype(np.int8)
+        self.main_topic = main_topic.astype(np.int8)
         self.followers = np.zeros(self.n, np.int32)  # followers in the sample (set by sim/network.py)
         self.status = np.zeros(self.n, np.float32)  # log(1 + followers), as for users
         self.last_post_id = np.full(self.n, -1, np.int64)
 
     @property
     def nbytes(self) -> int:
-        parts = (self.ideology, self.posts_per_hour, self.main_style, self.followers, self.status, self.last_post_id)
+        parts = (self.ideology, self.posts_per_hour, self.main_style, self.main_topic, self.followers, self.status)
+        parts += (self.last_post_id,)
         return sum(a.nbytes for a in parts)
 
 
@@ -92,13 +95,14 @@ def generate(cfg, users: UserState, streams: Streams) -> ExternalAccounts:
     per_day = float(ec.posts_per_day_mean) * volume
     shares = np.array([float(ec.style_shares[s]) for s in STYLES])
     main_style = rng.choice(N_STYLES, size=n_ext, p=shares / shares.sum())
-    return ExternalAccounts(users.n, ideology, per_day / 24.0, main_style)
+    main_topic = draw_account_topics(cfg, n_ext, streams)
+    return ExternalAccounts(users.n, ideology, per_day / 24.0, main_style, main_topic)
 
 
 class AuthorTable:
     """What ranking and scrolling read about an author, for users and outside accounts in one index space.
 
-    ``ideology`` and ``status`` are fixed; ``last_post_id`` and ``active`` are copied from the users (and the
+    ``ideology``, ``status`` and ``main_topic`` are fixed; ``last_post_id`` and ``active`` are copied from the users (and the
     platform's deactivations) before each hour's ranking by ``refresh``. Without outside accounts the table
     is the users' own arrays, so nothing is copied."""
 
@@ -108,7 +112,9 @@ class AuthorTable:
         if accounts.n == 0:
             self.ideology, self.status = users.ideology, users.status
             self.last_post_id, self.active = users.last_post_id, active
+            self.main_topic = users.main_topic
             return
+        self.main_topic = np.concatenate([users.main_topic, accounts.main_topic])
         self.ideology = np.concatenate([users.ideology, accounts.ideology])
         self.status = np.concatenate([users.status, accounts.status])
         self.last_post_id = np.concatenate([users.last_post_id, accounts.last_post_id])
@@ -127,7 +133,7 @@ class AuthorTable:
     def nbytes(self) -> int:
         if self.accounts.n == 0:
             return 0
-        return sum(a.nbytes for a in (self.ideology, self.status, self.last_post_id, self.active))
+        return sum(a.nbytes for a in (self.ideology, self.status, self.last_post_id, self.active, self.main_topic))
 
 
 class StreamParams(NamedTuple):

@@ -36,6 +36,7 @@ from sim import external, guards, metrics, network, phases, population
 from sim.agents import User
 from sim.behaviour import (
     comparison,
+    interests,
     opinion,
     posting,
     response,
@@ -155,11 +156,13 @@ class FeedModel(mesa.Model):
         self.pool_key = POOL_KEY_IDS[cfg.policy.pool_key]
         self.ranker = plugins.ranker(cfg, score_fn)
         self.feed_buffers = kernels.FeedBuffers(self.policy_p.k)
-        self.engagement = engagement_model.EngagementModel(cfg, u.n)  # p_like and dwell of every rule
+        # p_like and dwell of every rule
+        self.engagement = engagement_model.EngagementModel(cfg, u.n, u.interest.shape[1])
         self._post_records = self._author_records = None  # ranking's packed copies, reused hour to hour
         self.platform = Platform(cfg, u, self.streams)
         self.authors = external.AuthorTable(u, self.platform.active, self.accounts)  # users and outside accounts
         self.outside_stream = external.Stream(cfg, self.accounts, self.streams, self.quality_mean)
+        self.topics = interests.Topics(cfg, self.authors.main_topic, self.keys["post_topic"])
         self.wants_post = np.zeros(u.n, np.uint8)
         k = self.keys
         self.rank_keys = kernels.Keys(k["followee_offset"], k["oon_offset"], k["ranking_noise"])
@@ -239,6 +242,7 @@ class FeedModel(mesa.Model):
                 p.bridging,
                 p.removed,
                 p.log_likes,
+                p.topic,
             ),
             self._post_records,
         )
@@ -259,6 +263,7 @@ class FeedModel(mesa.Model):
                 pl.counts_visible,
                 pl.oon_idealised_blocked,
                 a.active,
+                u.interest,
                 *self.engagement.arrays(u.mf_factor, self.posts.mf_factor),
             ),
             self._author_records,
@@ -465,6 +470,7 @@ class FeedModel(mesa.Model):
             )
         # the outside accounts' posts of the hour; columns gathered after reserving, which may grow the ring
         self.outside_stream.post(hour, self.posts, partial(gather, posting.PostColumns, self.posts))
+        self.topics.assign(self.posts, self.hour_first_post[hour], self.posts.next_id)
         self.hour_first_post[hour + 1] = self.posts.next_id
 
     def _feedback(self, hour: int) -> None:

@@ -16,6 +16,7 @@ from scipy.special import (
     ndtr,  # the normal CDF (scipy.stats.norm.cdf calls it; importing stats costs 0.4 s)
 )
 
+from sim.behaviour.interests import draw_user_interests
 from sim.behaviour.sleep import draw_threshold_offsets
 from sim.checks import Checker, fail
 from sim.ranking.seen import memory_days
@@ -109,6 +110,7 @@ def generate(cfg, n: int, streams: Streams) -> UserState:
     users.mf_factor[:] = rng.normal(0, cfg.platform.bridging_model.initial_factor_sd, n)
     # Drawn last so that adding it left every earlier draw (and so every other trait) unchanged.
     users.sleep_threshold_offset[:] = draw_threshold_offsets(cfg, tr.sleep_threshold_sd, n, rng)
+    draw_user_interests(cfg, users, streams)  # a stream of its own
     return users
 
 

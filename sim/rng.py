@@ -48,6 +48,7 @@ STREAMS = (
     "nudge",
     "limit_reminder",
     "mood_noise",
+    "post_topic",
 )
 
 

@@ -149,6 +149,7 @@ class ResponseConfig:
     like_quality: float = MISSING
     like_popularity: float = MISSING
     like_supportive_tie: float = MISSING
+    like_interest: float = MISSING
     dwell_base_s: float = MISSING
     dwell_engagement_s: float = MISSING
     dwell_sd_log: float = MISSING
@@ -161,6 +162,12 @@ class ResponseConfig:
     reshown_like_factor: float = MISSING
     hostile_reply_prob: float = MISSING
     max_session_minutes: float = MISSING
+
+
+@dataclass
+class InterestsConfig:
+    topics: int = MISSING
+    topic_consistency: float = MISSING
 
 
 @dataclass
@@ -226,6 +233,7 @@ class BehaviourConfig:
     sessions: SessionConfig = field(default_factory=SessionConfig)
     posting: PostingConfig = field(default_factory=PostingConfig)
     response: ResponseConfig = field(default_factory=ResponseConfig)
+    interests: InterestsConfig = field(default_factory=InterestsConfig)
     comparison: ComparisonConfig = field(default_factory=ComparisonConfig)
     wellbeing: WellbeingConfig = field(default_factory=WellbeingConfig)
     opinion: OpinionConfig = field(default_factory=OpinionConfig)

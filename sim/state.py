@@ -47,6 +47,7 @@ USER_FIELDS: dict[str, type] = {
     "polarization_trait": f32,
     "sleep_need_h": f32,
     "sleep_threshold_offset": f32,
+    "main_topic": i8,  # the topic the user writes about most (sim/behaviour/interests.py)
     # posting phenotype (Turner et al. 2025) and reward-learning state
     "habit_weight": f32,
     "alpha_reward": f32,
@@ -220,6 +221,8 @@ class UserState:
         self.suspended_until_h[:] = np.iinfo(np.int64).min
         # learned value of each post style, in log(1 + likes) units
         self.style_value = np.zeros((n, N_STYLES), dtype=f32)
+        # interest in each topic (sim/behaviour/interests.py replaces it with n x topics draws)
+        self.interest = np.zeros((n, 1), dtype=f32)
         # one Bloom filter of posts seen per remembered day (sim/ranking/seen.py)
         self.seen = np.zeros((n, seen_days, SEEN_WORDS), dtype=np.uint64)
         self.user_day = np.zeros((n, len(USER_DAY)), dtype=f64)
@@ -228,7 +231,7 @@ class UserState:
 
     @property
     def nbytes(self) -> int:
-        extra = (self.style_value, self.seen, self.user_day, self.calendar_day, self.totals)
+        extra = (self.style_value, self.interest, self.seen, self.user_day, self.calendar_day, self.totals)
         return sum(getattr(self, k).nbytes for k in USER_FIELDS) + sum(a.nbytes for a in extra)
 
 
@@ -237,6 +240,7 @@ POST_FIELDS: dict[str, type] = {
     "author": i32,
     "created_hour": i32,
     "style": i8,
+    "topic": i8,  # sim/behaviour/interests.py
     "quality": f32,
     "likes": i32,
     "impressions": i32,

@@ -3,11 +3,11 @@
     p(like) = logistic(b0 + b_tie*tie + b_agree*agreement
                        + outrage * (b_outrage*susceptibility + b_outrage_agree*agreement)
                        + b_ideal*idealised + b_quality*quality + b_pop*log(1 + visible likes)
-                       + b_support_tie*supportive*tie)
+                       + b_support_tie*supportive*tie + b_interest*interest[viewer, topic])
 
 Outrage is liked by the in-group and disliked by the out-group (Brady et al. 2017; Rathje, Van Bavel &
 van der Linden 2021); visible like counts raise liking (Sherman et al. 2016); ties matter most (Bakshy
-et al. 2012). Dwell time is log-normal around dwell_base + dwell_engagement * p(like) seconds. After each
+et al. 2012); people like posts on subjects they care about (interests.py). Dwell time is log-normal around dwell_base + dwell_engagement * p(like) seconds. After each
 item the user continues with probability
 
     logistic(c0 + c_engagement*recent_engagement + c_habit*habit + c_self_control*sleep_debt
@@ -93,6 +93,7 @@ class ResponseParams(NamedTuple):
     like_quality: float
     like_popularity: float
     like_supportive_tie: float
+    like_interest: float
     dwell_base_s: float
     dwell_engagement_s: float
     dwell_sd_log: float
@@ -114,12 +115,12 @@ def params(cfg) -> ResponseParams:
 
 
 @njit
-def like_logit(p, tie, agreement, outrage, idealised, supportive, quality, log_likes_visible, susceptibility):
+def like_logit(p, tie, agreement, outrage, idealised, supportive, quality, log_likes_visible, susceptibility, interest):
     z = p.like_intercept + p.like_tie * tie + p.like_agreement * agreement
     z += outrage * (p.like_outrage * susceptibility + p.like_outrage_agreement * agreement)
     z += p.like_idealised * idealised + p.like_quality * quality + p.like_popularity * log_likes_visible
     z += p.like_supportive_tie * supportive * tie
-    return z
+    return z + p.like_interest * interest
 
 
 @njit
@@ -207,6 +208,7 @@ class Viewers(NamedTuple):
     session_kind: np.ndarray
     counts_visible: np.ndarray
     limit_minutes: np.ndarray
+    interest: np.ndarray  # n_users x topics (interests.py)
 
 
 class ViewerState(NamedTuple):
@@ -249,6 +251,7 @@ class FeedPosts(NamedTuple):
     post_id: np.ndarray
     author: np.ndarray
     style: np.ndarray
+    topic: np.ndarray
     quality: np.ndarray
     likes: np.ndarray
     impressions: np.ndarray
@@ -291,6 +294,7 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
         session_kind,
         counts_visible,
         limit_minutes,
+        interest,
     ) = viewers
     (
         limit_state,
@@ -344,6 +348,7 @@ def scroll_session(s, session_users, hour, is_night, today, rp, cp, sp, lp, keys
             posts.quality[slot],
             log_likes * counts_visible[u],
             susceptibility[u],
+            interest[u, posts.topic[slot]],
         )
         pl = logistic(z)
         if feed_seen[s, i]:

@@ -15,15 +15,17 @@ The learned like model is a logistic regression with per-user terms, trained by 
 with L2 shrinkage (the online learners of production feed ranking: McMahan et al. 2013 for logistic
 regression at scale; He et al. 2014 for its use in Facebook's ads ranking)::
 
-    logit p_like(u, post) = w . x(u, post) + b_u + a_u[style of post]
+    logit p_like(u, post) = w . x(u, post) + b_u + a_u[style of post] + t_u[topic of post]
     x = (1, tie, in_network, outrage, idealised, supportive, informational, quality,
          log(1 + visible likes), author_status, side agreement)
 
 ``side agreement`` is the product of the viewer's and the post's factors in the platform's matrix
 factorisation of likes (``bridging.py``): the platform's own estimate of whether the two are on the same
 side, never their ideology. ``a_u`` are per-user affinities for each style: a user who likes outrage more
-than others gets a higher predicted like rate on outrage, so engagement ranking shows them more of it. The
-regression never reads a user's traits (outrage susceptibility, comparison orientation, ideology, mood).
+than others gets a higher predicted like rate on outrage, so engagement ranking shows them more of it.
+``t_u`` are per-user affinities for each topic (``behaviour/interests.py``; a post's topic is observable, as
+a content classifier would give it), learned the same way. The regression never reads a user's traits
+(outrage susceptibility, comparison orientation, ideology, interests, mood).
 The rules' ``estimation_noise`` is added to the learned logit too, as exploration: without it a
 greedy ranker never shows a style whose estimate is low and never learns it was wrong.
 
@@ -83,6 +85,7 @@ class EngagementArrays(NamedTuple):
     em_dwell: np.ndarray  # (d0, d1)
     em_user_bias: np.ndarray  # n_users
     em_user_style: np.ndarray  # n_users x N_STYLES
+    em_user_topic: np.ndarray  # n_users x topics
     em_user_factor: np.ndarray  # the users' mf_factor
     em_post_factor: np.ndarray  # the posts' mf_factor
 
@@ -90,7 +93,7 @@ class EngagementArrays(NamedTuple):
 class EngagementModel:
     """The learned model's state, kept by the model from hour to hour (empty per-user terms for ``oracle``)."""
 
-    def __init__(self, cfg, n_users: int):
+    def __init__(self, cfg, n_users: int, n_topics: int = 1):
         self.p = params(cfg)
         self.learned = str(cfg.platform.engagement_model.kind) == "learned"
         n = n_users if self.learned else 0
@@ -99,9 +102,12 @@ class EngagementModel:
         self.dwell = np.zeros(2, np.float64)  # knows nothing of dwell yet
         self.user_bias = np.zeros(n, np.float64)
         self.user_style = np.zeros((n, N_STYLES), np.float64)
+        self.user_topic = np.zeros((n, n_topics), np.float64)
 
     def arrays(self, user_factor: np.ndarray, post_factor: np.ndarray) -> EngagementArrays:
-        return EngagementArrays(self.weights, self.dwell, self.user_bias, self.user_style, user_factor, post_factor)
+        return EngagementArrays(
+            self.weights, self.dwell, self.user_bias, self.user_style, self.user_topic, user_factor, post_factor
+        )
 
     def learn_from_hour(self, h, users, posts, counts_visible, author_status) -> None:
         """Learn from the hour ``h``'s impressions (a ``model.Hour`` after scrolling)."""
@@ -117,6 +123,7 @@ class EngagementModel:
             h.liked,
             h.dwell,
             posts.style,
+            posts.topic,
             posts.quality,
             posts.log_likes,
             posts.author,
@@ -126,7 +133,7 @@ class EngagementModel:
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self.weights, self.dwell, self.user_bias, self.user_style))
+        return sum(a.nbytes for a in (self.weights, self.dwell, self.user_bias, self.user_style, self.user_topic))
 
 
 @njit(inline="always")
@@ -145,7 +152,7 @@ def fill_inputs(xe, tie, style, quality, log_likes_visible, author_status, side)
 
 
 @njit
-def like_logit(em, u, style, tie, quality, log_likes_visible, author_status, post_slot):
+def like_logit(em, u, style, topic, tie, quality, log_likes_visible, author_status, post_slot):
     """The learned logit of p_like for viewer u and a post (inputs as ``fill_inputs``)."""
     w = em.em_weights
     z = w[X_INTERCEPT] + w[X_TIE] * tie + (w[X_IN_NETWORK] if tie > 0 else 0.0)
@@ -159,7 +166,7 @@ def like_logit(em, u, style, tie, quality, log_likes_visible, author_status, pos
         z += w[X_INFORMATIONAL]
     z += w[X_QUALITY] * quality + w[X_LOG_LIKES] * log_likes_visible + w[X_AUTHOR_STATUS] * author_status
     z += w[X_SIDE] * em.em_user_factor[u] * em.em_post_factor[post_slot]
-    return z + em.em_user_bias[u] + em.em_user_style[u, style]
+    return z + em.em_user_bias[u] + em.em_user_style[u, style] + em.em_user_topic[u, topic]
 
 
 @njit
@@ -168,14 +175,14 @@ def dwell_minutes(em, p_like):
 
 
 @njit
-def learn(p, em, xe, u, style, post_slot, liked, dwell_min):
+def learn(p, em, xe, u, style, topic, liked, dwell_min):
     """One impression: viewer u saw the post (inputs ``xe``, filled by ``fill_inputs``) for ``dwell_min``
     minutes and liked it or not. The prediction is recomputed from the current state."""
     w = em.em_weights
     z = 0.0
     for k in range(N_INPUTS):
         z += w[k] * xe[k]
-    z += em.em_user_bias[u] + em.em_user_style[u, style]
+    z += em.em_user_bias[u] + em.em_user_style[u, style] + em.em_user_topic[u, topic]
     p_hat = 1.0 / (1.0 + np.exp(-z))
     err = (1.0 if liked else 0.0) - p_hat
     w[X_INTERCEPT] += p.learning_rate * err
@@ -183,6 +190,7 @@ def learn(p, em, xe, u, style, post_slot, liked, dwell_min):
         w[k] += p.learning_rate * (err * xe[k] - p.shrinkage * w[k])
     em.em_user_bias[u] += p.user_learning_rate * (err - p.shrinkage * em.em_user_bias[u])
     em.em_user_style[u, style] += p.user_learning_rate * (err - p.shrinkage * em.em_user_style[u, style])
+    em.em_user_topic[u, topic] += p.user_learning_rate * (err - p.shrinkage * em.em_user_topic[u, topic])
     e = dwell_min - (em.em_dwell[0] + em.em_dwell[1] * p_hat)
     em.em_dwell[0] += p.dwell_learning_rate * e
     em.em_dwell[1] += p.dwell_learning_rate * e * p_hat
@@ -210,6 +218,7 @@ def learn_from_impressions(
     liked,
     dwell,
     style,
+    topic,
     quality,
     log_likes,
     author,
@@ -226,4 +235,4 @@ def learn_from_impressions(
             side = em.em_user_factor[u] * em.em_post_factor[slot]
             visible = log_likes[slot] * counts_visible[u]
             fill_inputs(xe, feed_tie[s, i], st, quality[slot], visible, author_status[author[slot]], side)
-            learn(p, em, xe, u, st, slot, liked[s, i], dwell[s, i])
+            learn(p, em, xe, u, st, topic[slot], liked[s, i], dwell[s, i])

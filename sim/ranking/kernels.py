@@ -69,9 +69,21 @@ POST_RECORD = np.dtype(
             "bridging",
             "style",
             "removed",
+            "topic",
         ],
-        "formats": [np.int64, np.int64, np.float64, np.int32, np.int32, np.float32, np.float32, np.int8, np.uint8],
-        "offsets": [0, 8, 16, 24, 28, 32, 36, 40, 41],
+        "formats": [
+            np.int64,
+            np.int64,
+            np.float64,
+            np.int32,
+            np.int32,
+            np.float32,
+            np.float32,
+            np.int8,
+            np.uint8,
+            np.int8,
+        ],
+        "offsets": [0, 8, 16, 24, 28, 32, 36, 40, 41, 42],
         "itemsize": 64,
     },
     align=True,
@@ -101,6 +113,7 @@ class PostArrays(NamedTuple):
     bridging: np.ndarray
     removed: np.ndarray
     log_likes: np.ndarray  # log(1 + likes), kept up to date with likes (PostStore.log_likes)
+    topic: np.ndarray
     rec: np.ndarray | None = None
 
 
@@ -122,11 +135,13 @@ class UserArrays(NamedTuple):
     counts_visible: np.ndarray  # the viewer sees like counts
     oon_idealised_blocked: np.ndarray  # teen accounts: no idealised posts from outside the network
     active: np.ndarray  # 0 = deactivated account: its posts are not shown
+    interest: np.ndarray  # viewers' interest in each topic (read by the "oracle" engagement model only)
     # the platform's learned engagement model (engagement_model.EngagementArrays; used when p.learned_engagement)
     em_weights: np.ndarray
     em_dwell: np.ndarray
     em_user_bias: np.ndarray
     em_user_style: np.ndarray
+    em_user_topic: np.ndarray
     em_user_factor: np.ndarray
     em_post_factor: np.ndarray
     rec: np.ndarray | None = None
@@ -140,7 +155,7 @@ def aligned_records(n: int, dtype: np.dtype) -> np.ndarray:
 
 
 @njit(parallel=True, cache=True)
-def pack_posts(post_id, prev_by_author, log_likes, created_hour, author, quality, bridging, style, removed, rec):
+def pack_posts(post_id, prev_by_author, log_likes, created_hour, author, quality, bridging, style, removed, topic, rec):
     for i in prange(post_id.shape[0]):
         r = rec[i]
         r.post_id = post_id[i]
@@ -152,6 +167,7 @@ def pack_posts(post_id, prev_by_author, log_likes, created_hour, author, quality
         r.bridging = bridging[i]
         r.style = style[i]
         r.removed = removed[i]
+        r.topic = topic[i]
 
 
 @njit(parallel=True, cache=True)
@@ -371,9 +387,10 @@ def fill_features(x, u, slot, tie, seen_flag, hour, p, rp, keys, posts, users, n
         # "oracle", the users' response model at average susceptibility; either plus error.
         visible = log_likes * users.counts_visible[u]
         if p.learned_engagement:
-            z = em_model.like_logit(users, u, style, tie, post.quality, visible, author.status, slot)
+            z = em_model.like_logit(users, u, style, post.topic, tie, post.quality, visible, author.status, slot)
         else:
-            z = like_logit(rp, tie, agreement, outrage, idealised, supportive, post.quality, visible, 1.0)
+            interest = users.interest[u, post.topic]
+            z = like_logit(rp, tie, agreement, outrage, idealised, supportive, post.quality, visible, 1.0, interest)
         if p.estimation_noise > 0:
             z += p.estimation_noise * normal(keys.ranking_noise, hour, u, pid)
         p_like = logistic(z)

@@ -142,6 +142,7 @@ class Oracle:
             values = {name: cols[name][u] for name in USER_FIELDS}
             values["style_value"] = us.style_value[u].tolist()
             values["style_prior"] = model.style_prior[u].tolist()
+            values["interest"] = us.interest[u].tolist()
             values["seen"] = [int.from_bytes(us.seen[u, d].tobytes(), "little") for d in range(us.seen.shape[1])]
             values["user_day"] = us.user_day[u].tolist()
             values["calendar_day"] = us.calendar_day[u].tolist()
@@ -166,6 +167,9 @@ class Oracle:
         self.outside_consistency = stream.p.style_consistency
         self.k_outside, (self.k_outside_style, self.k_outside_quality) = int(stream.key), map(int, stream.draw_keys)
         self.authors = [*self.users, *self.outside]
+        topics = model.topics
+        self.main_topic, self.k_topic = topics.main_topic.tolist(), int(topics.key)
+        self.topic_consistency, self.n_topics = topics.consistency, topics.n_topics
         self.author_active = [*self.active, *([1] * acc.n)]
         # posts
         p = model.posts
@@ -352,6 +356,11 @@ class Oracle:
                 friend.notif_pending = _f32(friend.notif_pending + 1)
         self._create_outside_posts(hour)
         self.hour_first_post[hour + 1] = self.next_post_id
+        for pid in range(self.hour_first_post[hour], self.next_post_id):  # sim/behaviour/interests.py
+            post = self.posts[pid]
+            post.topic = self.main_topic[post.author]
+            if uniform(self.k_topic, pid, 0, 0) >= self.topic_consistency:
+                post.topic = min(int(uniform(self.k_topic, pid, 0, 1) * self.n_topics), self.n_topics - 1)
 
     def _create_outside_posts(self, hour: int) -> None:
         """The accounts outside the sample post a Poisson number of posts each, in account order."""

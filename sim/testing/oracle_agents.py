@@ -235,14 +235,14 @@ class User:
         return out
 
     def _like_logit(
-        self, tie, agreement, outrage, idealised, supportive, quality, log_likes_visible, susceptibility
+        self, tie, agreement, outrage, idealised, supportive, quality, log_likes_visible, susceptibility, topic
     ) -> float:
         rp = self.o.response_p
         z = rp.like_intercept + rp.like_tie * tie + rp.like_agreement * agreement
         z += outrage * (rp.like_outrage * susceptibility + rp.like_outrage_agreement * agreement)
         z += rp.like_idealised * idealised + rp.like_quality * quality + rp.like_popularity * log_likes_visible
         z += rp.like_supportive_tie * supportive * tie
-        return z
+        return z + rp.like_interest * self.interest[topic]
 
     def _rank(self, hour: int) -> list[tuple[Post, float, bool]]:
         o, u, p, rp = self.o, self.uid, self.o.policy_p, self.o.response_p
@@ -263,6 +263,7 @@ class User:
                     post.quality,
                     post.log_likes * o.counts_visible[u],
                     1.0,
+                    post.topic,
                 )
                 if p.estimation_noise > 0:
                     z += p.estimation_noise * normal(o.k_noise, hour, u, post.post_id)
@@ -340,6 +341,7 @@ class User:
                 post.quality,
                 post.log_likes * cv,
                 self.outrage_susceptibility,
+                post.topic,
             )
             pl = logistic(z)
             if seen:

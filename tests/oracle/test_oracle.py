@@ -47,8 +47,13 @@ def _compare_users(model, oracle, hour):
     assert not errors, f"hour {hour}:\n" + "\n".join(errors)
 
 
-# the open world: accounts outside the sample post, are followed and are ranked (sim/external.py)
-OPEN_WORLD = ["network.external.accounts_per_user=0.3", "network.external.follow_share=0.5"]
+# the open world: accounts outside the sample post, are followed and are ranked (sim/external.py); with the
+# viewers' interest in a post's topic in the like model (sim/behaviour/interests.py)
+OPEN_WORLD = [
+    "network.external.accounts_per_user=0.3",
+    "network.external.follow_share=0.5",
+    "behaviour.response.like_interest=0.8",
+]
 
 
 @pytest.mark.parametrize(

@@ -206,13 +206,15 @@ def test_a_hand_built_world_gets_the_feeds_written_out_by_hand():
         np.zeros(cap, np.float32),
         np.zeros(cap, np.uint8),
         np.log1p(likes),
+        np.zeros(cap, np.int8),
     )
     seen = np.zeros((4, 3, SEEN_WORDS), np.uint64)
     ideology = np.array([0.5, 0.4, 0.6, -0.8], np.float32)
     status = np.log1p(np.array([10, 50, 40, 5000], np.float32))
     zero, one = np.zeros(4, np.uint8), np.ones(4, np.uint8)
     no_model = EngagementModel(compose([]), 0).arrays(np.zeros(4, np.float32), np.zeros(cap, np.float32))
-    users = kernels.UserArrays(last_post_id, seen, ideology, status, zero, one, zero, one, *no_model)
+    interest = np.zeros((4, 1), np.float32)
+    users = kernels.UserArrays(last_post_id, seen, ideology, status, zero, one, zero, one, interest, *no_model)
     rp = response.params(compose([]))
     keys = kernels.Keys(np.uint64(1), np.uint64(2), np.uint64(3))
     hour = 13

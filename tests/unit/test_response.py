@@ -24,7 +24,7 @@ def p_like(
     susceptibility=1.0,
 ):
     return r.logistic(
-        r.like_logit(p, tie, agreement, outrage, idealised, supportive, quality, log_likes, susceptibility)
+        r.like_logit(p, tie, agreement, outrage, idealised, supportive, quality, log_likes, susceptibility, 0.0)
     )
 
 
