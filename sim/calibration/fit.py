@@ -147,6 +147,32 @@ def blocks() -> list[Block]:
             ],
             max_evaluations=20,
         ),
+        # how much what the feed shows matters to how long people stay and how often they return: sized by the
+        # time a ranking for meaningful interactions cost (F15), with the ordering worst-first < chronological
+        # (F13) as a bound; F8a (the chronological feed's magnitude) is left out of sample
+        Block(
+            "demand",
+            [
+                Parameter("taste for topics", {"behaviour.response.like_interest": 1.0}, 0.05, 3.0, prior=1.0),
+                Parameter(
+                    "keep scrolling, per unit of item value",
+                    {"behaviour.response.continue_engagement": 1.0},
+                    0.5,
+                    20.0,
+                    prior=4.0,
+                ),
+                Parameter(
+                    "return, per unit of recent value",
+                    {"behaviour.sessions.return_value_effect": 1.0},
+                    0.1,
+                    20.0,
+                    prior=4.0,
+                    prior_sd=2.0,
+                ),
+            ],
+            [_target("civic_ranking_time", "F15"), _target("worst_first_feed", "F13")],
+            max_evaluations=25,
+        ),
         Block(
             "use",
             [

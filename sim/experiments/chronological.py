@@ -1,5 +1,6 @@
 """F8: a chronological feed means less time on the platform and the same polarisation (Guess et al. 2023); F13: a
-feed ranked worst-first loses more time than a chronological one."""
+feed ranked worst-first loses more time than a chronological one; F15: civic ranking costs some time (Facebook's
+2018 change of News Feed)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,10 @@ def worst_first_feed(ctx: Context) -> dict[str, float]:
     minutes = {arm: _all_users(ctx.run(arm).daily)["minutes_on_platform"].mean() for arm in ctx.spec.arms}
     relative = {arm: minutes[arm] / minutes["engagement"] - 1.0 for arm in ("chronological", "worst_first")}
     return {"F13": float(relative["worst_first"] - relative["chronological"])}
+
+
+@measure("civic_ranking_time")
+def civic_ranking_time(ctx: Context) -> dict[str, float]:
+    """Time on the platform under the civic ranking rule relative to engagement ranking (same seed)."""
+    minutes = {arm: _all_users(ctx.run(arm).daily)["minutes_on_platform"].mean() for arm in ("engagement", "civic")}
+    return {"F15": float(minutes["civic"] / minutes["engagement"] - 1.0)}

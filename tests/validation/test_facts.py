@@ -1,4 +1,4 @@
-"""Every published fact F1-F14 (docs/reference/validation-targets.md) holds for the committed defaults, measured by its
+"""Every fact F1-F15 (docs/reference/validation-targets.md) holds for the committed defaults, measured by its
 experiment (sim/experiments, experiments/<name>/) at the ``ci`` scale, except the targets an experiment
 declares not met (``known_unmet``, with the reason in its NOTES.md), which must still fail; and each
 experiment reproduces its committed numbers exactly.
@@ -16,6 +16,7 @@ is simulated once for the five facts measured on it).
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -70,7 +71,10 @@ def test_a_known_unmet_target_is_explained_in_the_experiments_notes():
 
 def test_every_fact_of_the_validation_list_has_an_experiment():
     facts = {base.load(name).fact for name in base.names()}
-    assert facts == {f"F{i}" for i in range(1, 15)}
+    listed = re.findall(
+        r"^\| (F\d+) \|", (base.ROOT / "docs" / "reference" / "validation-targets.md").read_text(), re.M
+    )
+    assert len(listed) >= 15 and facts == set(listed)
 
 
 def test_the_validation_table_is_generated_from_the_committed_results():
