@@ -454,27 +454,46 @@ def sparse_score(x, w_viewer, nz, n_nz):
     return s
 
 
+# A diversity cap limits an author's posts within a page of this many consecutive feed items, as a feed's
+# diversity rules work on what is on screen together, not on everything a user may scroll to: over a whole
+# infinite feed a cap of two posts per author would leave the feed short and the session caught up
+# (docs/reference/model.md section 12.3). 30 is the page of the page lever (platform.page_items); assumed.
+AUTHOR_CAP_PAGE = 30
+
+
 @njit
 def select_top_k(scores, n, cand_slot, author, k, author_cap, chosen):
     """Indices of the top-k candidates (descending score, stable on ties) into ``chosen``; returns
-    how many were chosen. With author_cap > 0 an author appears at most author_cap times."""
+    how many were chosen. With author_cap > 0 an author appears at most author_cap times per page: the k
+    items are pages of AUTHOR_CAP_PAGE (the last one shorter), filled in turn, each taking the best
+    candidates left whose author has fewer than author_cap posts on that page; a page that runs out of
+    such candidates stays short (for k <= AUTHOR_CAP_PAGE: the cap over the whole feed)."""
     order = np.argsort(-scores[:n], kind="mergesort")
     if author_cap <= 0:
         taken = min(k, n)
         chosen[:taken] = order[:taken]
         return taken
+    used = np.zeros(n, np.bool_)
     taken = 0
-    for i in range(n):
-        if taken >= k:
+    for page in range((k + AUTHOR_CAP_PAGE - 1) // AUTHOR_CAP_PAGE):
+        page_start = taken
+        page_end = taken + min(AUTHOR_CAP_PAGE, k - page * AUTHOR_CAP_PAGE)
+        for i in range(n):
+            if taken >= page_end:
+                break
+            if used[i]:
+                continue
+            a = author[cand_slot[order[i]]]
+            c = 0
+            for j in range(page_start, taken):
+                if author[cand_slot[chosen[j]]] == a:
+                    c += 1
+            if c < author_cap:
+                chosen[taken] = order[i]
+                used[i] = True
+                taken += 1
+        if taken == page_start:
             break
-        a = author[cand_slot[order[i]]]
-        c = 0
-        for j in range(taken):
-            if author[cand_slot[chosen[j]]] == a:
-                c += 1
-        if c < author_cap:
-            chosen[taken] = order[i]
-            taken += 1
     return taken
 
 
@@ -652,7 +671,7 @@ def chunk_ranker(score, sparse):
                     if bad_score[s] < 0:
                         bad_score[s] = i
                     v = -np.inf
-                if p.author_cap > 0:
+                if p.author_cap > 0 and p.k <= AUTHOR_CAP_PAGE:  # one page: a running top k
                     taken = top_k_insert(
                         v, i, posts.rec[slot].author, p.k, p.author_cap, best_score, best_i, best_author, taken
                     )
@@ -660,6 +679,8 @@ def chunk_ranker(score, sparse):
                     cand_score[i] = v
             if p.author_cap <= 0:
                 taken = top_k_select(cand_score, n, p.k, work, best_i)
+            elif p.k > AUTHOR_CAP_PAGE:
+                taken = select_top_k(cand_score, n, cand_slot, posts.author, p.k, p.author_cap, best_i)
             write_feed(s, taken, best_i, cand_slot, cand_tie, cand_seen, feed_slot, feed_len, feed_tie, feed_seen)
 
     return rank_chunk

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from sim.ranking import features as fx
 from sim.state import (
     ASLEEP,
@@ -24,6 +26,7 @@ from sim.state import (
     UNDER_LIMIT,
     USER_DAY,
 )
+from sim.testing import ranking_reference
 from sim.testing.oracle_numbers import CD, TOT, UD, _f32, _seen_bits, logistic, normal, uniform
 
 
@@ -297,17 +300,9 @@ class User:
             if not math.isfinite(score):
                 score = -math.inf
             scored.append((-score, idx, post, tie, seen))
-        scored.sort(key=lambda t: (t[0], t[1]))
-        feed, per_author = [], {}
-        for _, _, post, tie, seen in scored:
-            if len(feed) == p.k:
-                break
-            if p.author_cap > 0:
-                if per_author.get(post.author, 0) >= p.author_cap:
-                    continue
-                per_author[post.author] = per_author.get(post.author, 0) + 1
-            feed.append((post, tie, seen))
-        return feed
+        scores = np.array([-t[0] for t in scored], np.float64)
+        authors = np.array([t[2].author for t in scored], np.int64)
+        return [scored[i][2:] for i in ranking_reference.top_k(scores, authors, p.k, p.author_cap)]
 
     # ---- scrolling -----------------------------------------------------------------------------
 

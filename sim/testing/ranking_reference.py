@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from sim.ranking import features as fx
+from sim.ranking.kernels import AUTHOR_CAP_PAGE
 from sim.rng import normal, uniform
 from sim.state import IDEALISED, INFORMATIONAL, OUTRAGE, PERSONAL
 
@@ -166,17 +167,25 @@ def linear_scores(x: np.ndarray, weights: np.ndarray, protected_factor: float) -
 
 
 def top_k(scores: np.ndarray, authors: np.ndarray, k: int, author_cap: int) -> np.ndarray:
-    order = np.argsort(-scores, kind="stable")
+    """A stable sort by descending score, then with an author cap pages of ``AUTHOR_CAP_PAGE`` items (k in all),
+    each taking the best candidates left whose author has fewer than ``author_cap`` posts on that page; a
+    page that runs out of such candidates stays short."""
+    order = [int(i) for i in np.argsort(-scores, kind="stable")]
     if author_cap <= 0:
-        return order[:k]
-    chosen, count = [], {}
-    for i in order:
-        a = authors[i]
-        if count.get(a, 0) < author_cap:
-            chosen.append(i)
-            count[a] = count.get(a, 0) + 1
-            if len(chosen) == k:
-                break
+        return np.array(order[:k], np.int64)
+    chosen = []
+    for page in range(-(-k // AUTHOR_CAP_PAGE)):
+        end, count, left = len(chosen) + min(AUTHOR_CAP_PAGE, k - page * AUTHOR_CAP_PAGE), {}, []
+        for i in order:
+            a = authors[i]
+            if len(chosen) < end and count.get(a, 0) < author_cap:
+                chosen.append(i)
+                count[a] = count.get(a, 0) + 1
+            else:
+                left.append(i)
+        if len(left) == len(order):
+            break
+        order = left
     return np.array(chosen, np.int64)
 
 

@@ -58,8 +58,14 @@ OPEN_WORLD = [
 
 @pytest.mark.parametrize(
     "policy, world",
-    [("engagement", []), ("civic", []), ("engagement", OPEN_WORLD)],
-    ids=["engagement", "civic", "open"],
+    [
+        ("engagement", []),
+        ("civic", []),
+        ("engagement", OPEN_WORLD),
+        # a feed longer than a page: the civic rule's author cap applies per page (kernels.AUTHOR_CAP_PAGE)
+        ("civic", [*OPEN_WORLD, "policy.k=80", "policy.show_seen=false"]),
+    ],
+    ids=["engagement", "civic", "open", "civic-pages"],
 )
 def test_engine_and_per_agent_oracle_agree_hour_by_hour(policy, world, monkeypatch):
     cfg = compose(
