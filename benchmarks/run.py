@@ -170,7 +170,8 @@ def worker_oracle(n: int, hours: int, start_hour: int, offline_days: int) -> dic
     from sim.model import FeedModel
     from sim.testing.oracle import Oracle
 
-    model = FeedModel(compose(_overrides(n, "engagement", offline_days, 2)))
+    # the oracle covers the "oracle" engagement model, so both run it (the default learns: engagement_model.py)
+    model = FeedModel(compose([*_overrides(n, "engagement", offline_days, 2), "platform.engagement_model.kind=oracle"]))
     while model.hour < start_hour:
         model.step()
     oracle = Oracle(model)  # a copy of the state: the oracle does not share arrays with the engine

@@ -16,8 +16,8 @@ the sample's ideological make-up), a posting rate (log-normal posts per day, res
 over the day by the users' activity profile, and a main style (``style_shares``, kept with probability
 ``style_consistency``). Each hour an account writes a Poisson number of posts; every draw is counter-based
 (streams ``external_posts``, ``external_style`` and ``external_quality``), so posts do not depend on the thread count. Followers and status are set by
-``sim/network.py`` when it draws the follow graph. With ``accounts_per_user`` = 0 (the default) there are
-no outside accounts and the model is the closed world of the simulated users' own posts.
+``sim/network.py`` when it draws the follow graph. With ``accounts_per_user`` = 0 there are no outside
+accounts and the model is the closed world of the simulated users' own posts.
 """
 
 from __future__ import annotations

@@ -312,7 +312,9 @@ def generate(cfg, users: UserState, streams: Streams, accounts=None) -> FollowGr
     n = users.n
     rng = streams.generator("network")
     key = streams.key("network")
-    fitness = (1.0 - rng.random(n)) ** (-1.0 / nc.fitness_pareto_alpha)
+    # by strata, as for outside accounts (sim/external.py): the top accounts' share of the fitness, and so of
+    # the follows, is then the same in a sample of any size
+    fitness = stratified_pareto(n, float(nc.fitness_pareto_alpha), rng)
     n_infl = max(1, int(round(nc.influencer_share * n))) if nc.influencer_share > 0 else 0
     infl_fitness_share = 0.0
     if n_infl:

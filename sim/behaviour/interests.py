@@ -16,7 +16,7 @@ for each topic from their likes (``ranking/engagement_model.py``), as it does fo
 
 Draws: interests and the outside accounts' main topics come from the ``interests`` set-up stream; a post's
 topic from the counter-based ``post_topic`` stream keyed by the post id, so adding topics shifts no other
-draw, and with ``like_interest`` = 0 (the default until the recalibration) no outcome changes.
+draw, and with ``like_interest`` = 0 no outcome changes.
 """
 
 from __future__ import annotations

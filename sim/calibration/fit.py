@@ -38,6 +38,7 @@ from omegaconf import OmegaConf
 
 from sim.config import CONF_DIR, ConfigError, compose
 from sim.experiments import base
+from sim.experiments.posting import users_posts
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ def _likes_expectation(ctx) -> float:
     cfg = ctx.config("main")
     ph = cfg.population.phenotypes
     users = run.users.set_index("user_id")
-    posts = run.posts[~users.loc[run.posts["author"], "influencer"].to_numpy()]
+    posts = users_posts(run)
+    posts = posts[~users.loc[posts["author"], "influencer"].to_numpy()]
     expected = ph.initial_likes_intercept + ph.initial_likes_per_follower * users.loc[posts["author"], "followers"]
     return float(np.mean(np.log1p(posts["likes"].to_numpy()) - np.log1p(expected.to_numpy())))
 
@@ -157,17 +159,26 @@ def blocks() -> list[Block]:
                 Parameter(
                     "keep scrolling, per unit of item value",
                     {"behaviour.response.continue_engagement": 1.0},
-                    0.5,
+                    0.1,
                     20.0,
-                    prior=4.0,
+                    prior=2.0,
                 ),
                 Parameter(
                     "return, per unit of recent value",
                     {"behaviour.sessions.return_value_effect": 1.0},
-                    0.1,
+                    0.05,
                     20.0,
-                    prior=4.0,
+                    prior=1.0,
                     prior_sd=2.0,
+                ),
+                # how much longer an item one likes holds the eye: a feed worth less is also looked at for less
+                # time per item, which is part of what a ranking change costs in time
+                Parameter(
+                    "dwell per unit of like probability (s)",
+                    {"behaviour.response.dwell_engagement_s": 1.0},
+                    5.0,
+                    120.0,
+                    prior=60.0,
                 ),
             ],
             [_target("civic_ranking_time", "F15"), _target("worst_first_feed", "F13")],
@@ -364,14 +375,18 @@ def calibrate_block(block: Block, jobs: int, log=print) -> list[float]:
     from scipy.optimize import least_squares
 
     start = [min(max(current(p.settings), p.low), p.high) for p in block.parameters]
-    lo = np.log([p.low for p in block.parameters])
-    hi = np.log([p.high for p in block.parameters])
+    # The search runs on z = log(value / low) + 1, which is at least 1: least_squares' finite differences take
+    # steps relative to z, and on log(value) itself a parameter at 1 (z = 0) got a step too small to change
+    # its evaluation, so the search never moved it.
+    shift = np.log([p.low for p in block.parameters]) - 1.0
+    lo = np.log([p.low for p in block.parameters]) - shift
+    hi = np.log([p.high for p in block.parameters]) - shift
     seen: dict[tuple, np.ndarray] = {}
     with tempfile.TemporaryDirectory(prefix=f"calibrate-{block.name}-") as tmp:
         priors = [(i, math.log(p.prior), p.prior_sd) for i, p in enumerate(block.parameters) if p.prior is not None]
 
         def residuals(z):
-            values = list(np.exp(np.clip(z, lo, hi)))
+            values = list(np.exp(np.clip(z, lo, hi) + shift))
             key = tuple(float(f"{v:.6g}") for v in values)  # significant digits: rates can be 1e-5
             if key not in seen:
                 fit_residuals, moments = evaluate(block, values, Path(tmp), jobs)
@@ -387,7 +402,7 @@ def calibrate_block(block: Block, jobs: int, log=print) -> list[float]:
                 shutil.rmtree(Path(tmp) / ".runs", ignore_errors=True)  # keep the disk small
             return seen[key]
 
-        z0 = np.clip(np.log(start), lo + 1e-9, hi - 1e-9)
+        z0 = np.clip(np.log(start) - shift, lo + 1e-9, hi - 1e-9)
         least_squares(
             residuals, z0, bounds=(lo, hi), diff_step=0.1, max_nfev=block.max_evaluations, xtol=0.02, ftol=0.01
         )

@@ -169,6 +169,12 @@ def reward_rate_law(ctx: Context) -> dict[str, float]:
     return {"F2": float(means[1] / means[0])}
 
 
+def users_posts(run):
+    """The posts of the simulated users in a run's posts table (authors 0 .. n_users - 1): outside accounts
+    (sim/external.py) post by a seeded process, not by reward learning, and are not in the users table."""
+    return run.posts[run.posts["author"] < len(run.users)]
+
+
 def posting_sequences(posts):
     """Per author with posts, the creation hours and likes of their posts in order."""
     posts = posts.sort_values(["author", "post_id"])
@@ -217,7 +223,7 @@ def posting_speedup(ctx: Context) -> dict[str, float]:
     """F1 on the run's posts table (``speedup_slope``)."""
     return {
         "F1": speedup_slope(
-            posting_sequences(ctx.run("main").posts),
+            posting_sequences(users_posts(ctx.run("main"))),
             int(ctx.params["previous_posts"]),
             likes_final_before(ctx.config("main")),
         )
@@ -229,7 +235,7 @@ def posting_phenotypes(ctx: Context) -> dict[str, float]:
     """F3: among users who posted at least twice, the median of their mean time between posts (days) and
     the median habit weight w."""
     run = ctx.run("main")
-    mean_gap = {a: np.diff(h).mean() / 24.0 for a, h, _ in posting_sequences(run.posts) if len(h) >= 2}
+    mean_gap = {a: np.diff(h).mean() / 24.0 for a, h, _ in posting_sequences(users_posts(run)) if len(h) >= 2}
     users = run.users.set_index("user_id")
     posters = np.array(sorted(mean_gap))
     return {

@@ -2,7 +2,7 @@
 
 Two kinds (``platform.engagement_model.kind``):
 
-* ``oracle`` (the default until the model is recalibrated on the open world): the users' own response
+* ``oracle`` (a contrast for tests; ``learned`` is the default): the users' own response
   model (``behaviour/response.py``) at average outrage susceptibility, with the viewer's and author's true
   ideology, plus an estimation error. It reads latent traits and learns nothing, so it cannot produce the
   feedback loops of engagement ranking.

@@ -46,20 +46,21 @@ def test_each_session_row_obeys_the_feed_rules(probed):
     assert len(chose) > 0 and (chose["viewed"] < chose["feed_length"]).all()
 
 
-def test_re_shows_are_counted_and_vanish_when_the_rule_does_not_re_show(probed):
-    assert probed.sessions["viewed_reshown"].sum() > 0  # the engagement rule's show_seen=true
-    strict = run(probe.ProbedModel, **{"policy.show_seen": "false"}).sessions
-    assert strict["viewed_reshown"].sum() == 0
+def test_the_shipped_rules_never_re_show_and_re_shows_are_counted_when_a_rule_does(probed):
+    assert probed.sessions["viewed_reshown"].sum() == 0  # show_seen=false
     # without re-shows a feed holds only fresh posts: in-network ones plus the out-of-network pool
     oon = int(probed.cfg.policy.oon_candidates)
-    assert (strict["feed_length"] <= strict["fresh_in_network"] + oon).all()
+    assert (probed.sessions["feed_length"] <= probed.sessions["fresh_in_network"] + oon).all()
+    reshowing = run(probe.ProbedModel, **{"policy.show_seen": "true", "policy.k": "30"}).sessions
+    assert reshowing["viewed_reshown"].sum() > 0
 
 
 def test_the_supply_share_is_a_share_of_followees_posts(probed):
     d = probed.supply
     assert len(d) > 0 and (d["seen"] <= d["posts"]).all()
     share = probe.summary(probed)["share of a day's in-network posts seen by a follower"]
-    assert 0.0 < share <= 1.0
+    # the open content world supplies more than a user views: a follower sees a minority of a day's posts
+    assert 0.0 < share < 0.6
 
 
 def test_a_stopping_cue_is_named_as_the_reason_a_session_ended():
@@ -73,7 +74,7 @@ def test_a_stopping_cue_is_named_as_the_reason_a_session_ended():
 def test_the_command_prints_the_figures(capsys):
     assert probe.main(small_overrides(days=2)) == 0
     out = capsys.readouterr().out
-    assert "ended: page_end" in out and "share of viewed items already seen" in out
+    assert "ended: chose_to_stop" in out and "share of viewed items already seen" in out
     assert probe.main(["n_users=-3"]) == 2
 
 

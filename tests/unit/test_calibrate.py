@@ -84,3 +84,17 @@ def test_every_block_names_settings_that_exist_with_priors_inside_the_bounds():
             assert 0 < p.low < p.high
             assert p.prior is None or p.low <= p.prior <= p.high
             calibrate.current(p.settings)  # raises if a setting is missing
+
+
+def test_the_search_moves_a_parameter_that_starts_at_one(monkeypatch):
+    """A quadratic stand-in for the simulation, minimised at 2.5 for a parameter that starts at 1: the search
+    must find it (on log(value) a start at 1 is z = 0, where a relative finite-difference step is too small to
+    change an evaluation, so the search used to stop where it started)."""
+    p = calibrate.Parameter("x", {"behaviour.response.like_interest": 1.0}, 0.05, 10.0)
+    block = calibrate.Block("toy", [p], [calibrate.Moment("m", "none", 0.0, 1.0)], max_evaluations=40)
+    monkeypatch.setattr(calibrate, "current", lambda settings: 1.0)
+    monkeypatch.setattr(
+        calibrate, "evaluate", lambda block, values, root, jobs: (calibrate.np.array([values[0] - 2.5]), {"m": 0.0})
+    )
+    (found,) = calibrate.calibrate_block(block, jobs=1, log=lambda *a, **k: None)
+    assert found == pytest.approx(2.5, rel=0.05)
