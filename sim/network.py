@@ -465,6 +465,8 @@ def check_settings(c: Checker) -> None:
     c.probability(f"{n}.reciprocity", f"{n}.influencer_share")
     # the follows inside the sample: all of them, or those left by follows of outside accounts
     inside = c.get(f"{n}.mean_out_degree")
+    c.non_negative(f"{n}.external.accounts_per_user")
+    c.probability(f"{n}.external.follow_share")  # checked here first: the share enters the check below
     if c.get(f"{n}.external.accounts_per_user") > 0:
         inside *= 1.0 - c.get(f"{n}.external.follow_share")
     if inside >= c.get("n_users"):

@@ -15,7 +15,11 @@ from sim.rng import Streams
 from sim.state import TOT_LIKES_RECEIVED
 from sim.vocabulary import STYLES
 
-OPEN = {"network.external.accounts_per_user": 0.5, "network.external.follow_share": 0.6}
+OPEN = {
+    "network.external.accounts_per_user": 0.5,
+    "network.external.follow_share": 0.6,
+    "network.external.posts_per_day_mean": 5.0,
+}
 
 
 def _cfg(n, seed=0, **extra):
@@ -116,6 +120,7 @@ def test_what_outside_accounts_supply_a_user_does_not_depend_on_n_users():
 
 
 def test_without_outside_accounts_the_author_table_is_the_users_own_arrays():
-    model = FeedModel(compose(["n_users=300", "days=1", "progress=false", "network.mean_out_degree=30"]))
+    closed = ["network.external.accounts_per_user=0", "network.external.follow_share=0"]
+    model = FeedModel(compose(["n_users=300", "days=1", "progress=false", "network.mean_out_degree=30", *closed]))
     assert model.accounts.n == 0
     assert model.authors.ideology is model.users.ideology and model.authors.last_post_id is model.users.last_post_id

@@ -96,7 +96,8 @@ def rules_file(tmp_path, monkeypatch):
 def model():
     from sim.model import FeedModel
 
-    m = FeedModel(compose(["n_users=400", "days=3", "offline_days=1", "progress=false", "network.mean_out_degree=40"]))
+    overrides = ["n_users=400", "days=3", "offline_days=1", "progress=false", "network.mean_out_degree=40"]
+    m = FeedModel(compose([*overrides, "platform.engagement_model.kind=oracle"]))  # what the reference computes
     m.run_days(2)
     return m
 
@@ -141,7 +142,7 @@ def rank_with(model, ranker, p, weights, sessions):
 def test_a_plugin_ranks_exactly_as_the_reference_does_with_it(rules_file, model, name):
     from sim.ranking.policies import policy_params, weight_vector
 
-    cfg = compose(["policy=custom", f"policy.score=myrules:{name}"])
+    cfg = compose(["policy=custom", f"policy.score=myrules:{name}", "platform.engagement_model.kind=oracle"])
     p, w = policy_params(cfg), weight_vector(cfg.policy.weights)
     rule = plugins.resolve(cfg.policy.score, w)
     assert rule.compiled == (name == "friends_first")

@@ -53,7 +53,7 @@ def test_the_value_of_recent_sessions_scales_the_hazard_by_the_configured_factor
     usual = (draw(cfg, n=n, value=ref) == DAY_SESSION).mean()
     better = (draw(cfg, n=n, value=ref + 0.1) == DAY_SESSION).mean()
     assert np.log(1 - better) / np.log(1 - usual) == pytest.approx(np.exp(4.0 * 0.1), rel=0.03)
-    off = compose_small(**{"behaviour.sessions.base_hazard.adult": 0.05})  # the shipped effect, 0: no change
+    off = compose_small(**{"behaviour.sessions.base_hazard.adult": 0.05, "behaviour.sessions.return_value_effect": 0})
     assert (draw(off, n=n, value=ref + 0.1) == draw(off, n=n, value=ref)).all()
 
 
