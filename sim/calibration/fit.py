@@ -128,6 +128,12 @@ def _target(experiment: str, tid: str) -> Moment:
     return Moment(tid, experiment, (t.low + t.high) / 2.0, half)
 
 
+# Blocks left out of a plain ``python -m sim.calibration``: their moments (F15, F13) are only met in the open
+# content world, which is not the default yet; run in the closed world they would push their parameters to
+# the bounds and write them into conf/.
+OPEN_WORLD_BLOCKS = ("demand",)
+
+
 def blocks() -> list[Block]:
     youth = {"behaviour.sessions.base_hazard.adolescent": 1.0, "behaviour.sessions.base_hazard.young_adult": 0.92}
     return [
@@ -153,6 +159,8 @@ def blocks() -> list[Block]:
         Block(
             "demand",
             [
+                # priors and bounds of this block are assumed: one SD of interest worth one unit of like logit;
+                # the design values of the keep-scrolling and return effects
                 Parameter("taste for topics", {"behaviour.response.like_interest": 1.0}, 0.05, 3.0, prior=1.0),
                 Parameter(
                     "keep scrolling, per unit of item value",
@@ -164,13 +172,14 @@ def blocks() -> list[Block]:
                 Parameter(
                     "return, per unit of recent value",
                     {"behaviour.sessions.return_value_effect": 1.0},
-                    0.1,
+                    0.05,
                     20.0,
-                    prior=4.0,
+                    prior=1.0,
                     prior_sd=2.0,
                 ),
             ],
-            [_target("civic_ranking_time", "F15"), _target("worst_first_feed", "F13")],
+            # F13 as a bound with the scale of F15's tolerance: a violated ordering costs as much as a missed F15
+            [_target("civic_ranking_time", "F15"), Moment("F13", "worst_first_feed", 0.0, 0.04, "below")],
             max_evaluations=25,
         ),
         Block(
@@ -480,7 +489,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="search and print; write nothing")
     args = parser.parse_args(argv)
     available = {b.name: b for b in blocks()}
-    chosen = args.blocks or list(available)
+    # a block whose facts belong to the open content world runs only when named, until that world is the default
+    chosen = args.blocks or [name for name in available if name not in OPEN_WORLD_BLOCKS]
     unknown = [b for b in chosen if b not in available]
     if unknown:
         print(f"error: --blocks {unknown[0]!r} is not allowed: choose from " + ", ".join(available), file=sys.stderr)

@@ -131,6 +131,7 @@ def feature_matrix(u, hour, slots, ties, seen_flags, p, rp, keys, posts, users):
         rp.like_idealised * idealised + rp.like_quality * quality + rp.like_popularity * (log_likes * counts_visible[u])
     )
     z = z + rp.like_supportive_tie * supportive * ties
+    z = z + rp.like_interest * users.interest[u, posts.topic[slots]].astype(np.float64)
     if p.estimation_noise > 0:
         z = z + p.estimation_noise * np.array([normal(keys.ranking_noise, hour, u, pid) for pid in pids])
     p_like = 1.0 / (1.0 + np.array([math.exp(-v) for v in z]))
