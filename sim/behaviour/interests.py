@@ -16,7 +16,8 @@ for each topic from their likes (``ranking/engagement_model.py``), as it does fo
 
 Draws: interests and the outside accounts' main topics come from the ``interests`` set-up stream; a post's
 topic from the counter-based ``post_topic`` stream keyed by the post id, so adding topics shifts no other
-draw, and with ``like_interest`` = 0 no outcome changes.
+draw. With ``like_interest`` = 0 topics change nothing users do; the learned engagement model still fits its
+topic terms to the likes it sees (noise, then), so its feeds change a little (the oracle model's do not).
 """
 
 from __future__ import annotations

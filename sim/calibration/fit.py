@@ -130,6 +130,11 @@ def _target(experiment: str, tid: str) -> Moment:
     return Moment(tid, experiment, (t.low + t.high) / 2.0, half)
 
 
+# Blocks left out of a plain ``python -m sim.calibration`` (none since the open content world is the default;
+# before, the demand block's moments F15 and F13 could not be met in the closed world).
+OPEN_WORLD_BLOCKS: tuple[str, ...] = ()
+
+
 def blocks() -> list[Block]:
     youth = {"behaviour.sessions.base_hazard.adolescent": 1.0, "behaviour.sessions.base_hazard.young_adult": 0.92}
     return [
@@ -155,6 +160,8 @@ def blocks() -> list[Block]:
         Block(
             "demand",
             [
+                # priors and bounds of this block are assumed: one SD of interest worth one unit of like logit;
+                # the design values of the keep-scrolling and return effects
                 Parameter("taste for topics", {"behaviour.response.like_interest": 1.0}, 0.05, 3.0, prior=1.0),
                 Parameter(
                     "keep scrolling, per unit of item value",
@@ -181,7 +188,8 @@ def blocks() -> list[Block]:
                     prior=60.0,
                 ),
             ],
-            [_target("civic_ranking_time", "F15"), _target("worst_first_feed", "F13")],
+            # F13 as a bound with the scale of F15's tolerance: a violated ordering costs as much as a missed F15
+            [_target("civic_ranking_time", "F15"), Moment("F13", "worst_first_feed", 0.0, 0.04, "below")],
             max_evaluations=25,
         ),
         Block(
@@ -495,7 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="search and print; write nothing")
     args = parser.parse_args(argv)
     available = {b.name: b for b in blocks()}
-    chosen = args.blocks or list(available)
+    # a block whose facts belong to the open content world runs only when named, until that world is the default
+    chosen = args.blocks or [name for name in available if name not in OPEN_WORLD_BLOCKS]
     unknown = [b for b in chosen if b not in available]
     if unknown:
         print(f"error: --blocks {unknown[0]!r} is not allowed: choose from " + ", ".join(available), file=sys.stderr)

@@ -1,6 +1,6 @@
 """F8: a chronological feed means less time on the platform and the same polarisation (Guess et al. 2023); F13: a
 feed ranked worst-first loses more time than a chronological one; F15: civic ranking costs some time (Facebook's
-2018 change of News Feed)."""
+News Feed changes of Q4 2017 and 2018)."""
 
 from __future__ import annotations
 

@@ -110,7 +110,7 @@ def test_engagement_ranking_learns_each_users_topics_from_likes_alone():
     learned, true = model.engagement.user_topic, model.users.interest
     active = np.abs(learned).sum(axis=1) > 0
     corr = [np.corrcoef(learned[u], true[u])[0, 1] for u in np.flatnonzero(active)]
-    assert np.nanmean(corr) > 0.2
+    assert np.nanmean(corr) > 0.6  # about 0.8 measured (model.md section 7.1)
 
 
 LATENT = ("ideology", "outrage_susceptibility", "comparison", "feedback_sensitivity", "use_propensity", "mood")

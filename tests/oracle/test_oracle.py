@@ -14,6 +14,7 @@ import pytest
 from sim import model as model_module
 from sim.config import compose
 from sim.model import FeedModel
+from sim.ranking.kernels import AUTHOR_CAP_PAGE
 from sim.state import POST_FIELDS, USER_FIELDS
 from sim.testing.oracle import Oracle
 
@@ -95,13 +96,18 @@ def test_engine_and_per_agent_oracle_agree_hour_by_hour(policy, world, monkeypat
         return end_of_day(day, users, *args, **kw)
 
     monkeypatch.setattr(model_module.metrics, "end_of_day", recording_end_of_day)
-    sessions = 0
+    sessions = longest_feed = most_viewed = 0
     for hour in range(24 * DAYS):
         model.step()
         oracle.step()
         sessions += int((model.users.session_kind > 0).sum())
+        _, _, feed_length, n_viewed = model.last_feed
+        longest_feed = max(longest_feed, int(feed_length.max(initial=0)))
+        most_viewed = max(most_viewed, int(n_viewed.max(initial=0)))
         _compare_users(model, oracle, hour)
     assert sessions > 1000  # the comparison covered real use of the platform
+    if int(cfg.policy.k) > AUTHOR_CAP_PAGE:  # feeds of several pages were ranked and scrolled past the first
+        assert longest_feed > AUTHOR_CAP_PAGE and most_viewed > AUTHOR_CAP_PAGE
     assert len(engine_days) == len(oracle.day_snapshots) == DAYS
     for d in range(DAYS):
         e = _mismatch(f"calendar_day of day {d}", engine_days[d], np.array(oracle.day_snapshots[d]))

@@ -80,6 +80,22 @@ def test_kernel_equals_reference_for_the_built_in_rules(model):
             assert np.array_equal(f, s)
 
 
+def test_kernel_equals_reference_with_the_viewers_interest_in_topics(model, monkeypatch):
+    """The "oracle" engagement model reads the viewer's interest in the post's topic (behaviour/interests.py)."""
+    from sim.config import compose
+
+    monkeypatch.setattr(model, "response_p", model.response_p._replace(like_interest=1.0))
+    cfg = compose(["policy=engagement"])
+    p = policies.policy_params(cfg)
+    fast, slow = rank_both(model, p, policies.weight_vector(cfg.policy.weights), np.arange(0, 400, 3, dtype=np.int64))
+    assert any(len(f) > 5 for f in fast) and len(set(model.posts.topic[model.posts.post_id >= 0])) > 6
+    for f, s in zip(fast, slow):
+        assert np.array_equal(f, s)
+    monkeypatch.setattr(model, "response_p", model.response_p._replace(like_interest=0.0))
+    plain, _ = rank_both(model, p, policies.weight_vector(cfg.policy.weights), np.arange(0, 400, 3, dtype=np.int64))
+    assert any(not np.array_equal(a, b) for a, b in zip(fast, plain))  # the interest term changed the feeds
+
+
 def random_policy(rng):
     k = int(rng.integers(1, 40))
     m = int(rng.integers(k, 250))
