@@ -82,7 +82,12 @@ def stratified_pareto(n: int, alpha: float, rng: np.random.Generator) -> np.ndar
 
 
 def n_accounts(cfg) -> int:
-    return int(round(float(cfg.network.external.accounts_per_user) * int(cfg.n_users)))
+    """accounts_per_user * n_users, and at least min_accounts when there are any: the platform outside a small
+    sample is not smaller than outside a large one (a user of a 100-user sample still follows 90 outside
+    accounts)."""
+    ec = cfg.network.external
+    per_user = int(round(float(ec.accounts_per_user) * int(cfg.n_users)))
+    return max(per_user, int(ec.min_accounts)) if float(ec.accounts_per_user) > 0 else 0
 
 
 def generate(cfg, users: UserState, streams: Streams) -> ExternalAccounts:
@@ -250,14 +255,16 @@ def check_settings(c: Checker) -> None:
     c.positive(f"{e}.posts_per_day_mean")
     c.probability(f"{e}.follow_share", f"{e}.style_consistency")
     c.shares(f"{e}.style_shares", STYLES, "post style")
-    share, per_user = c.get(f"{e}.follow_share"), c.get(f"{e}.accounts_per_user")
-    available = int(round(per_user * c.get("n_users")))
+    if c.get(f"{e}.min_accounts") < 0 or c.get(f"{e}.min_accounts") != int(c.get(f"{e}.min_accounts")):
+        fail(f"{e}.min_accounts", c.get(f"{e}.min_accounts"), "must be a whole number, 0 or more")
+    share = c.get(f"{e}.follow_share")
+    available = n_accounts(c.cfg)
     wanted = share * c.get("network.mean_out_degree")
     if share > 0 and wanted > available:
         fail(
             f"{e}.follow_share",
             share,
             f"asks each user to follow about {wanted:g} outside accounts (follow_share * network.mean_out_degree) "
-            f"but there are only {available} ({e}.accounts_per_user * n_users); raise accounts_per_user or lower "
-            "follow_share",
+            f"but there are only {available} ({e}.accounts_per_user * n_users, at least {e}.min_accounts); raise "
+            "accounts_per_user or min_accounts, or lower follow_share",
         )

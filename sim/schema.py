@@ -63,6 +63,7 @@ class PopulationConfig:
 @dataclass
 class ExternalAccountsConfig:
     accounts_per_user: float = MISSING
+    min_accounts: int = MISSING
     follow_share: float = MISSING
     posts_per_day_mean: float = MISSING
     posts_per_day_sd_log: float = MISSING

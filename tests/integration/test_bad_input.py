@@ -53,13 +53,12 @@ BAD = [
     ("metrics.late_onset_hour=13", ["late_onset_hour=13", "before noon"]),
     ("policy.per_followee_cap=-1", ["per_followee_cap=-1", "0 or a positive integer"]),
     ("policy.pool_share=1.5", ["pool_share=1.5", "[0, 1]"]),
-    ("n_users=100", ["network.mean_out_degree=150", "below n_users (100)", "network.mean_out_degree=20"]),
+    ("n_users=50", ["network.mean_out_degree=150", "below n_users (50)", "network.mean_out_degree=10"]),
     ("network.external.accounts_per_user=-0.5", ["external.accounts_per_user=-0.5", "0 or greater"]),
     ("network.external.posts_per_day_mean=-1", ["external.posts_per_day_mean=-1", "greater than 0"]),
     ("network.external.style_shares.outrage=0.5", ["external.style_shares", "sum to 1"]),
     ("platform.engagement_model.kind=perfect", ["engagement_model.kind='perfect'", "oracle, learned"]),
     ("platform.engagement_model.initial_like_rate=1", ["initial_like_rate=1", "strictly between 0 and 1"]),
-    ("network.external.follow_share=0.9", ["external.follow_share=0.9", "135 outside accounts", "only 0"]),
     # platform interventions
     ("platform.time_limit.mode=strict", ["time_limit.mode='strict'", "none, soft, hard"]),
     ("platform.time_limit.applies_to=teens", ["applies_to='teens'", "all, minors"]),
@@ -162,6 +161,11 @@ CATALOGUE = [
     # days is bounded by memory and by computing time, as n_users is by memory
     (["days=1000000000000"], ["days=1000000000000", "GB of memory"]),
     (["n_users=100000", "days=100000"], ["days=100000", "days of computing", "at most 25,200 days"]),
+    # more outside follows than outside accounts
+    (
+        ["network.external.accounts_per_user=0.01", "network.external.min_accounts=10"],
+        ["external.follow_share=0.6", "90 outside accounts", "only 20"],
+    ),
 ]
 
 # Bad sweeps and Hydra settings on the command line: one line, exit 2, no sweep directory.
@@ -341,9 +345,9 @@ def test_an_added_key_that_exists_in_an_open_map_is_accepted():
 
 
 def test_cross_field_checks(tmp_path):
-    with pytest.raises(ConfigError, match="stopping_cue_items=40 is not allowed: must be below the feed length"):
-        compose(["platform.feed_end=stopping_cue", "platform.stopping_cue_items=40"])
-    compose(["platform.stopping_cue_items=40"])  # harmless while the feed is infinite
+    with pytest.raises(ConfigError, match="stopping_cue_items=250 is not allowed: must be below the feed length"):
+        compose(["platform.feed_end=stopping_cue", "platform.stopping_cue_items=250"])
+    compose(["platform.stopping_cue_items=250"])  # harmless while the feed is infinite
     with pytest.raises(ConfigError, match="quiet_end=22 is not allowed: must differ"):
         compose(["platform.notifications.mode=quiet_hours", "platform.notifications.quiet_end=22"])
 

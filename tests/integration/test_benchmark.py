@@ -130,7 +130,7 @@ def test_population_size_table_shows_follows_concentrating_as_the_population_gro
     "sizes, message",
     [
         (["5"], ["--sizes=5", "at least 100"]),
-        (["1000", "120"], ["network.mean_out_degree=150", "below n_users (120)"]),
+        (["1000", "99"], ["--sizes=99", "at least 100"]),  # refused before anything runs, after a good size
     ],
 )
 def test_population_size_rejects_a_bad_size_before_running(tmp_path, sizes, message):

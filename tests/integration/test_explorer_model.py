@@ -160,7 +160,7 @@ def test_old_hours_leave_the_ring_buffer():
     "settings, words",
     [
         ({"seed": "abc"}, ["seed='abc'", "non-negative integer"]),
-        ({"n_users": 100}, ["network.mean_out_degree", "below n_users"]),
+        ({"n_users": 50}, ["network.mean_out_degree", "below n_users"]),
         ({"alternative": "tiktok"}, ["alternative 'tiktok'", RULE + "civic"]),
         ({"counts": "sometimes"}, ["counts='sometimes'"]),
         ({"sparkle": "on"}, ["sparkle", "not a platform control"]),

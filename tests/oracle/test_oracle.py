@@ -125,6 +125,6 @@ def test_engine_and_per_agent_oracle_agree_hour_by_hour(policy, world, monkeypat
         e = _mismatch(f"posts.{name}", getattr(p, name)[order], values[keep])
         assert e is None, e
     assert model.bridging_mean[0] == oracle.bridging_mean
-    if world:  # the comparison covered outside accounts' posts being written, shown and liked
+    if model.accounts.n:  # the comparison covered outside accounts' posts being written, shown and liked
         outside = p.author[order] >= USERS
         assert outside.sum() > 500 and p.impressions[order][outside].sum() > 1000 and p.likes[order][outside].sum() > 10

@@ -19,6 +19,7 @@ OPEN = {
     "network.external.accounts_per_user": 0.5,
     "network.external.follow_share": 0.6,
     "network.external.posts_per_day_mean": 5.0,
+    "network.external.min_accounts": 0,
 }
 
 

@@ -10,7 +10,6 @@ from sim.ranking import kernels, policies
 from sim.ranking.engagement_model import EngagementModel
 from sim.testing import ranking_reference as reference
 
-
 # the reference computes the "oracle" engagement model (the learned one has tests of its own)
 ORACLE_MODEL = "platform.engagement_model.kind=oracle"
 
