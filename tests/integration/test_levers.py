@@ -63,7 +63,8 @@ def test_hidden_counts_remove_the_popularity_cue_from_liking_and_comparison():
     self-esteem lost to upward comparison is smaller; and liking no longer follows popularity. Self-esteem
     is compared with feedback on one's posts switched off: hidden counts change what is liked, and with
     comparisons habituating over the day that second channel is as large as the first."""
-    assert outcome("likes_given", **{"platform.counts": "hidden"}) < 0.9 * outcome("likes_given")
+    # about 10% fewer likes (9.6% in the open world, where interests carry part of what popularity did)
+    assert outcome("likes_given", **{"platform.counts": "hidden"}) < 0.95 * outcome("likes_given")
     comparison_only = {"behaviour.wellbeing.self_esteem_feedback": 0}
     assert outcome("self_esteem", **comparison_only, **{"platform.counts": "hidden"}) > outcome(
         "self_esteem", **comparison_only
@@ -76,9 +77,10 @@ def test_hidden_counts_remove_the_popularity_cue_from_liking_and_comparison():
 
 def test_quiet_hours_mean_less_use_at_night_and_in_bed():
     # Quiet hours remove the night use that notifications start, not that of people who are awake late
-    # anyway (short sleepers, late chronotypes): about 7% of night and 8% of in-bed minutes here.
+    # anyway (short sleepers, late chronotypes): about 4% of night and 7% of in-bed minutes here (7% and 8%
+    # in the closed world, where sessions ended at a page and notifications started a larger share of them).
     quiet = {"platform.notifications.mode": "quiet_hours"}
-    assert outcome("night_minutes", **quiet) < 0.95 * outcome("night_minutes")
+    assert outcome("night_minutes", **quiet) < 0.975 * outcome("night_minutes")
     assert outcome("bed_minutes", **quiet) < 0.95 * outcome("bed_minutes")
 
 
@@ -158,6 +160,7 @@ def test_repeat_offenders_are_suspended_from_posting():
     }
     model, _ = run(**strict)
     posts = model.posts_table()
+    posts = posts[posts["author"] < model.users.n]  # outside accounts get no strikes (sim/external.py)
     first_strike = posts[posts["removed"]].groupby("author")["created_hour"].min()
     assert len(first_strike) > 0
     later = posts.merge(first_strike.rename("struck"), left_on="author", right_index=True)
