@@ -274,7 +274,8 @@ class FeedPosts(NamedTuple):
 def is_bridging(sp, posts, slot):
     """Ground truth used by the metrics (not by the platform): liked on both sides of the divide."""
     il, ir = posts.impressions_left[slot], posts.impressions_right[slot]
-    if il < sp.bridging_min_impressions or ir < sp.bridging_min_impressions:
+    # a side that has not seen the post cannot have liked it, whatever the minimum of impressions says
+    if il < max(sp.bridging_min_impressions, 1) or ir < max(sp.bridging_min_impressions, 1):
         return False
     return min(posts.likes_left[slot] / il, posts.likes_right[slot] / ir) >= sp.bridging_min_rate
 

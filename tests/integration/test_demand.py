@@ -50,8 +50,9 @@ def test_a_worse_feed_brings_users_back_less_often_when_demand_answers_value():
     effect = "behaviour.sessions.return_value_effect=8.0"
     sessions_good, _ = _sessions_and_minutes(effect)
     sessions_bad, _ = _sessions_and_minutes(effect, *WORST_FIRST)
-    plain_good, _ = _sessions_and_minutes()
-    plain_bad, _ = _sessions_and_minutes(*WORST_FIRST)
+    plain = "behaviour.sessions.return_value_effect=0"
+    plain_good, _ = _sessions_and_minutes(plain)
+    plain_bad, _ = _sessions_and_minutes(plain, *WORST_FIRST)
     # without the return effect the number of sessions ignores what the feed is worth (the same draws) ...
     assert plain_bad == pytest.approx(plain_good, rel=0.01)
     # ... with it a feed ranked worst-first loses sessions
