@@ -268,6 +268,7 @@ ARCHIVED_POST_FIELDS = (
     "author",
     "created_hour",
     "style",
+    "topic",
     "quality",
     "likes",
     "impressions",

@@ -84,7 +84,7 @@ def test_kernel_equals_reference_with_the_viewers_interest_in_topics(model, monk
     from sim.config import compose
 
     monkeypatch.setattr(model, "response_p", model.response_p._replace(like_interest=1.0))
-    cfg = compose(["policy=engagement"])
+    cfg = compose(["policy=engagement", ORACLE_MODEL])
     p = policies.policy_params(cfg)
     fast, slow = rank_both(model, p, policies.weight_vector(cfg.policy.weights), np.arange(0, 400, 3, dtype=np.int64))
     assert any(len(f) > 5 for f in fast) and len(set(model.posts.topic[model.posts.post_id >= 0])) > 6
