@@ -39,6 +39,7 @@ def sample(graph: FollowGraph, centre: int, size: int = 120, seed: int = 0) -> N
         raise ValueError(f"sample size {size} is not allowed: must be between 2 and {min(MAX_SAMPLE, n)}")
     rng = np.random.default_rng([seed, centre])
     neighbours = np.setdiff1d(np.union1d(graph.followees_of(centre), followers_of(graph, centre)), [centre])
+    neighbours = neighbours[neighbours < n]  # followees from n_users on are accounts outside the sample
     near = rng.choice(neighbours, size=min(neighbours.size, size // 2), replace=False)
     others = np.setdiff1d(np.arange(n), np.concatenate([[centre], near]))
     far = rng.choice(others, size=size - 1 - near.size, replace=False)

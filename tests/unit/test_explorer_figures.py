@@ -94,6 +94,16 @@ def test_sample_holds_the_centre_its_neighbours_and_others_with_real_follows_bet
     assert np.array_equal(again.users, users) and np.allclose(again.positions, sample.positions)
 
 
+def test_sample_leaves_out_the_accounts_outside_the_sample():
+    """Users also follow outside accounts (ids from n_users on), which have no traits to colour by."""
+    n = 200
+    graph = _ring(n + 50, 4)  # users 196-199 follow accounts 200-203, which lie outside a sample of 200 users
+    graph.indptr = graph.indptr[: n + 1]
+    graph.indices = graph.indices[: graph.indptr[-1]]
+    sample = network_sample.sample(graph, centre=199, size=40)
+    assert (sample.users < n).all() and {195, 196, 197, 198} <= set(sample.users)
+
+
 @pytest.mark.parametrize(
     "centre, size, message",
     [(200, 40, "user 200 does not exist"), (0, 1, "sample size 1"), (0, 500, "sample size 500")],
