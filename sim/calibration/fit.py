@@ -130,10 +130,6 @@ def _target(experiment: str, tid: str) -> Moment:
     return Moment(tid, experiment, (t.low + t.high) / 2.0, half)
 
 
-# Blocks left out of a plain ``python -m sim.calibration`` (none since the open content world is the default;
-# before, the demand block's moments F15 and F13 could not be met in the closed world).
-OPEN_WORLD_BLOCKS: tuple[str, ...] = ()
-
 
 def blocks() -> list[Block]:
     youth = {"behaviour.sessions.base_hazard.adolescent": 1.0, "behaviour.sessions.base_hazard.young_adult": 0.92}
@@ -503,8 +499,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="search and print; write nothing")
     args = parser.parse_args(argv)
     available = {b.name: b for b in blocks()}
-    # a block whose facts belong to the open content world runs only when named, until that world is the default
-    chosen = args.blocks or [name for name in available if name not in OPEN_WORLD_BLOCKS]
+    chosen = args.blocks or list(available)
     unknown = [b for b in chosen if b not in available]
     if unknown:
         print(f"error: --blocks {unknown[0]!r} is not allowed: choose from " + ", ".join(available), file=sys.stderr)
