@@ -413,12 +413,12 @@ POSTS = {
     "author": ("", "user_id of the author; n_users and above: an account outside the sample (network.external)"),
     "created_hour": ("hour", "simulated hour of creation, 0 = midnight before day 0"),
     "style": ("", "personal, idealised, outrage or informational"),
-    "topic": ("", "topic index, 0 to behaviour.interests.topics - 1 (docs/reference/model.md, section 7.1)"),
     "likes": ("likes", "likes received"),
     "impressions": ("views", "times the post was seen in a feed"),
     "quality": ("0-1", "informational quality"),
     "hostile_replies": ("replies", "hostile replies received"),
     "removed": ("bool", "removed by moderation (platform.moderation)"),
+    "topic": ("", "topic index, 0 to behaviour.interests.topics - 1 (docs/reference/model.md, section 7.1)"),
 }
 
 

@@ -130,7 +130,6 @@ def _target(experiment: str, tid: str) -> Moment:
     return Moment(tid, experiment, (t.low + t.high) / 2.0, half)
 
 
-
 def blocks() -> list[Block]:
     youth = {"behaviour.sessions.base_hazard.adolescent": 1.0, "behaviour.sessions.base_hazard.young_adult": 0.92}
     return [
