@@ -60,6 +60,20 @@ class Checker:
             if not 0.0 <= v <= 1.0:
                 fail(p, self.get(p), allowed)
 
+    def whole_number(self, path: str, low: int = 0, high: int | None = None, allowed: str = "") -> int:
+        """A count in [low, high]: an integer (not a boolean, not 2.0), else the one-line message."""
+        v = self.get(path)
+        if isinstance(v, bool) or not isinstance(v, int) or v < low or (high is not None and v > high):
+            allowed = allowed or (
+                f"must be a whole number from {low} to {high}"
+                if high is not None
+                else f"must be a whole number, {low} or more"
+            )
+            if isinstance(v, float):  # 2.0 prints as 2: say why it is refused
+                allowed += " (written as an integer, without a decimal point)"
+            fail(path, v, allowed)
+        return v
+
     def hour(self, *paths: str, integer: bool = True) -> None:
         for p in paths:
             v = self.finite(p)

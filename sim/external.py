@@ -255,8 +255,7 @@ def check_settings(c: Checker) -> None:
     c.positive(f"{e}.posts_per_day_mean")
     c.probability(f"{e}.follow_share", f"{e}.style_consistency")
     c.shares(f"{e}.style_shares", STYLES, "post style")
-    if c.get(f"{e}.min_accounts") < 0 or c.get(f"{e}.min_accounts") != int(c.get(f"{e}.min_accounts")):
-        fail(f"{e}.min_accounts", c.get(f"{e}.min_accounts"), "must be a whole number, 0 or more")
+    c.whole_number(f"{e}.min_accounts")
     share = c.get(f"{e}.follow_share")
     available = n_accounts(c.cfg)
     wanted = share * c.get("network.mean_out_degree")

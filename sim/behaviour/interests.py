@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.checks import Checker, fail
+from sim.checks import Checker
 from sim.rng import Streams, uniform
 
 
@@ -77,8 +77,6 @@ def assign_topics(key, first_id, end_id, post_id, author, main_topic, consistenc
 def check_settings(c: Checker) -> None:
     """Range checks of ``behaviour.interests`` (run by ``sim.config.validate``)."""
     i = "behaviour.interests"
-    topics = c.get(f"{i}.topics")
-    if isinstance(topics, bool) or not isinstance(topics, int) or not 1 <= topics <= 127:
-        fail(f"{i}.topics", topics, "must be a whole number of topics from 1 to 127")
+    c.whole_number(f"{i}.topics", 1, 127, "must be a whole number of topics from 1 to 127")
     c.probability(f"{i}.topic_consistency")
     c.non_negative("behaviour.response.like_interest")

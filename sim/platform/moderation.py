@@ -128,9 +128,9 @@ def check_settings(c: Checker) -> None:
     c.probability(f"{mo}.recall", f"{mo}.precision")
     if c.get(f"{mo}.enabled") and c.get(f"{mo}.precision") == 0:
         fail(f"{mo}.precision", 0, "must be above 0 (a moderator that removes only innocent posts)")
-    lat = c.get(f"{mo}.latency_hours")
-    if not isinstance(lat, int) or lat < 0:
-        fail(f"{mo}.latency_hours", lat, "must be 0 (before anyone sees a post) or a positive number of hours")
+    lat = c.whole_number(
+        f"{mo}.latency_hours", allowed="must be 0 (before anyone sees a post) or a positive number of hours"
+    )
     if lat > c.get("policy.max_age_hours"):
         fail(
             f"{mo}.latency_hours",

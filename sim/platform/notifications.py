@@ -109,6 +109,4 @@ def check_settings(c: Checker) -> None:
             c.get(f"{pl}.notifications.quiet_end"),
             "must differ from platform.notifications.quiet_start (an empty quiet window)",
         )
-    bh = c.get(f"{pl}.notifications.batch_hours")
-    if not isinstance(bh, int) or not 1 <= bh <= 24:
-        fail(f"{pl}.notifications.batch_hours", bh, "must be an integer from 1 to 24")
+    c.whole_number(f"{pl}.notifications.batch_hours", 1, 24, "must be an integer from 1 to 24")

@@ -161,6 +161,11 @@ CATALOGUE = [
     # days is bounded by memory and by computing time, as n_users is by memory
     (["days=1000000000000"], ["days=1000000000000", "GB of memory"]),
     (["n_users=100000", "days=100000"], ["days=100000", "days of computing", "at most 25,200 days"]),
+    # counts: whole numbers in their range (sim.checks.Checker.whole_number)
+    (["network.external.min_accounts=2.5"], ["min_accounts='2.5'", "must be an integer"]),
+    (["network.external.min_accounts=-1"], ["min_accounts=-1", "whole number, 0 or more"]),
+    (["behaviour.interests.topics=0"], ["topics=0", "whole number of topics from 1 to 127"]),
+    (["platform.moderation.latency_hours=-2"], ["latency_hours=-2", "0 (before anyone sees a post)"]),
     # more outside follows than outside accounts
     (
         ["network.external.accounts_per_user=0.01", "network.external.min_accounts=10"],
