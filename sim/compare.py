@@ -1,12 +1,14 @@
-"""Compare ranking policies on the same population (same seed): the README's default job.
+"""Compare ranking policies on the same populations (paired seeds): the README's default job.
 
-    python -m sim.compare                                   # engagement vs civic, 2,000 users, 28 days
-    python -m sim.compare --policies engagement chronological n_users=5000 days=56
+    python -m sim.compare                                   # engagement vs civic, 2,000 users, 28 days, 5 seeds
+    python -m sim.compare --policies engagement chronological n_users=5000 days=56 --seeds 10
     python -m sim.compare --policies engagement rules.py:my_rule      # a rule of your own, as a policy
 
-Each policy runs with identical people, network and random numbers (common random numbers), so the
-differences are due to the policy. The table shows means over the last ``--last-days`` days per group,
-and is also written as CSV and Markdown next to the runs.
+For each of ``--seeds`` seeds (``seed``, ``seed + 1``, ...) every policy runs with identical people,
+network and random numbers (common random numbers), so a difference within a seed is due to the policy.
+The table shows, per group, each policy's mean over the last ``--last-days`` days (averaged over the
+seeds) and each policy's difference to the first with its 95% interval over the seeds: the paired effect
+of ``sim/report/effects.py``. The table is also written as CSV and Markdown next to the runs.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pandas as pd
 
 from sim import named_rules
 from sim.config import ConfigError, compose, group_options
+from sim.report import effects
 from sim.runner import execute, unique_dir
 
 OUTCOMES = {
@@ -33,31 +36,66 @@ OUTCOMES = {
 GROUP_ORDER = ("all", "adolescent", "young_adult", "adult", "vulnerable")
 
 
-def comparison_table(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Long table: one row per (group, outcome) with each policy's value and the difference to the first."""
-    names = list(summaries)
+def comparison_table(daily: pd.DataFrame, users: pd.DataFrame, policies: list[str], last_days: int) -> pd.DataFrame:
+    """Long table: one row per (group, outcome) with each policy's window mean (over seeds) and, for each
+    policy after the first, its paired difference to the first with the 95% interval over seeds."""
+    levels = effects.window_means(daily, last_days).groupby(["label", "group"])[list(OUTCOMES)].mean()
+    eff = effects.effects(daily, users, policies[0], last_days).set_index(["label", "group", "outcome"])
     rows = []
     for group in GROUP_ORDER:
         for col, (label, _) in OUTCOMES.items():
             row = {"group": group, "outcome": label}
-            for name in names:
-                row[name] = float(summaries[name].loc[group, col])
-            for name in names[1:]:
-                row[f"{name} - {names[0]}"] = row[name] - row[names[0]]
+            for name in policies:
+                row[name] = float(levels.loc[(name, group), col])
+            for name in policies[1:]:
+                e = eff.loc[(name, group, col)]
+                scale = effects.OUTCOME_BY_COLUMN[col].scale  # effects() reports shares in points
+                row[f"{name} - {policies[0]}"] = e["effect"] / scale
+                row[f"{name} - {policies[0]} lower"] = e["lower"] / scale
+                row[f"{name} - {policies[0]} upper"] = e["upper"] / scale
             rows.append(row)
     return pd.DataFrame(rows)
 
 
+def _difference(v: float, lo: float, hi: float) -> str:
+    f = "{:+.3f}" if max(abs(v), abs(lo) if lo == lo else 0, abs(hi) if hi == hi else 0) < 10 else "{:+.1f}"
+    if lo != lo:  # one seed: no interval
+        return f.format(v)
+    return f"{f.format(v)} [{f.format(lo)}, {f.format(hi)}]"
+
+
+def headline(table: pd.DataFrame, policies: list[str]) -> list[str]:
+    """One line per policy after the first: its trade-off for all users, time on the platform in percent of
+    the first policy's (the interval divides the paired interval by that level) and wellbeing in SD."""
+    rows = table[table["group"] == "all"].set_index("outcome")
+    minutes, wellbeing = OUTCOMES["minutes_on_platform"][0], OUTCOMES["wellbeing"][0]
+    lines = []
+    for name in policies[1:]:
+        d = f"{name} - {policies[0]}"
+        base = rows.loc[minutes, policies[0]]
+        pct = [100 * rows.loc[minutes, d + x] / base for x in ("", " lower", " upper")]
+        wb = [rows.loc[wellbeing, d + x] for x in ("", " lower", " upper")]
+        interval = pct[1] == pct[1]
+        lines.append(
+            f"{name} against {policies[0]}, all users: time on the platform {pct[0]:+.1f}%"
+            + (f" [{pct[1]:+.1f}%, {pct[2]:+.1f}%]" if interval else "")
+            + f", wellbeing {wb[0]:+.3f} SD"
+            + (f" [{wb[1]:+.3f}, {wb[2]:+.3f}]" if interval else "")
+        )
+    return lines
+
+
 def format_table(table: pd.DataFrame) -> str:
     fmt = {label: f for label, f in OUTCOMES.values()}
-    shown = table.copy()
-    value_cols = [c for c in shown.columns if c not in ("group", "outcome")]
-    for c in value_cols:
-        shown[c] = [
-            fmt[o].format(v).replace("+", "+" if " - " in c else "")
-            if " - " not in c
-            else ("{:+.3f}" if abs(v) < 10 else "{:+.1f}").format(v)
-            for o, v in zip(shown["outcome"], shown[c])
+    diffs = [c for c in table.columns if c.endswith(" lower")]
+    diffs = [c[: -len(" lower")] for c in diffs]
+    levels = [c for c in table.columns if c not in ("group", "outcome") and " - " not in c]
+    shown = table[["group", "outcome"]].copy()
+    for c in levels:
+        shown[c] = [fmt[o].format(v) for o, v in zip(table["outcome"], table[c])]
+    for c in diffs:
+        shown[c + " [95% CI]"] = [
+            _difference(v, lo, hi) for v, lo, hi in zip(table[c], table[c + " lower"], table[c + " upper"])
         ]
     shown["group"] = shown["group"].where(shown["group"] != shown["group"].shift(), "")
     return shown.to_string(index=False)
@@ -72,6 +110,12 @@ def main(argv: list[str] | None = None) -> int:
         help="ranking policies to compare (the first is the reference)",
     )
     parser.add_argument("--last-days", type=int, default=7, help="days averaged at the end of the run")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=5,
+        help="paired replications: seeds seed, seed+1, ...; the intervals are over these (default 5)",
+    )
     parser.add_argument("overrides", nargs="*", help="settings for every run, e.g. n_users=5000 seed=3")
     argv = sys.argv[1:] if argv is None else list(argv)
     # Settings (key=value) may stand anywhere, also after --policies; keep them away from argparse.
@@ -101,39 +145,64 @@ def main(argv: list[str] | None = None) -> int:
         days = int(next(iter(cfgs.values())).days)
         if not 1 <= args.last_days <= days:
             raise ConfigError(f"--last-days {args.last_days} is not allowed: must be between 1 and days ({days})")
+        if not 1 <= args.seeds <= 1000:
+            raise ConfigError(f"--seeds {args.seeds} is not allowed: must be a whole number from 1 to 1000")
+        first = int(next(iter(cfgs.values())).seed)
+        seeds = list(range(first, first + args.seeds))
+        if args.seeds > 1:  # every seed composes (a seed out of range is refused before anything runs)
+            runs = {
+                (p, s): compose(args.overrides + [f"policy={p}", f"label={p}", f"seed={s}"])
+                for p in cfgs
+                for s in seeds
+            }
+        else:
+            runs = {(p, first): cfg for p, cfg in cfgs.items()}
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
     cfg0 = next(iter(cfgs.values()))
     stamp = f"{dt.datetime.now():%Y-%m-%d_%H-%M-%S}"
-    out_dir = unique_dir(
-        Path(cfg0.output.dir).parent / "compare" / f"{stamp}_{'_vs_'.join(args.policies)}_s{cfg0.seed}"
-    )
-    summaries, paths = {}, {}
-    for p, cfg in cfgs.items():
+    seed_text = f"s{seeds[0]}" if len(seeds) == 1 else f"s{seeds[0]}-{seeds[-1]}"
+    out_dir = unique_dir(Path(cfg0.output.dir).parent / "compare" / f"{stamp}_{'_vs_'.join(args.policies)}_{seed_text}")
+    dailies, user_tables, paths = [], [], []
+    for i, ((p, s), cfg) in enumerate(runs.items(), start=1):
         print(
-            f"simulating {cfg.n_users} users for {cfg.days} days under '{p}' (seed {cfg.seed}) ...",
+            f"[{i}/{len(runs)}] simulating {cfg.n_users} users for {cfg.days} days under '{p}' (seed {s}) ...",
             file=sys.stderr,
             flush=True,
         )
-        result = execute(cfg, out_dir / p)
-        summaries[p] = result.summary(args.last_days)
-        paths[p] = result.path
+        result = execute(cfg, out_dir / (p if len(seeds) == 1 else f"{p}_s{s}"))
+        tag = {"job": f"{p}_s{s}", "label": p, "seed": s}
+        dailies.append(result.daily.assign(**tag))
+        user_tables.append(result.users.assign(**tag))
+        paths.append(result.path)
         print(f"  done in {result.manifest['wall_time_s']:.0f} s -> {result.path}", file=sys.stderr, flush=True)
 
-    table = comparison_table(summaries)
+    table = comparison_table(pd.concat(dailies), pd.concat(user_tables), args.policies, args.last_days)
     table.to_csv(out_dir / "comparison.csv", index=False)
     (out_dir / "comparison.md").write_text(table.to_markdown(index=False, floatfmt=".3f") + "\n")
     print()
+    seeds_said = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
     print(
-        f"{' vs '.join(args.policies)}: {cfg0.n_users} users, {cfg0.days} days, seed {cfg0.seed}; "
-        f"means over the last {args.last_days} days (same people and random numbers in each run)"
+        f"{' vs '.join(args.policies)}: {cfg0.n_users} users, {cfg0.days} days, {seeds_said}; "
+        f"means over the last {args.last_days} days and over the seeds"
+    )
+    print(
+        "differences: paired by seed (same people and random numbers under each policy); "
+        + (
+            f"[95% CI] over the {len(seeds)} seeds (Student's t)"
+            if len(seeds) > 1
+            else "one seed gives no interval (use --seeds 5 or more)"
+        )
     )
     print()
     print(format_table(table))
     print()
-    print(f"tables: {out_dir}/comparison.csv; runs: " + ", ".join(str(v) for v in paths.values()))
+    for line in headline(table, args.policies):
+        print(line)
+    print()
+    print(f"tables: {out_dir}/comparison.csv; runs: {out_dir}/")
     return 0
 
 
