@@ -314,19 +314,21 @@ def effects_section(ck: Checked, eff: pd.DataFrame, figure_dir: Path) -> Section
 
 def trade_off_section(ck: Checked, eff: pd.DataFrame, figure_dir: Path) -> Section:
     levels = fx.level_intervals(ck.sweep.daily, ck.last_days, "all")
-    path = figures.trade_off(levels, ck.labels, ck.request.baseline, figure_dir / "trade_off.png")
+    path = figures.trade_off(eff, ck.labels, ck.request.baseline, figure_dir / "trade_off.png")
     s = Section("Engagement and wellbeing")
     s.blocks.append(
         Text(
             [
                 "Time on the platform is the platform's business metric; wellbeing is the public's. Each "
-                "point is a label's mean over seeds of the last days' means, with 95% intervals across "
-                "seeds. A label up and to the left buys wellbeing with engagement; up and to the right "
-                "improves both."
+                "point is a label's change in both against the baseline (the origin), for everyone: the mean "
+                "over seeds of the paired differences of the last days' means, with 95% intervals paired by "
+                "seed (the labels share people and random numbers, so this is the interval of the difference; "
+                "the table below also gives each label's level). A label up and to the left buys wellbeing "
+                "with engagement; up and to the right improves both."
             ]
         )
     )
-    s.blocks.append(Figure(path, "Minutes on the platform against wellbeing, per label"))
+    s.blocks.append(Figure(path, "Change in minutes on the platform against change in wellbeing, per label"))
     rows = []
     for lab in ck.labels:
         m = levels[(levels["label"] == lab) & (levels["outcome"] == "minutes_on_platform")].iloc[0]

@@ -92,31 +92,40 @@ def effect_forest(effects: pd.DataFrame, baseline: str, path: Path) -> Path:
     return path
 
 
-def trade_off(levels: pd.DataFrame, labels: list[str], baseline: str, path: Path) -> Path:
-    """Minutes on the platform (the platform's business metric) against wellbeing, one point per label
-    with 95% intervals across seeds in both directions."""
+def trade_off(eff: pd.DataFrame, labels: list[str], baseline: str, path: Path) -> Path:
+    """The change in minutes on the platform (the platform's business metric) against the change in
+    wellbeing, for everyone, one point per label with its 95% intervals paired by seed in both directions;
+    the baseline is the origin. Paired intervals, because the labels share people and random numbers: two
+    labels' levels can have overlapping intervals while their difference is clear."""
     colours = _colours(labels)
     fig, ax = plt.subplots(figsize=(6, 4.5))
+    ax.axhline(0.0, color="0.6", lw=0.8)
+    ax.axvline(0.0, color="0.6", lw=0.8)
+    ax.plot([0.0], [0.0], "s", color=colours[baseline], ms=8, label=baseline + " (baseline)")
     for label in labels:
-        x = levels[(levels["label"] == label) & (levels["outcome"] == "minutes_on_platform")].iloc[0]
-        y = levels[(levels["label"] == label) & (levels["outcome"] == "wellbeing")].iloc[0]
-        xerr = [[x["mean"] - x["lower"]], [x["upper"] - x["mean"]]] if math.isfinite(x["lower"]) else None
-        yerr = [[y["mean"] - y["lower"]], [y["upper"] - y["mean"]]] if math.isfinite(y["lower"]) else None
+        if label == baseline:
+            continue
+        rows = eff[(eff["label"] == label) & (eff["group"] == "all")].set_index("outcome")
+        x, y = rows.loc["minutes_on_platform"], rows.loc["wellbeing"]
+        xerr = [[x["effect"] - x["lower"]], [x["upper"] - x["effect"]]] if math.isfinite(x["lower"]) else None
+        yerr = [[y["effect"] - y["lower"]], [y["upper"] - y["effect"]]] if math.isfinite(y["lower"]) else None
         ax.errorbar(
-            [x["mean"]],
-            [y["mean"]],
+            [x["effect"]],
+            [y["effect"]],
             xerr=xerr,
             yerr=yerr,
-            fmt="s" if label == baseline else "o",
+            fmt="o",
             color=colours[label],
             capsize=3,
             ms=8,
-            label=label + (" (baseline)" if label == baseline else ""),
+            label=label,
         )
-    ax.set_xlabel(f"{OUTCOME_BY_COLUMN['minutes_on_platform'].title} (min/user/day)", fontsize=9)
-    ax.set_ylabel("wellbeing (SD of the no-platform state)", fontsize=9)
+    ax.set_xlabel(
+        f"change in {OUTCOME_BY_COLUMN['minutes_on_platform'].title} (min/user/day) against {baseline}", fontsize=9
+    )
+    ax.set_ylabel(f"change in wellbeing (SD) against {baseline}", fontsize=9)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=min(len(labels), 4), frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
