@@ -2,7 +2,7 @@
 # Every target installs the same extras, so switching between them never reinstalls.
 EXTRAS := dev,viz
 
-.PHONY: run test lint explore setup
+.PHONY: run test lint explore setup lock
 run:
 	@scripts/bootstrap.sh $(EXTRAS)
 	.venv/bin/python -m sim.compare
@@ -25,3 +25,12 @@ explore:
 setup:
 	@scripts/bootstrap.sh $(EXTRAS)
 	.venv/bin/python -m sim.warmup
+
+# after a change of dependencies: upgrade .venv within pyproject.toml's ranges, pin what it then holds into
+# constraints.txt (which the setup installs), then run make test before committing both
+lock:
+	@scripts/bootstrap.sh $(EXTRAS) || true
+	.venv/bin/python -m pip install --upgrade -e ".[$(EXTRAS)]" >/dev/null
+	@{ sed -n '1,/^# Regenerate/p' constraints.txt; .venv/bin/python -m pip freeze --exclude-editable; } > constraints.txt.new
+	@mv constraints.txt.new constraints.txt
+	@echo "constraints.txt: $$(grep -c '==' constraints.txt) packages pinned"

@@ -60,25 +60,14 @@ TARGET_WARM_S = 2.0
 # workers (run in subprocesses)
 
 
-# "<rule>@open" in --policies: the rule in the open content world with everything the recommender-world work
-# adds switched on (docs/reference/model.md section 12.6, "Everything switched on"), as the default will be
-# once it is recalibrated: accounts outside the sample, infinite scroll (k = m), no re-shows, the learned
-# engagement model, and demand that answers the feed.
-OPEN_WORLD = (
-    "network.external.accounts_per_user=0.5",
-    "network.external.follow_share=0.6",
-    "policy.k=200",
-    "policy.show_seen=false",
-    "platform.engagement_model.kind=learned",
-    "behaviour.sessions.return_value_effect=8",
-    "behaviour.sessions.value_reference=0.10",
-    "behaviour.response.continue_engagement=10",
-    "behaviour.response.continue_intercept=2.5",
-)
+# "<rule>@reference" in --policies: the rule run by the engine of another checkout (``--reference DIR``, e.g.
+# ``git worktree add /tmp/ref <commit>``) with that checkout's own defaults, in the same invocation, so that
+# two versions of the engine are measured side by side on one machine under the same load.
+REFERENCE = "@reference"
 
 
 def _overrides(n: int, policy: str, offline_days: int, days: int) -> list[str]:
-    rule, _, world = policy.partition("@")
+    rule = policy.removesuffix(REFERENCE)
     return [
         f"n_users={n}",
         f"policy={rule}",
@@ -86,7 +75,6 @@ def _overrides(n: int, policy: str, offline_days: int, days: int) -> list[str]:
         f"days={days}",
         "seed=0",
         "progress=false",
-        *(OPEN_WORLD if world == "open" else ()),
     ]
 
 
@@ -186,10 +174,10 @@ def worker_oracle(n: int, hours: int, start_hour: int, offline_days: int) -> dic
     return {"n": n, "hours": hours, "start_hour": start_hour, "engine_s": engine_s, "oracle_s": oracle_s}
 
 
-def _run_worker(kind: str, args: dict, env: dict | None = None) -> dict:
+def _run_worker(kind: str, args: dict, env: dict | None = None, cwd: Path = ROOT) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--worker-args", json.dumps(args)]
     t0, start_epoch = time.perf_counter(), time.time()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark worker {kind} {args} failed:\n{proc.stderr[-4000:]}")
@@ -202,6 +190,14 @@ def _run_worker(kind: str, args: dict, env: dict | None = None) -> dict:
 
 # ------------------------------------------------------------------------------------------------
 # machine description
+
+
+def git_commit(checkout: Path) -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=checkout)
+        return out.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
 
 
 def machine() -> dict:
@@ -224,15 +220,7 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    try:
-        commit = (
-            subprocess.run(
-                ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-            ).stdout.strip()
-            or "unknown"
-        )
-    except OSError:
-        commit = "unknown"
+    commit = git_commit(ROOT)
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
@@ -288,7 +276,13 @@ def render(
     L = [
         "# Benchmark results",
         "",
-        f"Written by `benchmarks/run.py` on {mach['date']} at commit `{mach['commit']}`.",
+        f"Written by `benchmarks/run.py` on {mach['date']} at commit `{mach['commit']}`."
+        + (
+            f" Rules marked `{REFERENCE}` ran the engine of commit `{mach['reference_commit']}` with its own defaults"
+            " (a second checkout, `--reference`), in the same invocation."
+            if mach.get("reference_commit")
+            else ""
+        ),
         "",
         "## Machine",
         "",
@@ -481,7 +475,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
     ap.add_argument("--full", action="store_true", help="also run 1,000,000 users")
     ap.add_argument(
-        "--policies", nargs="+", default=list(POLICIES), help="rules; <rule>@open runs the rule in the open world"
+        "--policies",
+        nargs="+",
+        default=list(POLICIES),
+        help="rules; <rule>@reference runs the rule with the engine of --reference",
     )
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--hours", type=int, default=24, help="simulated hours per timed window")
@@ -502,6 +499,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="a --json file of an earlier run: keep its measurements, run only what it lacks",
     )
+    ap.add_argument(
+        "--reference",
+        type=Path,
+        default=None,
+        help="a checkout of another commit (git worktree add DIR REV) whose engine runs the <rule>@reference rules",
+    )
     ap.add_argument("--worker", choices=("throughput", "startup", "oracle"), help=argparse.SUPPRESS)
     ap.add_argument("--worker-args", default="{}", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -513,6 +516,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from tqdm import tqdm
+
+    refs = [p for p in a.policies if p.endswith(REFERENCE)]
+    if refs and (a.reference is None or not (a.reference / "sim" / "__init__.py").is_file()):
+        ap.error(f"--policies {' '.join(refs)} needs --reference DIR, a checkout with sim/ (got {a.reference})")
+    reference_env = dict(os.environ, PYTHONPATH=str(a.reference.resolve())) if refs else None
 
     sizes = sorted(set(a.sizes) | ({FULL_SIZE} if a.full else set()))
     jobs = [
@@ -544,6 +552,8 @@ def main(argv: list[str] | None = None) -> int:
             ),
         )
     mach = machine()
+    if refs:
+        mach["reference_commit"] = git_commit(a.reference)
     results, oracle, startup = [], None, None
     if a.reuse:
         old = json.loads(a.reuse.read_text())
@@ -556,10 +566,11 @@ def main(argv: list[str] | None = None) -> int:
             if (k == "throughput" and (kw["policy"], kw["n"]) not in have) or (k == "oracle" and not oracle)
         ]
         a.skip_startup = a.skip_startup or startup is not None
-    bar = tqdm(total=len(jobs) + (0 if a.skip_startup else 2 * len(a.policies)), desc="benchmark", unit="run")
+    own_rules = [p for p in a.policies if not p.endswith(REFERENCE)]  # start-up is measured for this engine only
+    bar = tqdm(total=len(jobs) + (0 if a.skip_startup else 2 * len(own_rules)), desc="benchmark", unit="run")
     if not a.skip_startup:
         rules = {}
-        for policy in a.policies:
+        for policy in own_rules:
             with tempfile.TemporaryDirectory(prefix="numba-cold-") as cache:
                 env = dict(os.environ, NUMBA_CACHE_DIR=cache)
                 runs = {}
@@ -572,7 +583,10 @@ def main(argv: list[str] | None = None) -> int:
         startup = {"n": a.startup_users, "rules": rules}
     for kind, kw in jobs:
         bar.set_postfix_str(f"{kind} {kw}")
-        r = _run_worker(kind, kw)
+        if kind == "throughput" and kw["policy"].endswith(REFERENCE):  # the other checkout's engine and cache
+            r = _run_worker(kind, kw, reference_env, a.reference.resolve())
+        else:
+            r = _run_worker(kind, kw)
         if kind == "oracle":
             oracle = r
         else:

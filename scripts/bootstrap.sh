@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Creates .venv with a Python 3.12 or 3.13 interpreter and installs the project into it.
 # Mesa 3.5 needs Python >= 3.12; this machine's default python3 may be older, so we search.
-# Re-running is cheap: the install is skipped while pyproject.toml is unchanged.
+# Re-running is cheap: the install is skipped while pyproject.toml and constraints.txt are unchanged.
+# constraints.txt pins every package to the version the tests passed with (make lock writes it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-dev}"
@@ -30,7 +31,7 @@ find_python() {
 }
 
 stamp=".venv/.installed-$extras"
-want="$(cat pyproject.toml | sha1sum | cut -c1-16)"
+want="$(cat pyproject.toml constraints.txt | sha1sum | cut -c1-16)"
 if [ -x .venv/bin/python ] && supported .venv/bin/python && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     exit 0
 fi
@@ -41,7 +42,7 @@ if ! { [ -x .venv/bin/python ] && supported .venv/bin/python; }; then
     "$py" -m venv .venv
 fi
 log=.venv/install.log
-if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".[$extras]"; } >"$log" 2>&1; then
+if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -c constraints.txt -e ".[$extras]"; } >"$log" 2>&1; then
     grep -v '^WARNING: Location' "$log" | tail -30 >&2
     echo "error: installing the project failed; full log in $log" >&2
     exit 1
