@@ -445,6 +445,14 @@ def targets(results, startup, oracle) -> list[str]:
             f"| peak memory at 1e6 users <= 4 GB | {_gb(peak)} at {_fmt_n(big)} "
             f"| {at_full(peak <= TARGET_PEAK_GB * 1e9, big)} |"
         )
+    ref = _find(results, "engagement" + REFERENCE, 100_000)
+    eng5 = _find(results, "engagement", 100_000)
+    if ref and eng5:  # the recommender-world target: the default no slower than the reference engine at 1e5
+        now, then = summarise(eng5)["user_hours_per_s"], summarise(ref)["user_hours_per_s"]
+        rows.append(
+            f"| default at 1e5 users, engagement, >= the reference engine's throughput in the same run "
+            f"| {now:,.0f} against {then:,.0f} user-hours/s ({now / then:.2f}x) | {yes(now >= then)} |"
+        )
     if oracle:
         ratio = oracle["oracle_s"] / oracle["engine_s"]
         rows.append(

@@ -22,11 +22,17 @@ def test_same_seed_same_tables_different_seed_different_tables(tmp_path):
     assert a.manifest["tables"]["daily"]["sha256"] != c.manifest["tables"]["daily"]["sha256"]
 
 
-# the open world adds outside accounts' posting and the author table (sim/external.py)
-OPEN_WORLD = {"network.external.accounts_per_user": 0.5, "network.external.follow_share": 0.5}
+# the default is the open world (outside accounts' posting and the author table, sim/external.py); the closed
+# world of the simulated users' own posts, with re-shows, takes other paths through gathering and ranking
+CLOSED_WORLD = {
+    "network.external.accounts_per_user": 0.0,
+    "network.external.follow_share": 0.0,
+    "policy.show_seen": True,
+    "policy.k": 30,
+}
 
 
-@pytest.mark.parametrize("world", [{}, OPEN_WORLD], ids=["closed", "open"])
+@pytest.mark.parametrize("world", [{}, CLOSED_WORLD], ids=["open", "closed"])
 def test_one_and_two_threads_give_identical_tables(world, tmp_path):
     hashes = []
     for threads in (1, 2):
