@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -144,6 +145,7 @@ def test_the_report_fills_every_section_from_the_runs(resumed_sweep):
     html = (out / "report.html").read_text()
     report = (out / "report.md").read_text()
     for title in (
+        "In brief",
         "Summary",
         "Time series",
         "Effects against the baseline",
@@ -183,9 +185,28 @@ def test_the_report_fills_every_section_from_the_runs(resumed_sweep):
         assert re.search(rf"\| {re.escape(md(ALTERNATIVE))} \| {re.escape(group)} \| [+-]\d\.\d{{3}} \\\[", report), (
             group
         )
-    # Societal value: effect x 17.3 % per SD x EUR 28.86 per % per person per year.
+    # In brief: the effect in words with its interval, and the warnings this small sweep deserves.
+    brief = report.split("## In brief")[1].split("## Summary")[0]
+    said = re.search(rf"{re.escape(md(ALTERNATIVE))} against {re.escape(md(BASELINE))}, for everyone: (.*)", brief)
+    assert said, brief
+    words = re.search(r"wellbeing (higher|lower|no clear change), ([+-]\d\.\d{3}) SD \[", said.group(1))
+    assert words and float(words.group(2)) == pytest.approx(effect, abs=5e-4), said.group(1)
+    assert "time on the platform" in said.group(1) and "min/night" in said.group(1)
+    for warning in ("Only 3 seed(s)", "300 users is below", "3 days is shorter", "F1 ("):
+        assert warning in brief, warning
+    # Societal value: effect x 17.3 % per SD x EUR 28.86 per % per person per year, to two significant figures.
     per_person = effect * (100 * 8.79 / 50.7) * 28.86
-    assert f"EUR {per_person:+,.2f}" in report
+    societal = report.split("## Societal value")[1].split("## Methods")[0]
+    row = next(line for line in societal.splitlines() if line.startswith(f"| {md(ALTERNATIVE)} |"))
+    shown = float(re.search(r"EUR ([+-][\d.]+) ", row.split("|")[4]).group(1))
+    assert shown == pytest.approx(per_person, rel=0.05) and len(re.sub(r"\D", "", f"{shown:g}").lstrip("0")) <= 2, row
+    # The report can be shared, and its command pasted into a shell.
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (out.stat().st_mode & 0o777) == 0o777 & ~umask
+    command = json.loads((sweep_dir / "sweep_plan.json").read_text())["command"]
+    assert subprocess.run(["bash", "-n", "-c", command]).returncode == 0, command
+    assert "seed=range(0,3)" in shlex.split(command), command
     # Methods: seeds, versions, commit, jobs, and the settings in which the labels differ.
     assert all(f"| {md(label)} | 0-2 |" in report for label in LABELS)
     assert "| numba |" in report and "Git commit(s) of the runs:" in report
