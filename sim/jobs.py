@@ -76,8 +76,8 @@ def sweep_job(cfg: DictConfig, hydra_cfg: DictConfig, run_dir: Path) -> float | 
         print(f"[{done}/{total if total is not None else '?'}] {name}: {text}", flush=True)
 
     done_before, why = complete_run(run_dir, cfg)
-    if done_before:
-        say("already complete, skipped")
+    if done_before:  # no count: on a resumed sweep every skipped job would read "[n/n]"
+        print(f"[skip] {name}: already complete, skipped", flush=True)
         return None
     try:
         result = execute(

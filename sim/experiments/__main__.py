@@ -9,6 +9,10 @@ import statistics
 import sys
 from pathlib import Path
 
+import yaml
+
+from sim.calibration.fit import MOMENT_TARGETS
+from sim.confdir import CONF_DIR
 from sim.config import ConfigError
 from sim.experiments import base
 
@@ -25,6 +29,25 @@ def _by_fact() -> list[str]:
     return sorted(base.names(), key=lambda name: int(base.load(name).fact.lstrip("F")))
 
 
+OUT_OF_SAMPLE = "out of sample"
+
+
+def evidence_roles() -> dict[str, str]:
+    """Target id -> "calibrated on (<block>)" for the moments of the committed calibration, "by construction:
+    <why>" for targets declared so in their experiment's config; the rest are out of sample."""
+    roles = {}
+    for name in base.names():
+        for t in base.load(name).targets:
+            if t.by_construction:
+                roles[t.id] = f"by construction: {t.by_construction}"
+    path = Path(CONF_DIR) / "calibration.yaml"
+    blocks = (yaml.safe_load(path.read_text()) or {}).get("blocks", {}) if path.is_file() else {}
+    for block, entry in blocks.items():
+        for moment in (entry or {}).get("moments") or {}:
+            roles[MOMENT_TARGETS.get(moment, moment)] = f"calibrated on ({block} block)"
+    return roles
+
+
 def table() -> str:
     """docs/reference/validation.md, from the committed experiments/*/expected.json."""
 
@@ -38,9 +61,16 @@ def table() -> str:
         "[validation-targets.md](validation-targets.md); a fact holds when the mean over seeds lies within the",
         "tolerance. The interval is the 95% t-interval of that mean over seeds.",
         "",
-        "| fact | experiment | statistic | target (tolerance) | simulated (95% CI) | seeds | result |",
-        "|---|---|---|---|---|---|---|",
+        "The column *evidence* says what meeting a target shows. *Calibrated on*: the target is a moment",
+        "(or a bound) of a calibration block (`conf/calibration.yaml`, `sim/calibration/fit.py`): the constants",
+        "were fitted to it, so meeting it is not evidence. *By construction*: it holds whatever the fitted",
+        "constants are (an identity of the model's form, or a published model reproduced), so it checks the",
+        "code. *Out of sample*: neither; meeting it is evidence for the model.",
+        "",
+        "| fact | experiment | statistic | target (tolerance) | simulated (95% CI) | seeds | result | evidence |",
+        "|---|---|---|---|---|---|---|---|",
     ]
+    roles = evidence_roles()
     notes = []
     order = _by_fact()
     for name in order:
@@ -67,7 +97,7 @@ def table() -> str:
             lines.append(
                 f"| {t['id']} | [`{name}`](../../experiments/{name}/) | {t['statistic']} | "
                 f"{_fmt(t['published'])} ({_fmt(t['low'])} to {_fmt(t['high'])}) {t['unit']} | "
-                f"{_fmt(t['mean'])}{ci} | {len(r['seeds'])} | {verdict} |"
+                f"{_fmt(t['mean'])}{ci} | {len(r['seeds'])} | {verdict} | {roles.get(t['id'], OUT_OF_SAMPLE)} |"
             )
         note = base.EXPERIMENTS_DIR / name / "NOTES.md"
         if note.is_file():
@@ -130,6 +160,7 @@ def _status() -> list[str]:
         "## Status",
         "",
         f"- Met at full scale: {sum(t['pass'] for t in full.values())} of {len(full)} targets.",
+        *_evidence_counts(full),
         "- Declared not met (`known_unmet` in the experiment's config; the test checks that they still fail at "
         "the `ci` scale): " + (", ".join(declared) or "none") + ".",
     ]
@@ -147,6 +178,27 @@ def _status() -> list[str]:
             + ". The tests do not detect these; the notes below give the reason."
         )
     return out
+
+
+def _evidence_counts(full: dict[str, dict]) -> list[str]:
+    """Met targets counted separately by what they show (the table's *evidence* column)."""
+    roles = evidence_roles()
+    kinds = (
+        ("Out of sample (evidence for the model)", lambda r: r == OUT_OF_SAMPLE),
+        ("Calibrated on (in sample: the constants were fitted to them)", lambda r: r.startswith("calibrated")),
+        ("By construction (they check the code)", lambda r: r.startswith("by construction")),
+    )
+    out = []
+    for title, kind in kinds:
+        ids = sorted((i for i in full if kind(roles.get(i, OUT_OF_SAMPLE))), key=_target_order)
+        met = [i for i in ids if full[i]["pass"]]
+        out.append(f"  - {title}: {len(met)} of {len(ids)} met ({', '.join(ids) or 'none'}).")
+    return out
+
+
+def _target_order(target_id: str) -> tuple[int, str]:
+    digits = "".join(c for c in target_id[1:] if c.isdigit())
+    return (int(digits) if digits else 0, target_id)
 
 
 def scale_status(name: str, scale: str) -> str:

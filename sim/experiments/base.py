@@ -43,6 +43,9 @@ class Target:
     # A target the default model is known not to meet, with the reason in the experiment's NOTES.md
     # (VALIDATION.md: a fact that cannot be met is reported, its tolerance is not widened).
     known_unmet: bool = False
+    # Why the target holds whatever the behavioural constants, where it does (an identity of the model's form,
+    # or a published model or fit reproduced): such a target checks the code, not the model's claims.
+    by_construction: str = ""
 
 
 @dataclass
@@ -131,6 +134,7 @@ def load(name: str) -> Spec:
             float(t["high"]),
             t.get("unit", ""),
             bool(t.get("known_unmet", False)),
+            str(t.get("by_construction", "")),
         )
         for t in c["targets"]
     ]

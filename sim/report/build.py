@@ -15,8 +15,8 @@ import pandas as pd
 import yaml
 
 from sim import sweep as sweeps
+from sim.report import briefing, figures
 from sim.report import effects as fx
-from sim.report import figures
 from sim.report.document import (
     Code,
     Document,
@@ -28,6 +28,8 @@ from sim.report.document import (
     html,
     markdown,
 )
+from sim.report.format import num as _num
+from sim.report.format import seed_counts as _seed_counts
 
 
 class ReportError(ValueError):
@@ -105,12 +107,6 @@ def check(request: Request) -> Checked:
 # formatting
 
 
-def _num(x: float, digits: int = 3, sign: bool = True) -> str:
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
-
-
 def _ci(mean: float, lo: float, hi: float, n: int, digits: int = 3) -> str:
     if not math.isfinite(mean):
         return "n/a"
@@ -143,150 +139,6 @@ def _eur(x: float) -> str:
 
 # --------------------------------------------------------------------------------------------------
 # sections
-
-
-def _seed_counts(sweep: sweeps.Sweep, labels: list[str]) -> dict[str, list[int]]:
-    c = sweep.complete
-    return {lab: sorted(int(s) for s in c[c["label"] == lab]["seed"]) for lab in labels}
-
-
-# The outcomes the briefing puts in words: column, what it is, how a change reads (higher_is_better None:
-# neither, e.g. time on the platform), and how the change is shown.
-BRIEF = (
-    ("wellbeing", "wellbeing"),
-    ("minutes_on_platform", "time on the platform"),
-    ("sleep_hours", "sleep"),
-    ("affective_polarization", "affective polarisation"),
-)
-# Runs are calibrated and validated at 1,000 to 2,000 users, 28 days (docs/reference/validation.md)
-FEW_SEEDS, CALIBRATED_USERS, SETTLED_DAYS = 5, 1_000, 28
-
-
-def describe_label(label: str) -> str:
-    """What a label is, in the words of its preset's or rule's file (conf/scenario, conf/policy), if any."""
-    from sim.confdir import CONF_DIR
-
-    for group in ("scenario", "policy"):
-        path = Path(CONF_DIR) / group / f"{label}.yaml"
-        if path.is_file():
-            lines = [ln[1:].strip() for ln in path.read_text().splitlines() if ln.startswith("#")]
-            text = " ".join(ln for ln in lines if ln and not ln.startswith("@package"))
-            if text:
-                return text
-    return ""
-
-
-def _change_words(e, what: str, baseline_level: float) -> str:
-    """One outcome's paired effect in plain words with its interval."""
-    if not math.isfinite(e.effect):
-        return f"{what}: not available"
-    has_ci = e.seeds >= 2 and math.isfinite(e.lower)
-    clear = has_ci and (e.lower > 0 or e.upper < 0)
-    if e.outcome == "wellbeing":
-        amount = f"{_num(e.effect)} SD" + (f" [{_num(e.lower)}, {_num(e.upper)}]" if has_ci else "")
-    elif e.outcome == "minutes_on_platform":
-        pct = [100 * v / baseline_level if baseline_level else math.nan for v in (e.effect, e.lower, e.upper)]
-        amount = f"{_num(e.effect, 1)} min/day ({_num(pct[0], 1)}%" + (
-            f"; [{_num(pct[1], 1)}%, {_num(pct[2], 1)}%])" if has_ci else ")"
-        )
-    elif e.outcome == "sleep_hours":
-        amount = f"{_num(60 * e.effect, 1)} min/night" + (
-            f" [{_num(60 * e.lower, 1)}, {_num(60 * e.upper, 1)}]" if has_ci else ""
-        )
-    else:
-        amount = f"{_num(e.effect, 4)} on a 0-1 scale" + (
-            f" [{_num(e.lower, 4)}, {_num(e.upper, 4)}]" if has_ci else ""
-        )
-    if not has_ci:
-        verdict = "no interval (one seed)"
-    elif not clear:
-        verdict = "no clear change"
-    else:
-        verdict = "higher" if e.effect > 0 else "lower"
-    return f"{what} {verdict}, {amount}"
-
-
-def briefing_section(ck: Checked, eff: pd.DataFrame) -> Section:
-    """The first page: what was compared, each scenario's effect in plain words with its paired interval,
-    and the warnings a reader needs before quoting a number."""
-    from sim.experiments import base as experiments
-
-    r, sw = ck.request, ck.sweep
-    seeds = _seed_counts(sw, ck.labels)
-    configs = {}
-    for m in sw.manifests.values():
-        configs.setdefault(m.get("label"), m.get("config", {}))
-    base_cfg = configs.get(r.baseline, {})
-    n_users, days = base_cfg.get("n_users"), base_cfg.get("days")
-    s = Section("In brief")
-    n_seeds, most = min(len(v) for v in seeds.values()), max(len(v) for v in seeds.values())
-    times = f"{n_seeds} times" if n_seeds == most else f"{n_seeds} to {most} times"
-    s.blocks.append(
-        Text(
-            [
-                f"Each scenario was simulated for {n_users:,} users over {days} days"
-                if isinstance(n_users, int) and isinstance(days, int)
-                else "Each scenario was simulated",
-                f", {times} with different random populations (seeds). Every scenario is compared with the baseline ",
-                User(r.baseline),
-                f" on the same populations, and the effects below are averages over the last {ck.last_days} "
-                "days with 95% intervals over the seeds: where an interval includes zero, the simulation "
-                "cannot tell the scenario from the baseline.",
-            ]
-        )
-    )
-    rows = []
-    for lab in ck.labels:
-        text = describe_label(lab)
-        rows.append(
-            {
-                "scenario": lab + (" (baseline)" if lab == r.baseline else ""),
-                "what it is": text or "see the settings in the methods appendix",
-            }
-        )
-    s.blocks.append(Table(pd.DataFrame(rows), "The scenarios"))
-    for lab in ck.labels[1:]:
-        parts = []
-        for col, what in BRIEF:
-            e = eff[(eff["label"] == lab) & (eff["group"] == "all") & (eff["outcome"] == col)]
-            if not e.empty:
-                e = e.iloc[0]
-                parts.append(_change_words(e, what, e.baseline_level))
-        s.blocks.append(Text([User(lab), " against ", User(r.baseline), ", for everyone: " + "; ".join(parts) + "."]))
-    warnings = []
-    if n_seeds < FEW_SEEDS:
-        warnings.append(
-            f"Only {n_seeds} seed(s) per scenario: the intervals rest on few replications and are wide; "
-            f"{FEW_SEEDS} or more are advised before quoting an effect."
-        )
-    if isinstance(n_users, int) and n_users < CALIBRATED_USERS:
-        warnings.append(
-            f"{n_users:,} users is below the {CALIBRATED_USERS:,} to 2,000 users the model is calibrated and "
-            "validated at; group results (adolescents, vulnerable users) rest on few persons."
-        )
-    if isinstance(days, int) and days < SETTLED_DAYS:
-        warnings.append(
-            f"{days} days is shorter than the {SETTLED_DAYS} days of the validation runs: slow outcomes "
-            "(symptoms, affective polarisation) may not have settled."
-        )
-    unmet = sorted(
-        (spec.fact, spec.title)
-        for spec in (experiments.load(n) for n in experiments.names())
-        if experiments.declared_unmet(spec.name)
-    )
-    if unmet:
-        warnings.append(
-            "Published facts the model does not reproduce: "
-            + "; ".join(f"{fact} ({title})" for fact, title in unmet)
-            + " (docs/reference/validation.md)."
-        )
-    warnings.append(
-        "The intervals show the simulation's variation between seeds only, not how sure the model's "
-        "constants are (the sensitivity analysis, docs/guide/studies.md, varies those)."
-    )
-    for w in warnings:
-        s.blocks.append(Text([w], note=True))
-    return s
 
 
 def summary_section(ck: Checked, eff: pd.DataFrame) -> Section:
@@ -692,7 +544,7 @@ def write(ck: Checked) -> Path:
         doc = Document(
             f"Policy report: {len(ck.labels)} labels against '{ck.request.baseline}'",
             [
-                briefing_section(ck, eff),
+                briefing.section(ck, eff),
                 summary_section(ck, eff),
                 time_series_section(ck, figure_dir),
                 effects_section(ck, eff, figure_dir),

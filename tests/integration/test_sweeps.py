@@ -103,6 +103,7 @@ def test_a_killed_sweep_resumes_without_redoing_finished_jobs(resumed_sweep):
         assert after[name]["started"] == manifest["started"] and after[name]["tables"] == manifest["tables"]
     redone = set(after) - set(before)
     assert len(re.findall(r"already complete, skipped", second.stdout)) == len(before)
+    assert len(re.findall(r"^\[skip\] ", second.stdout, re.M)) == len(before), second.stdout  # no "[6/6]" on skips
     for name in redone:
         assert re.search(rf"\[\d+/6\] {re.escape(name)}: wellbeing [+-]\d\.\d{{3}} SD", second.stdout), second.stdout
     assert "6 of 6 jobs complete" in second.stdout
