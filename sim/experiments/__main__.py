@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from sim.calibration.fit import MOMENT_TARGETS
+from sim.calibration.fit import BOUND_MARGIN, MOMENT_TARGETS, constants_at_bounds
 from sim.confdir import CONF_DIR
 from sim.config import ConfigError
 from sim.experiments import base
@@ -164,6 +164,20 @@ def _status() -> list[str]:
         "- Declared not met (`known_unmet` in the experiment's config; the test checks that they still fail at "
         "the `ci` scale): " + (", ".join(declared) or "none") + ".",
     ]
+    ended = constants_at_bounds()
+    out.append(
+        f"- Calibrated constants that end within {BOUND_MARGIN:.0%} of a bound of their search range (not found: "
+        "the optimum lies beyond it, and the functional form is what needs revising; `sim/calibration/fit.py`): "
+        + (
+            "; ".join(
+                f"`{c['setting']}` = {c['value']:.4g} at the {c['at']} end of {c['low']:g} to {c['high']:g} "
+                f"({c['block']} block)"
+                for c in ended
+            )
+            or "none"
+        )
+        + "."
+    )
     met_anyway = [i for i in declared if i in full and full[i]["pass"]]
     if met_anyway:
         out.append(

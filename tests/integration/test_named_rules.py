@@ -53,7 +53,16 @@ def test_compare_with_a_rule_in_the_settings_exits_2_and_writes_nothing(rule_fil
 def test_compare_names_a_rule_as_a_policy_and_reports_it_under_its_function(rule_file, tmp_path):
     proc = _cli(
         "sim.compare",
-        ["--policies", "engagement", "rules.py:my_rule", f"output.dir={tmp_path}/runs", "--last-days", "1", "--seeds", "1"]
+        [
+            "--policies",
+            "engagement",
+            "rules.py:my_rule",
+            f"output.dir={tmp_path}/runs",
+            "--last-days",
+            "1",
+            "--seeds",
+            "1",
+        ]
         + SMALL,
         tmp_path,
     )
