@@ -31,6 +31,6 @@ setup:
 lock:
 	@scripts/bootstrap.sh $(EXTRAS) || true
 	.venv/bin/python -m pip install --upgrade -e ".[$(EXTRAS)]" >/dev/null
-	@{ sed -n '1,/^# Regenerate/p' constraints.txt; .venv/bin/python -m pip freeze --exclude-editable; } > constraints.txt.new
+	@{ sed '/^[^#]/,$$d' constraints.txt; .venv/bin/python -m pip freeze --exclude-editable; } > constraints.txt.new
 	@mv constraints.txt.new constraints.txt
 	@echo "constraints.txt: $$(grep -c '==' constraints.txt) packages pinned"

@@ -36,6 +36,17 @@ OUTCOMES = {
 GROUP_ORDER = ("all", "adolescent", "young_adult", "adult", "vulnerable")
 
 
+def pooled(results: dict[tuple[str, int], object]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The daily and users tables of runs keyed by (policy, seed), tagged with job, label and seed as a
+    sweep's tables are (what ``comparison_table`` and ``sim/report/effects.py`` read)."""
+    dailies, users = [], []
+    for (policy, seed), result in results.items():
+        tag = {"job": f"{policy}_s{seed}", "label": policy, "seed": seed}
+        dailies.append(result.daily.assign(**tag))
+        users.append(result.users.assign(**tag))
+    return pd.concat(dailies, ignore_index=True), pd.concat(users, ignore_index=True)
+
+
 def comparison_table(daily: pd.DataFrame, users: pd.DataFrame, policies: list[str], last_days: int) -> pd.DataFrame:
     """Long table: one row per (group, outcome) with each policy's window mean (over seeds) and, for each
     policy after the first, its paired difference to the first with the 95% interval over seeds."""
@@ -58,6 +69,8 @@ def comparison_table(daily: pd.DataFrame, users: pd.DataFrame, policies: list[st
 
 
 def _difference(v: float, lo: float, hi: float) -> str:
+    if v != v:
+        return "n/a"
     f = "{:+.3f}" if max(abs(v), abs(lo) if lo == lo else 0, abs(hi) if hi == hi else 0) < 10 else "{:+.1f}"
     if lo != lo:  # one seed: no interval
         return f.format(v)
@@ -165,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     stamp = f"{dt.datetime.now():%Y-%m-%d_%H-%M-%S}"
     seed_text = f"s{seeds[0]}" if len(seeds) == 1 else f"s{seeds[0]}-{seeds[-1]}"
     out_dir = unique_dir(Path(cfg0.output.dir).parent / "compare" / f"{stamp}_{'_vs_'.join(args.policies)}_{seed_text}")
-    dailies, user_tables, paths = [], [], []
+    results = {}
     for i, ((p, s), cfg) in enumerate(runs.items(), start=1):
         print(
             f"[{i}/{len(runs)}] simulating {cfg.n_users} users for {cfg.days} days under '{p}' (seed {s}) ...",
@@ -173,13 +186,10 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         result = execute(cfg, out_dir / (p if len(seeds) == 1 else f"{p}_s{s}"))
-        tag = {"job": f"{p}_s{s}", "label": p, "seed": s}
-        dailies.append(result.daily.assign(**tag))
-        user_tables.append(result.users.assign(**tag))
-        paths.append(result.path)
+        results[(p, s)] = result
         print(f"  done in {result.manifest['wall_time_s']:.0f} s -> {result.path}", file=sys.stderr, flush=True)
 
-    table = comparison_table(pd.concat(dailies), pd.concat(user_tables), args.policies, args.last_days)
+    table = comparison_table(*pooled(results), args.policies, args.last_days)
     table.to_csv(out_dir / "comparison.csv", index=False)
     (out_dir / "comparison.md").write_text(table.to_markdown(index=False, floatfmt=".3f") + "\n")
     print()

@@ -13,7 +13,9 @@ import hashlib
 import json
 import os
 import secrets
+import shlex
 import socket
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +46,15 @@ class RunResult:
         """Mean of each daily outcome over the last ``last_days`` days, one row per group."""
         d = self.daily[self.daily["day"] >= self.daily["day"].max() - last_days + 1]
         return d.drop(columns=["day"]).groupby("group", sort=False).mean(numeric_only=True)
+
+
+def command_line() -> str:
+    """The command that started this process, quoted for a POSIX shell so that it can be pasted: ``python -m
+    <module> ...`` when it was started with -m (``sys.argv[0]`` is then the module's file)."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is not None and spec.name:
+        return "python -m " + shlex.join([spec.name.removesuffix(".__main__"), *sys.argv[1:]])
+    return shlex.join(sys.argv)
 
 
 def table_hash(df: pd.DataFrame) -> str:

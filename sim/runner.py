@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import platform as _platform
-import shlex
 import subprocess
 import sys
 import time
@@ -101,7 +100,7 @@ def _simulate_and_write(cfg, run_dir: Path, score_fn, overrides, show_progress, 
         "versions": versions(),
         "git_commit": git_commit(),
         "started": started,
-        "command": shlex.join(sys.argv),  # quoted for a POSIX shell
+        "command": results.command_line(),
     }
     if score_fn is not None:  # a rule passed to sim.run as a function: record where it came from
         manifest["score_fn"] = f"{getattr(score_fn, '__module__', '?')}.{getattr(score_fn, '__qualname__', '?')}"

@@ -26,9 +26,7 @@ import hashlib
 import json
 import os
 import re
-import shlex
 import shutil
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -411,15 +409,10 @@ class SweepCallback(Callback):
         sweep_dir.mkdir(parents=True, exist_ok=True)
         overrides = list(OmegaConf.to_container(config.hydra.overrides.task, resolve=False))
         jobs = expand_sweep(overrides)
-        # quoted for a POSIX shell, so that the report's command can be pasted (${...}, [..] and (..) survive)
-        if sys.argv[0].endswith(("sim/__main__.py", "feedsim")):
-            command = "python -m sim " + shlex.join(sys.argv[1:])
-        else:
-            command = shlex.join(sys.argv)
         plan = {
             "overrides": overrides,
             "jobs": jobs,
-            "command": command,
+            "command": results.command_line(),  # pasteable: ${...}, [..] and (..) are quoted
             "launcher": str(config.hydra.launcher.get("_target_", "")).rsplit(".", 1)[-1],
             "started": dt.datetime.now().isoformat(timespec="seconds"),
         }

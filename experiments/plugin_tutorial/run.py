@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import sim
-from sim.compare import comparison_table, format_table
+from sim.compare import comparison_table, format_table, pooled
 
 RULE = f"{Path(__file__).resolve().parent / 'rules.py'}:friends_first"
 POLICIES = {
@@ -22,12 +22,14 @@ POLICIES = {
 
 
 def main(settings: list[str]) -> None:
-    summaries = {}
+    results = {}
     for name, policy in POLICIES.items():
         result = sim.run(policy + settings + [f"label={name}"])
-        summaries[name] = result.summary(last_days=min(7, int(result.manifest["config"]["days"])))
+        results[(name, int(result.manifest["seed"]))] = result
         print(f"{name}: {result.path}", file=sys.stderr)
-    print(format_table(comparison_table(summaries)))
+    days = int(result.manifest["config"]["days"])
+    # one seed: differences without intervals (python -m sim.compare --seeds 5 gives them)
+    print(format_table(comparison_table(*pooled(results), list(POLICIES), min(7, days))))
 
 
 if __name__ == "__main__":

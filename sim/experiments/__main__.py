@@ -166,7 +166,8 @@ def _status() -> list[str]:
     ]
     ended = constants_at_bounds()
     out.append(
-        f"- Calibrated constants that end within {BOUND_MARGIN:.0%} of a bound of their search range (not found: "
+        f"- Calibrated constants that end within {BOUND_MARGIN:.0%} of a bound of their search range, on the log "
+        "scale the search uses (not found: "
         "the optimum lies beyond it, and the functional form is what needs revising; `sim/calibration/fit.py`): "
         + (
             "; ".join(

@@ -20,6 +20,7 @@ def pins() -> dict[str, str]:
         if line and not line.startswith("#"):
             m = re.fullmatch(r"([A-Za-z0-9_.\-]+)==([^\s;]+)", line)
             assert m, f"constraints.txt: {line!r} is not name==version"
+            assert canonicalize_name(m[1]) not in out, f"constraints.txt pins {m[1]} twice"
             out[canonicalize_name(m[1])] = m[2]
     return out
 
