@@ -116,6 +116,12 @@ def format_table(table: pd.DataFrame) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.compare", description=__doc__.splitlines()[0])
+
+    def one_line_error(message: str) -> None:  # argparse's usage block would hide the one line that matters
+        print(f"error: {message} (python -m sim.compare --help)", file=sys.stderr)
+        sys.exit(2)
+
+    parser.error = one_line_error
     parser.add_argument(
         "--policies",
         nargs="+",

@@ -61,6 +61,7 @@ def test_compare_rejects_unknown_policies_and_bad_settings(tmp_path):
         (["n_users=-1"], "n_users"),
         (["--policies", "civic", "civic"], "different"),
         (["--seeds", "0"], "--seeds 0"),
+        (["--seeds", "2.5"], "--seeds: invalid int value: '2.5'"),
     ):
         proc = run(args, tmp_path)
         assert proc.returncode == 2, args
