@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,11 +134,16 @@ def missing_runs(specs: list[RunSpec], root: Path) -> int:
 def ensure(specs: list[RunSpec], root: Path, jobs: int = 2, progress: bool = True) -> dict[RunSpec, Path]:
     """Simulate every spec not yet in the cache (in parallel) and return where each one is."""
     from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
 
     paths = {spec: cache_dir(root) / run_key(spec) for spec in dict.fromkeys(specs)}
     missing = [(s, p) for s, p in paths.items() if not (p / results.MANIFEST).is_file()]
     if missing:
-        if progress:
-            print(f"simulating {len(missing)} run(s) with {jobs} worker(s) ...", flush=True)
-        Parallel(n_jobs=jobs, verbose=10 if progress else 0)(delayed(_simulate_and_store)(s, p) for s, p in missing)
+        # one progress style across runs, sweeps' sensitivity analyses and experiments: tqdm, on stderr
+        done = Parallel(n_jobs=jobs, return_as="generator_unordered")(
+            delayed(_simulate_and_store)(s, p) for s, p in missing
+        )
+        desc = f"simulating {len(missing)} run(s), {jobs} worker(s)"
+        for _ in tqdm(done, total=len(missing), desc=desc, unit="run", file=sys.stderr, disable=not progress):
+            pass
     return paths

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+
+from sim.report.effects import t_interval
 
 
 def hedges_g(a: np.ndarray, b: np.ndarray) -> float:
@@ -82,11 +83,5 @@ def odds_ratio_2x2(exposed: np.ndarray, outcome: np.ndarray) -> float:
 
 def interval(values: list[float], level: float = 0.95) -> tuple[float, float, float]:
     """Mean over seeds and its t-interval; the interval is NaN with fewer than two seeds."""
-    v = np.asarray([x for x in values if np.isfinite(x)], float)
-    if len(v) == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(v.mean())
-    if len(v) < 2:
-        return mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)))
-    return mean, mean - half, mean + half
+    mean, low, high, _ = t_interval(np.asarray(values, float), level)  # the report's, defined once
+    return mean, low, high

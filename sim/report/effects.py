@@ -85,8 +85,10 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, f
     mean = float(v.mean())
     if n < 2:
         return mean, math.nan, math.nan, n
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half, n
+    if np.all(v == v[0]):  # no spread: SciPy's t-test would give NaN, the interval is the point
+        return mean, mean, mean, n
+    ci = stats.ttest_1samp(v, 0.0).confidence_interval(confidence_level=level)
+    return mean, float(ci.low), float(ci.high), n
 
 
 def window_means(daily: pd.DataFrame, last_days: int) -> pd.DataFrame:
