@@ -368,7 +368,7 @@ class FeedModel(mesa.Model):
         except Exception as e:  # a plug-in rule raised inside the kernel: name the rule, viewer and hour
             plugins.raise_rule_error(self.ranker, e, args)
         if (feeds.bad_score >= 0).any():
-            plugins.raise_bad_score(self.cfg, feeds, session_users, hour)
+            plugins.raise_bad_score(self.cfg, feeds, self.ranker, args)
 
     def phase_scrolling(self, h: Hour) -> None:
         u, pl, feeds = self.users, self.platform, h.feeds

@@ -807,6 +807,21 @@ def candidate_features(
             )
 
 
+def all_candidate_features(session_users, hour, p, rp, keys, weights, g, posts, users, pool):
+    """Every session's candidates and their features, as the ranking kernel gathers them (for rules scored
+    in Python, and for finding the candidate a rule failed on)."""
+    n_s = session_users.shape[0]
+    n_cand = np.zeros(n_s, np.int64)
+    cand_slot = np.empty((n_s, p.m), np.int64)
+    cand_tie = np.empty((n_s, p.m), np.float64)
+    cand_seen = np.empty((n_s, p.m), np.bool_)
+    x = np.empty((n_s, p.m, fx.N_FEATURES), np.float64)
+    candidate_features(
+        session_users, hour, p, rp, keys, g, posts, users, pool, n_cand, cand_slot, cand_tie, cand_seen, x
+    )
+    return n_cand, cand_slot, cand_tie, cand_seen, x
+
+
 @njit(parallel=True, cache=True)
 def select_feeds(
     scores,

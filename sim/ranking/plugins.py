@@ -40,7 +40,7 @@ from sim import named_rules
 from sim.checks import Checker, ConfigError, fail
 from sim.confdir import CONF_DIR
 from sim.ranking import features as fx
-from sim.ranking import kernels
+from sim.ranking import kernels, slate
 from sim.ranking.policies import weight_vector
 
 
@@ -58,6 +58,7 @@ class Rule:
     function: Callable  # the jitted rule, or the Python function when it cannot be compiled
     compiled: bool
     reason: str = ""  # why it could not be compiled
+    kind: str = "candidate"  # candidate: score(x, w); slate.ORDER or slate.SCORES: rank(X, authors, w)
 
 
 _RESOLVED: dict[tuple, Rule] = {}
@@ -211,22 +212,17 @@ def check(spec: Any, function: Callable, weights: np.ndarray) -> Rule:
         required = [
             p for p in params if p.default is p.empty and p.kind != p.VAR_POSITIONAL and p.kind != p.VAR_KEYWORD
         ]
+        if len(required) == slate.SLATE_ARGUMENTS and len(positional) == slate.SLATE_ARGUMENTS:
+            return _check_slate(spec, function, py, weights)
         if len(required) > 2 or (len(positional) < 2 and not any(p.kind == p.VAR_POSITIONAL for p in params)):
             names = ", ".join(p.name for p in params) or "no arguments"
             raise _fail(
                 spec,
-                f"a rule takes two arguments, score(x, w): the candidate's features and the "
-                f"policy's weights; {py.__name__} takes ({names})",
+                f"a rule takes two arguments, score(x, w): the candidate's features and the policy's weights "
+                f"(or three, rank(X, authors, w), for a rule of the whole slate); {py.__name__} takes ({names})",
             )
     inputs = _test_inputs(weights)
-    jitted = function if isinstance(function, CPUDispatcher) else njit(function)
-    try:
-        jitted(*inputs[0])  # compiles
-        compiled, reason, rule = True, "", jitted
-    except Exception as e:  # Numba's typing and lowering errors, or the rule raising under Numba
-        if "setitem(readonly array" in str(e):  # a write into w anywhere in the rule, reached or not
-            raise _fail(spec, "it writes into w, the policy's weights, which are read-only: copy w first") from None
-        compiled, reason, rule = False, str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__, py
+    compiled, reason, rule = _compile(spec, function, py, inputs[0])
     values = _call_all(spec, rule, inputs)
     for (x, _), v in zip(inputs, values):
         _check_value(spec, v, x)
@@ -251,12 +247,55 @@ def check(spec: Any, function: Callable, weights: np.ndarray) -> Rule:
     return Rule(spec_text(spec), rule, compiled, reason)
 
 
+def _compile(spec: Any, function: Callable, py: Callable, first_input: tuple) -> tuple[bool, str, Callable]:
+    """(compiled, why not, the function to call): the rule jitted and called once, or its Python function."""
+    jitted = function if isinstance(function, CPUDispatcher) else njit(function)
+    try:
+        jitted(*first_input)  # compiles
+        return True, "", jitted
+    except Exception as e:  # Numba's typing and lowering errors, or the rule raising under Numba
+        if "setitem(readonly array" in str(e):  # a write into w anywhere in the rule, reached or not
+            raise _fail(spec, "it writes into w, the policy's weights, which are read-only: copy w first") from None
+        return False, str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__, py
+
+
+def _check_slate(spec: Any, function: Callable, py: Callable, weights: np.ndarray) -> Rule:
+    """The pre-check of a slate rule, rank(X, authors, w): compiled, called twice on test slates, each output
+    a valid order or valid scores of one kind, the same both times, fast enough."""
+    inputs = slate.test_slates(_test_inputs(weights))
+    compiled, reason, rule = _compile(spec, function, py, inputs[0])
+    outputs = _call_all(spec, rule, inputs)
+    kind = slate.kind_of(outputs[0])
+    for (X, _, _), out in zip(inputs, outputs):
+        why = slate.problem(out, X.shape[0], kind or slate.ORDER)
+        if why is not None:
+            raise _fail(spec, f"on a test slate of {X.shape[0]} candidates {why}")
+    started = time.perf_counter()
+    again = _call_all(spec, rule, inputs)
+    per_candidate = (time.perf_counter() - started) / sum(X.shape[0] for X, _, _ in inputs)
+    if per_candidate > MAX_SECONDS_PER_CANDIDATE:
+        raise _fail(
+            spec,
+            f"it takes {per_candidate * 1e3:.0f} ms per candidate of a slate; a rule must take under "
+            f"{MAX_SECONDS_PER_CANDIDATE * 1e3:g} ms (a slate holds about 200 candidates, and a run ranks millions)",
+        )
+    for (X, _, _), a, b in zip(inputs, outputs, again):
+        if not np.array_equal(a, b):
+            raise _fail(
+                spec,
+                f"it returned two different results for the same slate of {X.shape[0]} candidates; a rule must "
+                "give the same result for the same slate (the same seed must give the same run): for randomness "
+                "use the feature x[noise], which the run draws from its seed",
+            )
+    return Rule(spec_text(spec), rule, compiled, reason, kind)
+
+
 def _call_all(spec: Any, rule: Callable, inputs) -> list:
-    """The rule's value on each test candidate, within the pre-check's time limit."""
+    """The rule's value on each test candidate (or slate), within the pre-check's time limit."""
     started, values = time.perf_counter(), []
-    for x, w in inputs:
+    for arguments in inputs:
         try:
-            values.append(rule(x, w))
+            values.append(rule(*arguments))
         except Exception as e:  # the user's rule raised
             if isinstance(e, ValueError) and "read-only" in str(e):
                 raise _fail(spec, "it writes into w, the policy's weights, which are read-only: copy w first") from None
@@ -311,27 +350,12 @@ def resolve(spec: Any, weights: np.ndarray) -> Rule:
     return _RESOLVED[key]
 
 
-def all_candidate_features(session_users, hour, p, rp, keys, weights, g, posts, users, pool):
-    """Every session's candidates and their features, as the ranking kernel gathers them (for rules scored
-    in Python, and for finding the candidate a rule failed on)."""
-    n_s = session_users.shape[0]
-    n_cand = np.zeros(n_s, np.int64)
-    cand_slot = np.empty((n_s, p.m), np.int64)
-    cand_tie = np.empty((n_s, p.m), np.float64)
-    cand_seen = np.empty((n_s, p.m), np.bool_)
-    x = np.empty((n_s, p.m, fx.N_FEATURES), np.float64)
-    kernels.candidate_features(
-        session_users, hour, p, rp, keys, g, posts, users, pool, n_cand, cand_slot, cand_tie, cand_seen, x
-    )
-    return n_cand, cand_slot, cand_tie, cand_seen, x
-
-
 def python_ranker(function: Callable):
     """Rank with a rule Numba cannot compile: candidates and features in the kernel, scores in Python."""
 
     def rank(session_users, hour, p, rp, keys, weights, g, posts, users, pool, *feeds):
         n_s = session_users.shape[0]
-        n_cand, cand_slot, cand_tie, cand_seen, x = all_candidate_features(
+        n_cand, cand_slot, cand_tie, cand_seen, x = kernels.all_candidate_features(
             session_users, hour, p, rp, keys, weights, g, posts, users, pool
         )
         scores = np.full((n_s, p.m), -np.inf)
@@ -360,10 +384,14 @@ def ranker(cfg, score_fn: Callable | None = None):
         rule = _RESOLVED[key]
     else:
         rule = resolve(spec, weights)
+    is_slate = rule.kind != "candidate"
     if rule.compiled:
         if rule.function not in _KERNELS:
-            _KERNELS[rule.function] = kernels.rank_feeds_with(rule.function)
-            _RULE_OF[id(_KERNELS[rule.function])] = rule
+            kernel = (
+                slate.slate_kernel(rule.function, rule.kind) if is_slate else kernels.rank_feeds_with(rule.function)
+            )
+            _KERNELS[rule.function] = kernel
+            _RULE_OF[id(kernel)] = rule
         return _KERNELS[rule.function]
     warnings.warn(
         f"policy.score={rule.spec!r} could not be compiled with Numba ({rule.reason}); it runs in pure "
@@ -372,7 +400,7 @@ def ranker(cfg, score_fn: Callable | None = None):
         PluginWarning,
         stacklevel=2,
     )
-    rank = python_ranker(rule.function)
+    rank = slate.python_slate_ranker(rule.function, rule.kind) if is_slate else python_ranker(rule.function)
     _RULE_OF[id(rank)] = rule
     return rank
 
@@ -384,9 +412,13 @@ def raise_rule_error(ranker_fn: Callable, error: Exception, args: tuple) -> None
     rule = _RULE_OF.get(id(ranker_fn))
     if rule is None:  # a built-in kernel failed: not the user's rule
         raise error
+    if isinstance(error, slate.SlateError):  # the Python slate ranker found an invalid output
+        raise PluginError(f"policy.score={rule.spec!r} returned an invalid feed {error}") from None
     session_users, hour, p, _, _, weights = args[:6]
+    if rule.kind != "candidate":
+        _raise_slate_error(rule, error, args)
     n_s = session_users.shape[0]
-    n_cand, _, _, _, x = all_candidate_features(*args)
+    n_cand, _, _, _, x = kernels.all_candidate_features(*args)
     w = weights.copy()
     w.flags.writeable = False
     cause = error.__cause__ or error
@@ -405,7 +437,32 @@ def raise_rule_error(ranker_fn: Callable, error: Exception, args: tuple) -> None
     ) from None
 
 
-def raise_bad_score(cfg, feeds, session_users: np.ndarray, hour: int) -> None:
+def _raise_slate_error(rule: Rule, error: Exception, args: tuple) -> None:
+    session_users, hour, weights = args[0], args[1], args[5]
+    w = weights.copy()
+    w.flags.writeable = False
+    for s, X, authors, n in slate.slates(args):
+        try:
+            rule.function(X, authors, w)
+        except Exception as e:  # the user's rule, found
+            raise PluginError(
+                f"policy.score={rule.spec!r} raised {type(e).__name__}: {e} for viewer {int(session_users[s])} "
+                f"at hour {hour} (a slate of {n} candidates)"
+            ) from None
+    cause = error.__cause__ or error
+    raise PluginError(
+        f"policy.score={rule.spec!r} raised {type(cause).__name__}: {cause} while ranking the feeds of hour {hour}"
+    ) from None
+
+
+def raise_bad_score(cfg, feeds, ranker_fn: Callable, args: tuple) -> None:
+    """Stop the run on the first session whose rule gave a non-finite score (or, for a slate rule, an invalid
+    order or score vector), naming the viewer and the hour."""
+    rule = _RULE_OF.get(id(ranker_fn))
+    if rule is not None and rule.kind != "candidate":
+        why = slate.first_problem(rule.function, rule.kind, args)
+        raise PluginError(f"policy.score={rule.spec!r} returned an invalid feed {why}")
+    session_users, hour = args[0], args[1]
     s = int(np.flatnonzero(feeds.bad_score >= 0)[0])
     spec = spec_text(cfg.policy.get("score") or "the ranking rule")
     raise PluginError(
