@@ -36,6 +36,16 @@ def compose_small():
     return make
 
 
+@pytest.fixture(scope="session")
+def resumed_sweep(tmp_path_factory):
+    """A sweep of 2 labels x 3 seeds, killed after its first job and resumed (tests/sweeps.py), made once and
+    shared by the sweep tests and the report's tests; they are in the xdist group "sweeps", so one worker
+    makes it. Tests that change it work on a copy."""
+    from tests import sweeps
+
+    return sweeps.resumed_sweep(tmp_path_factory)
+
+
 @pytest.fixture
 def python():
     return sys.executable
@@ -64,7 +74,7 @@ def pytest_terminal_summary(terminalreporter):
 
 
 # What a run or sweep directory may hold. Results (tables, manifests, sweep plans) are Parquet and JSON;
-# Hydra's record of the configuration is YAML (.hydra/, multirun.yaml); logs are text; a report is Markdown, HTML, CSV and PNG.
+# Hydra's record of the configuration is YAML (.hydra/, multirun.yaml); logs are text; a report is Markdown, HTML, PDF, CSV and PNG.
 RESULT_SUFFIXES = {".parquet", ".json"}
 OTHER_SUFFIXES = {
     ".yaml": ".hydra",
@@ -73,6 +83,7 @@ OTHER_SUFFIXES = {
     ".html": "report",
     ".csv": "report",
     ".png": "report",
+    ".pdf": "report",
 }
 PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
 

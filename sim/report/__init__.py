@@ -1,7 +1,8 @@
 """The policy report of a sweep: ``python -m sim.report <sweep-dir> --baseline <label>``.
 
 ``effects.py`` defines the derived quantities (paired effects, SD units, the societal-cost translation),
-``figures.py`` draws, ``document.py`` renders HTML and Markdown, ``build.py`` assembles and writes.
+``figures.py`` draws, ``document.py`` renders HTML and Markdown, ``pdf.py`` prints the HTML to a PDF (with the
+optional WeasyPrint), ``build.py`` assembles and writes.
 """
 
 from sim.report.build import ReportError, Request, check, write

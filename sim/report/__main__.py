@@ -1,6 +1,7 @@
 """Command line: ``python -m sim.report <sweep-dir> --baseline <label>``.
 
-Writes ``<sweep-dir>/report/`` (or ``--out``): report.html (self-contained, figures embedded),
+Writes ``<sweep-dir>/report/`` (or ``--out``): report.html (self-contained, figures embedded), report.pdf
+(the same for print, A4; needs WeasyPrint, the 'pdf' extra, else one line says why there is none),
 report.md with figures/*.png, effects.csv and levels.csv. Bad input gets one line naming the setting,
 the value and what is allowed, exit code 2, and nothing is written.
 """
@@ -11,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.report import pdf
 from sim.report.build import ReportError, Request, check, write
 from sim.report.effects import DEFAULT_PERCENT_PER_SD
 
@@ -54,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     out = write(checked)
-    print(f"report: {out / 'report.html'} (also report.md, figures/, effects.csv)")
+    made = (out / pdf.PDF_NAME).exists()
+    print(f"report: {out / 'report.html'} (also {pdf.PDF_NAME + ', ' if made else ''}report.md, figures/, effects.csv)")
+    if not made:
+        print(f"no {pdf.PDF_NAME}: {pdf.MISSING}")
     return 0
 
 

@@ -1,5 +1,6 @@
 """Assemble the policy report of a sweep: check the request, compute the effects, draw the figures and
-write HTML, Markdown, PNG and CSV into a fresh directory that replaces the old report only when complete."""
+write HTML, PDF (where WeasyPrint runs), Markdown, PNG and CSV into a fresh directory that replaces the old
+report only when complete."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pandas as pd
 import yaml
 
 from sim import sweep as sweeps
-from sim.report import briefing, figures
+from sim.report import briefing, figures, pdf
 from sim.report import effects as fx
 from sim.report.document import (
     Code,
@@ -554,6 +555,7 @@ def write(ck: Checked) -> Path:
             ],
         )
         (tmp / "report.html").write_text(html(doc), encoding="utf-8")
+        pdf.write(tmp / "report.html", tmp / pdf.PDF_NAME)  # nothing without WeasyPrint: pdf.MISSING says why
         (tmp / "report.md").write_text(markdown(doc, "figures"), encoding="utf-8")
         eff.to_csv(tmp / "effects.csv", index=False)
         fx.level_intervals(ck.sweep.daily, ck.last_days, "all").to_csv(tmp / "levels.csv", index=False)

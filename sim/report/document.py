@@ -124,6 +124,18 @@ caption { caption-side: top; text-align: left; font-style: italic; padding-botto
 figure { margin: 1em 0; } figure img { max-width: 100%; } figcaption { font-style: italic; font-size: .9em; }
 pre { background: #f6f6f6; padding: .8em; overflow-x: auto; font-size: .82em; }
 nav ul { columns: 2; }
+/* The PDF (WeasyPrint, pdf.py) and a browser's print: A4 with page numbers; wide tables and the configuration
+   wrap inside the margins instead of running off the page; a heading stays with what follows it. */
+@page { size: A4; margin: 16mm 14mm 18mm;
+        @bottom-right { content: "page " counter(page) " of " counter(pages); font: 8pt sans-serif; color: #666; } }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 10pt; overflow-wrap: anywhere; }
+  h1 { font-size: 1.5em; margin-top: 0; } h2 { margin-top: 1.4em; break-after: avoid; }
+  table { font-size: 8pt; max-width: 100%; } th, td { overflow-wrap: break-word; } th { hyphens: auto; }
+  caption { break-after: avoid; } tr, figure, .note { break-inside: avoid; }
+  pre { white-space: pre-wrap; font-size: 7pt; }
+  a { color: inherit; text-decoration: none; }
+}
 </style>
 </head>
 <body>

@@ -4,7 +4,7 @@ and check from the page itself that the plots and the difference B - A update.
 
 Leaves a screenshot in results/test-artifacts/; with FEEDSIM_UPDATE_SCREENSHOT=1 it also refreshes the
 README's docs/explorer.png. Skipped when Chromium or Playwright is missing, except in CI (CI=true or
-FEEDSIM_BROWSER_TEST=required), where it must run.
+FEEDSIM_BROWSER_TEST=required), where it must run (tests/e2e/browser.py).
 """
 
 from __future__ import annotations
@@ -20,47 +20,20 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.browser import CHROMIUM, LAUNCH_ARGS, need_browser
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "results" / "test-artifacts"
 DOCS_SCREENSHOT = ROOT / "docs" / "explorer.png"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # generous: CI machines are shared, and the first page load compiles nothing but loads every kernel
 PAGE_TIMEOUT_MS = 180_000
 ALTERNATIVE = "ranking rule: chronological"
 DAYS = 3
 
 
-def _missing() -> str | None:
-    if importlib.util.find_spec("playwright") is None:
-        return "playwright is not installed (it comes with the 'dev' extra)"
-    if importlib.util.find_spec("solara") is None:
-        return "the explorer's 'viz' extra is not installed"
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is missing (Debian: apt-get install chromium)"
-    return None
-
-
-def _required() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true") or os.environ.get("FEEDSIM_BROWSER_TEST") == "required"
-
-
 @pytest.fixture(scope="module")
 def explorer_url(tmp_path_factory):
-    reason = _missing()
-    if reason:
-        if _required():
-            pytest.fail(f"the browser test must run here, but {reason}")
-        pytest.skip(reason)
+    need_browser(None if importlib.util.find_spec("solara") else "the explorer's 'viz' extra is not installed")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
