@@ -2,14 +2,19 @@
 
     feedsim-explore                 # or: make explore, or: solara run sim/explorer/app.py
 
-Scenario A (the reference) and scenario B (a scenario preset or ranking rule, plus platform
-interventions) run side by side with the same people and seed, one simulated day per step. Pages:
+Scenario A (the reference) and scenario B (a scenario preset or ranking rule, optionally ranked by a
+rule of one's own from a Python file, plus platform interventions) run side by side with the same
+people and seed, one simulated day per step. Tabs:
 
-0. outcomes by group under A and B, and their difference B - A
-1. one user's recent hours under A and B: sleep, sessions, what the feed showed, mood
-2. a sample of the follow network, coloured by ideology or wellbeing
+- Difference B − A: the settings of both sides, a table of the last day and B − A over the days
+- Outcomes under A and B: every outcome by group under A and under B
+- One user: one user's recent hours under A and B: sleep, sessions, what the feed showed, mood
+- Follow network: a sample of the follow network, coloured by ideology or wellbeing
 
-Settings apply when the model is reset (the Reset button), as everywhere in Mesa's SolaraViz.
+The page is built from Mesa's parts but not Mesa's generic page (SolaraViz): its model controller
+(Reset, ▶, Step) and parameter inputs, without the play-interval, render-interval and thread controls,
+the theme toggle and the model-time display, which mean nothing here; one day counter replaces them.
+Settings apply when the model is reset (the Reset button).
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ import mesa
 import numpy as np
 import pandas as pd
 import solara
-from mesa.visualization import SolaraViz
+import solara.lab
+from mesa.visualization.solara_viz import ModelController, ModelCreator
 from mesa.visualization.utils import update_counter
 
 from sim.config import ConfigError
@@ -65,6 +71,8 @@ model_params = {
         "value": DEFAULT_ALTERNATIVE,
         "values": scenario_choices(),
     },
+    # a researcher's own rule replaces B's ranking rule; empty: B ranks as chosen above
+    "rule_file": {"type": "InputText", "label": "B: rule file (file.py:function)", "value": ""},
     **{
         name: {
             "type": "Select",
@@ -85,6 +93,7 @@ model_params = {
 }
 
 # Page state that outlives a re-render; each browser session has its own.
+open_tab = solara.reactive(0)
 picked_user = solara.reactive(None)
 days_back = solara.reactive(0)
 network_colour = solara.reactive(NETWORK_COLOURS[0])
@@ -105,7 +114,7 @@ def _table(frame: pd.DataFrame, digits: int, classes: list[str], signed: tuple[s
     """A small table in plain HTML (the page loads nothing from the internet); numbers in the
     ``signed`` columns (differences) carry their sign."""
     formats = {
-        c: (lambda v, d=digits, s=c in signed: f"{v:{'+' if s else ''}.{d}f}")
+        c: (lambda v, d=digits, s=c in signed: figures.number_text(v, d, signed=s))
         for c in frame.columns
         if pd.api.types.is_float_dtype(frame[c])
     }
@@ -115,34 +124,45 @@ def _table(frame: pd.DataFrame, digits: int, classes: list[str], signed: tuple[s
     )
 
 
-def _status(model) -> str:
-    done = f"{model.day} of {model.days} days simulated"
-    return done if model.day else f"{done}: press Step (one day) or ▶ (run)"
+RUN_HELP = "Step simulates one day, ▶ runs to the last day, Reset applies the settings below."
+# Figures are drawn at their size for a laptop screen and shrink with a narrower window.
+FIGURE_STYLE = ".feedsim-figure {max-width: 100%; height: auto;}"
+
+
+def _figure(image: bytes, name: str) -> None:
+    solara.Image(image, classes=["feedsim-figure", name])
+
+
+@solara.component
+def DayCounter(model):
+    """The page's one day counter: days count from 1 everywhere (axes, tables, the one-user view)."""
+    update_counter.get()
+    if model.error:
+        return
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f"{model.day} of {model.days} days simulated",
+        classes=["feedsim-day-counter"],
+        style="font-size: 15px; font-weight: bold; margin-top: 12px;",
+    )
 
 
 @solara.component
 def Outcomes(model):
     update_counter.get()
     panels = solara.use_memo(figures.OutcomePanels, [])
-    if model.error:
-        solara.Error(f"Cannot build the model: {model.error}", classes=["feedsim-error"])
-        return
-    _heading(f"Outcomes by group · {_status(model)}")
-    solara.Image(
-        panels.draw(model.a.daily(), model.b.daily(), model.a.title, model.b.title), classes=["feedsim-outcomes"]
-    )
+    _heading("Outcomes by group under A and under B (the same y scale for both)")
+    image = panels.draw(model.a.daily(), model.b.daily(), model.a.title, model.b.title, model.days)
+    _figure(image, "feedsim-outcomes")
 
 
 @solara.component
 def Difference(model):
     update_counter.get()
     panels = solara.use_memo(lambda: figures.OutcomePanels(difference=True), [])
-    if model.error:
-        return
     daily_a, daily_b = model.a.daily(), model.b.daily()
-    _heading(f"Difference B − A · {_status(model)}")
-    solara.Text(f"A: {model.a.settings}", classes=["feedsim-settings-a"])
-    solara.Text(f"B: {model.b.settings}", classes=["feedsim-settings-b"])
+    solara.Text(f"{model.a.title}: {model.a.settings}", classes=["feedsim-settings-a"])
+    solara.Text(f"{model.b.title}: {model.b.settings}", classes=["feedsim-settings-b"])
     solara.Text(
         f"{model.n_users} users, seed {model.seed}. Both sides have the same people, network and random "
         "numbers, so a difference is the effect of the settings."
@@ -151,10 +171,11 @@ def Difference(model):
     if not table.empty:
         wide = table.pivot(index="outcome", columns="group", values="B − A")
         wide = wide.reindex(index=table["outcome"].unique(), columns=table["group"].unique())
-        _heading(f"B − A on the last day simulated (day {figures.latest_day(daily_b)})")
+        _heading(f"B − A on day {figures.latest_day(daily_b)}, the last simulated")
         wide = wide.reset_index().rename_axis(columns=None)
         _table(wide, 3, ["feedsim-difference-table"], signed=tuple(wide.columns))
-    solara.Image(panels.draw(daily_a, daily_b, model.a.title, model.b.title), classes=["feedsim-difference"])
+    _heading("B − A over the days")
+    _figure(panels.draw(daily_a, daily_b, model.a.title, model.b.title, model.days), "feedsim-difference")
 
 
 def _current_user(model) -> int:
@@ -183,14 +204,12 @@ def _user_summary(model, uid: int, start: int, end: int) -> pd.DataFrame:
         }
     table = pd.DataFrame(rows)
     table["B − A"] = table["B"] - table["A"]
-    return table.rename_axis(f"hours {start}-{end}").reset_index()
+    return table.rename_axis(figures.window_label(start, end)).reset_index()
 
 
 @solara.component
 def UserPicker(model):
     update_counter.get()
-    if model.error:
-        return
     picks = model.user_picks()
     uid = _current_user(model)
     by_label = {label: u for u, label in picks}
@@ -221,8 +240,6 @@ def UserPicker(model):
 @solara.component
 def UserDay(model):
     update_counter.get()
-    if model.error:
-        return
     uid = _current_user(model)
     start, end = _window(model)
     if end <= start:
@@ -230,18 +247,16 @@ def UserDay(model):
         return
     hours = [side.trace.user_hours(uid, start, end) for side in model.sides]
     fig = figures.user_day(*hours, model.a.title, model.b.title)
-    solara.Image(figures.png(fig), classes=["feedsim-user-day"])
+    _figure(figures.png(fig), "feedsim-user-day")
 
 
 @solara.component
 def FollowNetwork(model):
     update_counter.get()
-    graph = model.a.model.graph if not model.error else None  # the same graph on both sides
-    uid = _current_user(model) if not model.error else 0
-    size = min(network_size.value, model.n_users - 1) if not model.error else 0
-    sample = solara.use_memo(lambda: graph and network_sample.sample(graph, uid, size), [model, uid, size])
-    if model.error:
-        return
+    graph = model.a.model.graph  # the same graph on both sides
+    uid = _current_user(model)
+    size = min(network_size.value, model.n_users - 1)
+    sample = solara.use_memo(lambda: network_sample.sample(graph, uid, size), [model, uid, size])
     _heading(f"Follow network: user {uid} (ringed), accounts it follows or is followed by, and random others")
     with solara.Row():
         solara.Select(
@@ -274,7 +289,7 @@ def FollowNetwork(model):
     fig = figures.network(
         sample.positions, sample.edges, [values], [network_colour.value], label, cmap, limits, highlight=0, sizes=sizes
     )
-    solara.Image(figures.png(fig), classes=["feedsim-network"])
+    _figure(figures.png(fig), "feedsim-network")
     ideology = model.a.model.users.ideology
     ends = users[sample.edges] if len(sample.edges) else np.zeros((0, 2), np.int64)
     crossing = np.mean(np.sign(ideology[ends[:, 0]]) != np.sign(ideology[ends[:, 1]])) if len(ends) else 0.0
@@ -285,11 +300,46 @@ def FollowNetwork(model):
 
 
 @solara.component
+def Views(model):
+    """The tabs; only the open one is drawn. Bad settings show instead, and nothing runs."""
+    if model.error:
+        solara.Error(f"Cannot build the model: {model.error}", classes=["feedsim-error"])
+        return
+    with solara.lab.Tabs(value=open_tab, lazy=True):
+        with solara.lab.Tab("Difference B − A"):
+            Difference(model)
+        with solara.lab.Tab("Outcomes under A and B"):
+            Outcomes(model)
+        with solara.lab.Tab("One user"):
+            UserPicker(model)
+            UserDay(model)
+        with solara.lab.Tab("Follow network"):
+            FollowNetwork(model)
+
+
+@solara.component
 def Page():
-    model = solara.use_memo(PageModel, [])
-    SolaraViz(
-        model,
-        components=[(Outcomes, 0), (Difference, 0), (UserPicker, 1), (UserDay, 1), (FollowNetwork, 2)],
-        model_params=model_params,
-        name="feedsim explorer",
-    )
+    model = solara.use_reactive(solara.use_memo(PageModel, []))
+    settings = solara.use_reactive({})  # the inputs' values, applied by Reset
+    # Mesa's controller steps through these; the page fixes them instead of offering them as sliders:
+    # a step is a whole simulated day and is drawn as soon as it is done.
+    play_interval_ms = solara.use_reactive(1)
+    steps_per_drawing = solara.use_reactive(1)
+    threads = solara.use_reactive(False)
+    solara.Style(FIGURE_STYLE)
+    with solara.AppBar():
+        solara.AppBarTitle("feedsim explorer")
+    with solara.Sidebar(), solara.Column():
+        with solara.Card("Run", classes=["feedsim-run"]):
+            ModelController(
+                model,
+                model_parameters=settings,
+                play_interval=play_interval_ms,
+                render_interval=steps_per_drawing,
+                use_threads=threads,
+            )
+            DayCounter(model.value)
+            solara.HTML(tag="div", unsafe_innerHTML=RUN_HELP, style="font-size: 13px;")
+        with solara.Card("Settings", classes=["feedsim-settings"]):
+            ModelCreator(model, model_params, model_parameters=settings)
+    Views(model.value)

@@ -20,9 +20,11 @@ import pandas as pd
 from sim.explorer.settings import (
     PRESET,
     RULE,
+    RuleFile,
     compose_side,
     default_choice,
     describe,
+    parse_rule_file,
     parse_whole,
 )
 from sim.model import FeedModel
@@ -119,6 +121,7 @@ class Side:
     name: str  # "A" or "B"
     choice: str  # the scenario preset or ranking rule, as named in the page
     cfg: object
+    rule: RuleFile | None = None  # a plug-in rule that replaces the choice's ranking rule
     model: FeedModel = field(init=False)
     trace: HourTrace = field(init=False)
 
@@ -128,9 +131,15 @@ class Side:
 
     @property
     def title(self) -> str:
-        """E.g. "B: civic (ranking rule)"."""
+        """E.g. "B: civic (ranking rule)", "B: friends_first (rules.py)" or
+        "B: civic_platform (scenario) ranked by friends_first (rules.py)"."""
         kind, _, name = self.choice.partition(": ")
-        return f"{self.name}: {name} ({kind})"
+        if self.rule is None:
+            return f"{self.name}: {name} ({kind})"
+        own = f"{self.rule.function} ({self.rule.path.name})"
+        return (
+            f"{self.name}: {own}" if self.choice.startswith(RULE) else f"{self.name}: {name} ({kind}) ranked by {own}"
+        )
 
     @property
     def settings(self) -> str:
@@ -146,9 +155,10 @@ class Side:
 
 
 class ExplorerModel(mesa.Model):
-    """Scenario A (``reference``) and scenario B (``alternative`` plus the platform controls in
-    ``platform``, e.g. ``counts="hidden"``) with the same population and seed; ``step()`` simulates
-    one day of both. Bad settings raise ``ConfigError`` before anything is built."""
+    """Scenario A (``reference``) and scenario B (``alternative``, ranked by the plug-in rule in
+    ``rule_file`` if one is named, plus the platform controls in ``platform``, e.g. ``counts="hidden"``)
+    with the same population and seed; ``step()`` simulates one day of both. Bad settings, including
+    a rule file or function that cannot serve, raise ``ConfigError`` before anything is built."""
 
     def __init__(
         self,
@@ -157,6 +167,7 @@ class ExplorerModel(mesa.Model):
         n_users: int | str = DEFAULT_USERS,
         seed: int | str = 0,
         days: int | str = 28,
+        rule_file: str = "",
         *,
         scenario=None,
         **platform: str,
@@ -168,12 +179,13 @@ class ExplorerModel(mesa.Model):
             parse_whole("seed", seed),
             parse_whole("days", days, 1),
         )
+        rule = parse_rule_file(rule_file)
         cfg_a = compose_side(reference, {}, n_users, seed, days, "reference")
-        cfg_b = compose_side(alternative, platform, n_users, seed, days, "alternative")
+        cfg_b = compose_side(alternative, platform, n_users, seed, days, "alternative", rule)
         super().__init__(rng=seed)
         self.n_users, self.seed, self.days = n_users, seed, days
         self.day = 0
-        self.sides = (Side("A", reference, cfg_a), Side("B", alternative, cfg_b))
+        self.sides = (Side("A", reference, cfg_a), Side("B", alternative, cfg_b, rule))
         self.running = self.days > 0
 
     @property

@@ -53,4 +53,19 @@ def sample(graph: FollowGraph, centre: int, size: int = 120, seed: int = 0) -> N
     undirected.add_edges_from(map(tuple, edges))
     layout = nx.spring_layout(undirected, seed=seed, iterations=60)
     positions = np.array([layout[i] for i in range(users.size)])
-    return NetworkSample(users, edges, positions)
+    return NetworkSample(users, edges, ring_the_unconnected(positions, edges))
+
+
+def ring_the_unconnected(positions: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Users with no follow inside the sample, evenly on a ring just outside the others: the spring
+    layout pushes them far away, which shrinks the rest of the picture to a dot."""
+    connected = np.zeros(len(positions), bool)
+    connected[edges.ravel()] = True
+    if connected.all() or not connected.any():
+        return positions
+    centre = positions[connected].mean(axis=0)
+    radius = 1.1 * np.linalg.norm(positions[connected] - centre, axis=1).max()
+    angles = np.linspace(0, 2 * np.pi, (~connected).sum(), endpoint=False)
+    out = positions.copy()
+    out[~connected] = centre + radius * np.column_stack([np.cos(angles), np.sin(angles)])
+    return out

@@ -3,15 +3,19 @@
 Ranking rules and scenario presets are read from ``conf/policy/`` and ``conf/scenario/``, so a new YAML
 file there appears in the page without code changes. Platform interventions are one row each in
 ``PLATFORM_CONTROLS`` (shown option -> setting value); every control also offers ``AS_CONFIGURED``,
-which leaves the setting to the chosen scenario (or to ``conf/platform/``).
+which leaves the setting to the chosen scenario (or to ``conf/platform/``). A researcher's own rule
+comes from a Python file named in the rule-file field as ``path/to/rules.py:function``, as on the
+command line (docs/guide/plugins.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from omegaconf import OmegaConf
 
+from sim import named_rules
 from sim.config import ConfigError, compose, group_options
 from sim.platform.display import COUNT_MODES
 from sim.platform.limits import FEED_ENDS, LIMIT_MODES
@@ -20,6 +24,10 @@ from sim.platform.notifications import MODES as NOTIFICATION_MODES
 RULE = "ranking rule: "
 PRESET = "scenario: "
 AS_CONFIGURED = "as configured"
+# conf/policy/custom.yaml holds the settings a plug-in rule runs with and no rule of its own (its score is
+# null): the page offers the rule-file field instead of listing it, since choosing it alone must fail.
+PLUGIN_SETTINGS = "custom"
+RULE_FILE_EXAMPLE = "path/to/rules.py:friends_first"
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,8 @@ PLATFORM_CONTROLS: dict[str, PlatformControl] = {
 
 def scenario_choices() -> list[str]:
     """Every scenario preset, then every ranking rule (on the configured platform)."""
-    return [PRESET + p for p in group_options("scenario")] + [RULE + r for r in group_options("policy")]
+    rules = [r for r in group_options("policy") if r != PLUGIN_SETTINGS]
+    return [PRESET + p for p in group_options("scenario")] + [RULE + r for r in rules]
 
 
 def default_choice(*preferred: str) -> str:
@@ -99,10 +108,78 @@ def parse_whole(setting: str, value, minimum: int = 0) -> int:
     return int(text)
 
 
-def compose_side(choice: str, platform: dict[str, str], n_users: int, seed: int, days: int, control: str):
-    """The validated config of one side of the comparison."""
+@dataclass(frozen=True)
+class RuleFile:
+    """A plug-in ranking rule: a function in a Python file (docs/guide/plugins.md)."""
+
+    path: Path  # absolute
+    function: str
+
+    @property
+    def spec(self) -> str:
+        """As ``policy=`` takes it on the command line."""
+        return f"{self.path}:{self.function}"
+
+
+def parse_rule_file(text: str, start_dir: Path | None = None) -> RuleFile | None:
+    """The rule named in the rule-file field as ``path/to/rules.py:function``, or None when the field is
+    empty. A relative path starts in ``start_dir`` (default: the directory the explorer was started
+    in). Only the name and the file are checked here; importing and testing the rule is
+    ``sim.ranking.plugins``' work when the model is built."""
+    text = str(text).strip().strip("'\"")
+    if not text:
+        return None
+
+    def refuse(why: str) -> ConfigError:
+        return ConfigError(f"rule file {text!r} is not allowed: {why}")
+
+    # rpartition: a Windows path's drive letter has a colon too
+    path_text, colon, function = text.rpartition(":")
+    if not colon or not path_text:
+        raise refuse(f"name the function after a colon, e.g. {RULE_FILE_EXAMPLE}")
+    if not function.isidentifier():
+        raise refuse(f"{function!r} after the colon is not a function name, e.g. {RULE_FILE_EXAMPLE}")
+    if not path_text.endswith(".py"):
+        raise refuse(f"{path_text!r} is not a Python file: give the path of a .py file, e.g. {RULE_FILE_EXAMPLE}")
+    start = Path.cwd() if start_dir is None else start_dir
+    path = (start / Path(path_text).expanduser()).resolve()
+    if not path.is_file():
+        where = "" if Path(path_text).expanduser().is_absolute() else f" (a relative path starts in {start})"
+        raise refuse(f"the file {path} does not exist{where}")
+    return RuleFile(path, function)
+
+
+def rule_overrides(rule: RuleFile | None) -> list[str]:
+    """The override that ranks by ``rule``: the rule becomes a policy named after its function, as
+    ``policy=rules.py:function`` does on the command line."""
+    return [] if rule is None else [f"policy={named_rules.register_rule(rule.spec)}"]
+
+
+def compose_side(
+    choice: str,
+    platform: dict[str, str],
+    n_users: int,
+    seed: int,
+    days: int,
+    control: str,
+    rule: RuleFile | None = None,
+):
+    """The validated config of one side of the comparison; ``rule`` replaces the ranking rule of the
+    chosen preset or rule, and the platform controls apply on top."""
     common = [f"n_users={n_users}", f"seed={seed}", f"days={days}", "progress=false"]
-    return compose(common + choice_overrides(choice, control) + platform_overrides(platform))
+    try:
+        return compose(common + choice_overrides(choice, control) + rule_overrides(rule) + platform_overrides(platform))
+    except ConfigError as e:
+        raise in_rule_file_terms(e, rule) from None
+
+
+def in_rule_file_terms(error: ConfigError, rule: RuleFile | None) -> ConfigError:
+    """A complaint about the rule as the command line words it (``policy.score='rules.py:f' is not
+    allowed: ...``) worded for the page's rule-file field; any other error as it is."""
+    setting, sep, why = str(error).partition(" is not allowed: ")
+    if rule is None or not sep or rule.spec not in setting:
+        return error
+    return ConfigError(f"rule file {rule.spec!r} is not allowed: {why}")
 
 
 def describe(cfg) -> str:

@@ -1,6 +1,8 @@
 """The explorer in a real browser: start ``feedsim-explore`` on a free port, drive headless Chromium
-(Debian's package, through Playwright, no browser download), change the ranking rule, run a few days
-and check from the page itself that the plots and the difference B - A update.
+(Debian's package, through Playwright, no browser download), check that only the explorer's own
+controls are shown (none of Mesa's generic ones), that bad settings and a bad rule file are reported on
+the page, then change the ranking rule, run a few days and check from the page itself that the one day
+counter, the plots and the difference B - A update.
 
 Leaves a screenshot in results/test-artifacts/; with FEEDSIM_UPDATE_SCREENSHOT=1 it also refreshes the
 README's docs/explorer.png. Skipped when Chromium or Playwright is missing, except in CI (CI=true or
@@ -29,6 +31,17 @@ DOCS_SCREENSHOT = ROOT / "docs" / "explorer.png"
 PAGE_TIMEOUT_MS = 180_000
 ALTERNATIVE = "ranking rule: chronological"
 DAYS = 3
+RULE_FILE = "B: rule file (file.py:function)"
+# What Mesa's generic page (SolaraViz) shows and this page must not: its speed and thread controls, the
+# model's time, numbered tabs, and the "custom" policy, which needs a rule the list cannot take.
+GENERIC = [
+    "Play Interval",
+    "Render Interval",
+    "Use Threads",
+    re.compile(r"^Time: "),
+    re.compile(r"^Page \d$"),
+    "Model Parameters",
+]
 
 
 @pytest.fixture(scope="module")
@@ -107,14 +120,50 @@ def _difference_table(page) -> dict[str, list[float]]:
     return table
 
 
-def test_change_the_rule_run_days_and_watch_the_plots_and_the_difference_update(page):
-    page.get_by_text("Difference B − A").first.wait_for()
+def _tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
 
-    # a bad setting is reported on the page, and nothing runs
+
+def test_only_the_explorer_s_own_controls_are_shown(page):
+    page.get_by_role("tab", name="Difference B − A").wait_for()
+    page.locator(".feedsim-difference").wait_for()
+    for text in GENERIC:
+        assert page.get_by_text(text).count() == 0, f"Mesa's generic control {text} is on the page"
+    assert page.get_by_role("tab", name=re.compile(r"^Page \d")).count() == 0
+    for button in ("Reset", "▶", "Step"):
+        assert page.get_by_role("button", name=button, exact=True).count() == 1
+    assert page.get_by_text("days simulated").count() == 1, "more than one day counter"
+    page.get_by_label("Scenario B", exact=True).click(force=True)
+    page.get_by_role("option", name="ranking rule: civic", exact=True).wait_for()
+    assert page.get_by_role("option", name="ranking rule: custom").count() == 0  # the rule-file field replaces it
+
+
+def test_bad_settings_and_a_bad_rule_file_are_reported_on_the_page(page, tmp_path):
+    page.get_by_role("tab", name="Difference B − A").wait_for()
     _type(page, "Seed", "seven")
     page.get_by_role("button", name="Reset").click()
     page.get_by_text("seed='seven' is not allowed: must be a non-negative integer").wait_for()
+    _type(page, "Seed", "0")
 
+    missing = tmp_path / "nowhere.py"
+    _type(page, RULE_FILE, f"{missing}:friends_first")
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_text(f"the file {missing} does not exist").wait_for()
+
+    rules = tmp_path / "my_rules.py"
+    rules.write_text("def friends_first(x, w):\n    return x[0]\n")
+    _type(page, RULE_FILE, f"{rules}:friends_frist")
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_text("has no function 'friends_frist'; it defines: friends_first").wait_for()
+
+    _type(page, RULE_FILE, str(rules))
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_text("name the function after a colon").wait_for()
+    assert page.locator(".feedsim-difference").count() == 0  # nothing runs while a setting is bad
+
+
+def test_change_the_rule_run_days_and_watch_the_plots_and_the_difference_update(page):
+    page.get_by_role("tab", name="Difference B − A").wait_for()
     _type(page, "Seed", "7")
     _type(page, "Days to run", str(DAYS))
     _choose(page, "Scenario B", ALTERNATIVE)
@@ -122,17 +171,21 @@ def test_change_the_rule_run_days_and_watch_the_plots_and_the_difference_update(
     settings_b = page.locator(".feedsim-settings-b")
     settings_b.filter(has_text="ranking chronological").wait_for()
     assert "ranking engagement" in page.locator(".feedsim-settings-a").inner_text()
-    page.get_by_text(f"0 of {DAYS} days simulated").first.wait_for()
-    outcomes, difference = page.locator(".feedsim-outcomes"), page.locator(".feedsim-difference")
-    before = outcomes.screenshot(), difference.screenshot()
+    counter = page.locator(".feedsim-day-counter")
+    counter.filter(has_text=f"0 of {DAYS} days simulated").wait_for()
+    difference = page.locator(".feedsim-difference")
+    before_difference = difference.screenshot()
     assert page.locator(".feedsim-difference-table").count() == 0  # no day simulated yet
+    _tab(page, "Outcomes under A and B")
+    outcomes = page.locator(".feedsim-outcomes")
+    before_outcomes = outcomes.screenshot()
 
     page.get_by_role("button", name="▶").click()  # runs until the last day, then stops by itself
-    page.get_by_text(f"{DAYS} of {DAYS} days simulated").first.wait_for()
-    page.get_by_text(f"B − A on the last day simulated (day {DAYS - 1})").wait_for()
-    after = outcomes.screenshot(), difference.screenshot()
-    assert after[0] != before[0], "the outcome plots did not change"
-    assert after[1] != before[1], "the difference plot did not change"
+    counter.filter(has_text=f"{DAYS} of {DAYS} days simulated").wait_for()
+    assert outcomes.screenshot() != before_outcomes, "the outcome plots did not change"
+    _tab(page, "Difference B − A")
+    page.get_by_text(f"B − A on day {DAYS}, the last simulated").wait_for()  # days count from 1, as the counter
+    assert difference.screenshot() != before_difference, "the difference plot did not change"
 
     table = _difference_table(page)
     assert len(table) == 8 and all(len(v) == 3 for v in table.values())
@@ -141,13 +194,14 @@ def test_change_the_rule_run_days_and_watch_the_plots_and_the_difference_update(
     assert all(v != 0 for v in hostile), "chronological and engagement feeds showed the same hostile share"
     _save_screenshot(page)
 
-    # one user's day and the network sample draw for the same model
-    page.get_by_role("tab", name="Page 1").click()
+    # one user's days and the network sample draw for the same model
+    _tab(page, "One user")
     page.locator(".feedsim-user-day").wait_for()
     assert re.search(
         r"user \d+: (adolescent|young adult|adult)", page.locator(".feedsim-user-table").locator("..").inner_text()
     )
-    page.get_by_role("tab", name="Page 2").click()
+    assert f"days {DAYS - 1}-{DAYS}" in page.locator(".feedsim-user-table").inner_text()
+    _tab(page, "Follow network")
     page.locator(".feedsim-network").wait_for()
     page.get_by_text("Only these").wait_for()
 

@@ -3,6 +3,7 @@ one-user view reads, checked against the engine's own daily metrics."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -23,6 +24,7 @@ from sim.state import (
 )
 
 SMALL = {"n_users": 300, "seed": 5, "days": 2}
+TUTORIAL_RULES = Path(__file__).resolve().parents[2] / "experiments" / "plugin_tutorial" / "rules.py"
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +167,8 @@ def test_old_hours_leave_the_ring_buffer():
         ({"counts": "sometimes"}, ["counts='sometimes'"]),
         ({"sparkle": "on"}, ["sparkle", "not a platform control"]),
         ({"days": "soon"}, ["days='soon'"]),
+        ({"rule_file": "nowhere.py:friends_first"}, ["rule file 'nowhere.py:friends_first'", "does not exist"]),
+        ({"rule_file": f"{TUTORIAL_RULES}:nothing"}, ["rule file", "has no function 'nothing'", "friends_first"]),
     ],
 )
 def test_bad_settings_raise_before_anything_is_built(settings, words):
@@ -172,3 +176,16 @@ def test_bad_settings_raise_before_anything_is_built(settings, words):
         ExplorerModel(**settings)
     for word in words:
         assert word in str(e.value)
+
+
+def test_a_rule_file_ranks_b_and_keeps_the_chosen_preset_s_platform():
+    model = ExplorerModel(
+        "scenario: civic_platform", "scenario: civic_platform", rule_file=f"{TUTORIAL_RULES}:friends_first", **SMALL
+    )
+    a, b = model.a, model.b
+    assert a.cfg.policy.name == "civic" and b.cfg.policy.name == "friends_first"
+    assert b.cfg.platform.counts == a.cfg.platform.counts == "hidden"  # the preset's platform stays
+    assert b.title == "B: civic_platform (scenario) ranked by friends_first (rules.py)"
+    assert "ranking friends_first" in b.settings
+    model.step()
+    assert not np.allclose(a.daily()["exposure_hostile_share"], b.daily()["exposure_hostile_share"])

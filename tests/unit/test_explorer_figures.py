@@ -127,3 +127,75 @@ def test_network_figure_colours_the_sample():
         highlight=0,
     )
     assert figures.png(fig).startswith(PNG)
+
+
+def test_tick_labels_have_the_decimals_their_step_needs_and_no_noise():
+    assert figures.tick_labels([0.0, 0.25, 0.5]) == ["0.00", "0.25", "0.50"]
+    assert figures.tick_labels([100.0, 120.0, 140.0]) == ["100", "120", "140"]
+    assert figures.tick_labels([-0.015, 0.0, 0.015]) == ["\N{MINUS SIGN}0.015", "0.000", "0.015"]
+    assert figures.tick_labels([-1e-17, 0.5]) == ["0.0", "0.5"]  # rounding noise is 0, not -0.0 or 1e-17
+    assert figures.tick_decimals(0.1) == 1 and figures.tick_decimals(0.005) == 3 and figures.tick_decimals(0) == 0
+
+
+@pytest.mark.parametrize(
+    "values, resolution, options, check",
+    [
+        # a flat series (with rounding noise) spans at least four resolutions around its value
+        ([0.3, 0.3 + 1e-16, 0.3], 0.005, {}, lambda lo, hi: hi - lo >= 0.02 and lo < 0.3 < hi),
+        # a share never below 0, however small its values
+        ([0.001, 0.002], 0.005, {"floor": 0.0}, lambda lo, hi: lo == 0.0 and hi >= 0.02),
+        # a difference shows its zero line
+        ([0.5, 0.6], 0.01, {"include_zero": True}, lambda lo, hi: lo < 0 < 0.6 < hi),
+        # a negative value is not cut off by the floor
+        ([-0.2, 0.1], 0.01, {"floor": 0.0}, lambda lo, hi: lo < -0.2),
+        # nothing simulated yet
+        ([], 1.0, {}, lambda lo, hi: hi - lo >= 4.0),
+    ],
+)
+def test_y_limits_are_readable_for_flat_and_small_series(values, resolution, options, check):
+    lo, hi = figures.y_limits(np.array(values, float), resolution, **options)
+    assert check(lo, hi), (lo, hi)
+
+
+def test_differences_that_are_only_rounding_are_zero():
+    a = np.array([0.1 + 0.2, 5.0, 0.0])
+    b = np.array([0.3, 5.5, 0.0])
+    assert figures.without_noise(b, a).tolist() == [0.0, 0.5, 0.0]
+    assert (
+        figures.number_text(-1e-5, 3, signed=True) == "0.000" and figures.number_text(0.25, 2, signed=True) == "+0.25"
+    )
+
+
+@pytest.mark.parametrize("difference", [False, True])
+def test_outcome_panels_show_no_offset_or_scientific_notation_on_flat_series(difference):
+    flat = _daily(3)
+    for c in figures.OUTCOMES:
+        flat[c] = 0.3
+    noisy = flat.copy()
+    noisy[list(figures.OUTCOMES)] += 1e-16
+    panels = figures.OutcomePanels(difference=difference)
+    panels.draw(flat, noisy, "A: x", "B: y", days=28)
+    for ax in panels.axes.values():
+        assert ax.yaxis.get_offset_text().get_text() == ""
+        labels = ax.yaxis.get_major_formatter().format_ticks(ax.get_yticks())  # B's are hidden beside A's
+        assert labels and not any("e" in label for label in labels), labels
+        assert ax.get_xlim()[1] >= 28  # the x axis spans the whole run
+
+
+def test_days_count_from_1_on_the_page():
+    assert figures.latest_day(_daily(3)) == 3
+    days, _ = figures._series(_daily(2), "all", "wellbeing")
+    assert days.tolist() == [1, 2]
+    assert figures.window_label(24, 72) == "days 2-3" and figures.window_label(0, 24) == "day 1"
+    _, labels = figures.hour_labels(np.arange(18, 31))
+    assert labels == ["18h", "day 2 Tue", "06h"]
+
+
+def test_users_without_a_follow_in_the_sample_sit_on_a_ring_around_the_others():
+    positions = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [50.0, 50.0], [-40.0, 0.0]])
+    edges = np.array([[0, 1], [1, 2]])
+    out = network_sample.ring_the_unconnected(positions, edges)
+    assert np.array_equal(out[:3], positions[:3])
+    centre = positions[:3].mean(axis=0)
+    radii = np.linalg.norm(out[3:] - centre, axis=1)
+    assert np.allclose(radii, radii[0]) and radii[0] < 2

@@ -13,8 +13,10 @@ from sim.explorer import settings
 from sim.explorer.settings import AS_CONFIGURED, PLATFORM_CONTROLS, PRESET, RULE
 
 
-def test_every_ranking_rule_in_conf_is_offered():
-    assert [c for c in settings.scenario_choices() if c.startswith(RULE)] == [RULE + p for p in group_options("policy")]
+def test_every_ranking_rule_in_conf_is_offered_but_the_plug_in_settings():
+    rules = [RULE + p for p in group_options("policy") if p != settings.PLUGIN_SETTINGS]
+    assert [c for c in settings.scenario_choices() if c.startswith(RULE)] == rules
+    assert RULE + "custom" not in settings.scenario_choices()  # it needs a rule: the rule-file field gives one
     assert settings.choice_overrides(RULE + "chronological") == ["policy=chronological"]
 
 
@@ -98,3 +100,48 @@ def _check_preset_is_offered_and_composes():
 def test_a_new_scenario_preset_appears_without_code_changes(conf_with_preset):
     assert settings.choice_overrides(PRESET + "minors_first") == ["scenario=minors_first"]
     _check_preset_is_offered_and_composes()
+
+
+def test_an_empty_rule_file_field_leaves_the_ranking_alone(tmp_path):
+    assert settings.parse_rule_file("", tmp_path) is None
+    assert settings.parse_rule_file("   ", tmp_path) is None
+    assert settings.rule_overrides(None) == []
+
+
+def test_a_rule_file_is_a_python_file_and_a_function_name(tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "mine.py").write_text("def friends_first(x, w):\n    return 0.0\n")
+    rule = settings.parse_rule_file(" 'rules/mine.py:friends_first' ", tmp_path)  # quotes as on a command line
+    assert rule.path == tmp_path / "rules" / "mine.py" and rule.function == "friends_first"
+    assert rule.spec == f"{tmp_path / 'rules' / 'mine.py'}:friends_first"
+    assert settings.parse_rule_file(f"{rule.path}:friends_first", tmp_path / "elsewhere") == rule  # absolute
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("rules.py", ["rule file 'rules.py'", "name the function after a colon", settings.RULE_FILE_EXAMPLE]),
+        ("rules.py:", ["after the colon is not a function name"]),
+        ("rules.py:friends-first", ["'friends-first' after the colon is not a function name"]),
+        ("rules:friends_first", ["'rules' is not a Python file"]),
+        ("missing.py:friends_first", ["missing.py does not exist", "a relative path starts in"]),
+    ],
+)
+def test_a_bad_rule_file_gets_one_line_saying_what_to_fix(tmp_path, text, words):
+    with pytest.raises(ConfigError) as e:
+        settings.parse_rule_file(text, tmp_path)
+    message = str(e.value)
+    assert "\n" not in message
+    for word in words:
+        assert word in message
+
+
+def test_a_complaint_about_the_rule_is_worded_for_the_rule_file_field(tmp_path):
+    rule = settings.RuleFile(tmp_path / "mine.py", "nothing")
+    about_rule = ConfigError(f"policy.score='{rule.spec}' is not allowed: mine.py has no function 'nothing'")
+    assert str(settings.in_rule_file_terms(about_rule, rule)) == (
+        f"rule file '{rule.spec}' is not allowed: mine.py has no function 'nothing'"
+    )
+    other = ConfigError("n_users=5 is not allowed: must be at least 300")
+    assert settings.in_rule_file_terms(other, rule) is other
+    assert settings.in_rule_file_terms(about_rule, None) is about_rule
