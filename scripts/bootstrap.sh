@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
-# Creates .venv with a Python 3.12 or 3.13 interpreter and installs the project into it.
+# Creates .venv with a Python 3.12 or 3.13 interpreter and installs the project into it, with the extras
+# named in the first argument (comma-separated; none: the base install). Usage: scripts/bootstrap.sh [dev|viz|...]
 # Mesa 3.5 needs Python >= 3.12; this machine's default python3 may be older, so we search.
-# Re-running is cheap: the install is skipped while pyproject.toml and constraints.txt are unchanged.
-# constraints.txt pins every package to the version the tests passed with (make lock writes it).
+# Re-running is cheap: the install is skipped while pyproject.toml and constraints.txt are unchanged and the
+# environment already holds the extras asked for (dev holds them all), so switching between make targets
+# never reinstalls. constraints.txt pins every package to the version the tests passed with (make lock).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extras="${1:-dev}"
+extras="${1:-}"
+
+# The extras an extra brings with it (pyproject.toml's optional-dependencies).
+brings() {
+    case "$1" in
+        dev) echo "dev cluster ray slurm pdf viz" ;;
+        cluster) echo "cluster ray slurm" ;;
+        *) echo "$1" ;;
+    esac
+}
 
 supported() { "$1" -c 'import sys; sys.exit(0 if (3, 12) <= sys.version_info[:2] < (3, 14) else 1)' 2>/dev/null; }
 
@@ -30,22 +41,35 @@ find_python() {
     return 1
 }
 
-stamp=".venv/.installed-$extras"
+stamp=".venv/.installed"
 want="$(cat pyproject.toml constraints.txt | sha1sum | cut -c1-16)"
-if [ -x .venv/bin/python ] && supported .venv/bin/python && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+stamp_hash="" stamp_extras=""
+[ -f "$stamp" ] && read -r stamp_hash stamp_extras < "$stamp" || true
+held=" "
+for e in ${stamp_extras//,/ }; do held+="$(brings "$e") "; done
+missing=""
+for e in ${extras//,/ }; do
+    case "$held" in *" $e "*) ;; *) missing+="$e " ;; esac
+done
+if [ -x .venv/bin/python ] && supported .venv/bin/python && [ "$stamp_hash" = "$want" ] && [ -z "$missing" ]; then
     exit 0
 fi
+# keep what the environment held: a later 'make run' must not drop the test tools 'make test' installed
+union="$(echo "$stamp_extras,$extras" | tr ',' '\n' | sed '/^$/d' | sort -u | paste -sd, -)"
 py="$(find_python)"
-echo "setting up .venv with $("$py" --version 2>&1) ($py)" >&2
+echo "setting up .venv with $("$py" --version 2>&1) ($py)${union:+, extras: $union}" >&2
 if ! { [ -x .venv/bin/python ] && supported .venv/bin/python; }; then
     rm -rf .venv
     "$py" -m venv .venv
+    union="$(echo "$extras" | tr ',' '\n' | sed '/^$/d' | sort -u | paste -sd, -)"
 fi
 log=.venv/install.log
-if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -c constraints.txt -e ".[$extras]"; } >"$log" 2>&1; then
+target="."
+[ -n "$union" ] && target=".[$union]"
+if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -c constraints.txt -e "$target"; } >"$log" 2>&1; then
     grep -v '^WARNING: Location' "$log" | tail -30 >&2
     echo "error: installing the project failed; full log in $log" >&2
     exit 1
 fi
 rm -f .venv/.installed-*
-echo "$want" > "$stamp"
+echo "$want $union" > "$stamp"

@@ -118,7 +118,7 @@ def check_hydra_settings(overrides: list[str], hydra_args: list[str]) -> None:
                 + (
                     ""
                     if value not in ("ray", "submitit_slurm")
-                    else " (install the extra: pip install -e '.[ray]' or '.[slurm]')"
+                    else " (install the extra: scripts/bootstrap.sh cluster, or pip install -e '.[cluster]')"
                 )
             ) from None
         bad = re.search(r"Could not override '([^']+)'", text)

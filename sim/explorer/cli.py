@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     if importlib.util.find_spec("solara") is None:
         print(
             "error: the explorer needs the 'viz' extra: run 'make explore', or "
-            "'pip install -e \".[viz]\"' in the project's environment",
+            "'scripts/bootstrap.sh viz' (or 'pip install -e \".[viz]\"' in the project's environment)",
             file=sys.stderr,
         )
         return 2

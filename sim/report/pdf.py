@@ -21,8 +21,8 @@ try:
 except ImportError:
     weasyprint = None
     MISSING = (
-        "WeasyPrint is not installed; install the 'pdf' extra (pip install -e '.[pdf]', "
-        "or scripts/bootstrap.sh dev) and run python -m sim.report again"
+        "WeasyPrint is not installed; install the 'pdf' extra (scripts/bootstrap.sh pdf, "
+        "or pip install -e '.[pdf]') and run python -m sim.report again"
     )
 except OSError as e:
     weasyprint = None

@@ -141,8 +141,8 @@ def test_without_weasyprint_the_report_has_every_other_file_and_says_why_there_i
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stdout.splitlines() == [
         f"report: {out / 'report.html'} (also report.md, figures/, effects.csv)",
-        "no report.pdf: WeasyPrint is not installed; install the 'pdf' extra (pip install -e '.[pdf]', "
-        "or scripts/bootstrap.sh dev) and run python -m sim.report again",
+        "no report.pdf: WeasyPrint is not installed; install the 'pdf' extra (scripts/bootstrap.sh pdf, "
+        "or pip install -e '.[pdf]') and run python -m sim.report again",
     ], proc.stdout
     assert not (out / "report.pdf").exists()
     assert all((out / name).is_file() for name in ("report.html", "report.md", "effects.csv", "levels.csv"))
