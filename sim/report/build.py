@@ -400,7 +400,7 @@ def cost_section(ck: Checked, eff: pd.DataFrame) -> Section:
                 "% improvement": f"{_num(mid['percent_improvement'], 2)}%",
                 "per person per year": _eur(mid["eur_per_person_year"]) + ci("eur_per_person_year"),
                 f"per year, {r.population:,} persons": _eur(mid["eur_per_year"]) + ci("eur_per_year"),
-                **{f"of which {k}": _eur(mid[f"eur_per_year_{k}"]) for k in fx.COST_SHARES},
+                **{f"of which {k}": _eur(mid[f"eur_per_year_{k}"]) + ci(f"eur_per_year_{k}") for k in fx.COST_SHARES},
             }
         )
     s.blocks.append(Table(pd.DataFrame(rows), f"Savings per year against '{r.baseline}' (95% CI from the effect's CI)"))
