@@ -10,7 +10,7 @@ run:
 
 test:
 	@scripts/bootstrap.sh $(DEV)
-	.venv/bin/python -m pytest -n 2 --dist loadgroup --durations=15
+	.venv/bin/python -m pytest -n 2 --dist loadgroup --durations=40
 
 # ruff: lint (pyflakes, pycodestyle, import order) and formatting, configured in pyproject.toml
 lint:

@@ -59,6 +59,7 @@ class Rule:
     compiled: bool
     reason: str = ""  # why it could not be compiled
     kind: str = "candidate"  # candidate: score(x, w); slate.ORDER or slate.SCORES: rank(X, authors, w)
+    seconds_per_candidate: float = 0.0  # measured in the pre-check
 
 
 _RESOLVED: dict[tuple, Rule] = {}
@@ -176,6 +177,12 @@ def _test_inputs(weights: np.ndarray, n: int = 24) -> list[tuple[np.ndarray, np.
 # would make a run take hours (pure-Python rules take about 10-100 microseconds a call).
 PRECHECK_SECONDS = 5.0
 MAX_SECONDS_PER_CANDIDATE = 0.005
+# The candidates a run of 1,000 users for 28 days ranks: about 0.3 sessions per user-hour, 200 candidates each.
+REFERENCE_RUN_CANDIDATES = 1000 * 28 * 24 * 0.3 * 200
+
+
+def _reference_run_hours(seconds_per_candidate: float) -> float:
+    return seconds_per_candidate * REFERENCE_RUN_CANDIDATES / 3600
 
 
 def _check_value(spec: Any, value: Any, x: np.ndarray) -> None:
@@ -234,7 +241,7 @@ def check(spec: Any, function: Callable, weights: np.ndarray) -> Rule:
             spec,
             f"it takes {per_call * 1e3:.0f} ms per candidate; a feed scores about 200 candidates per session, so "
             f"a rule must take under {MAX_SECONDS_PER_CANDIDATE * 1e3:g} ms (a run of 1,000 users for 28 days "
-            f"would need about {per_call * 1000 * 28 * 24 * 0.3 * 200 / 3600:,.0f} hours)",
+            f"would need about {_reference_run_hours(per_call):,.0f} hours)",
         )
     for (x, _), a, b in zip(inputs, values, again):
         if not (a == b or (a != a and b != b)):
@@ -244,7 +251,7 @@ def check(spec: Any, function: Callable, weights: np.ndarray) -> Rule:
                 "same score for the same features (the same seed must give the same run): for randomness use "
                 "the feature x[noise], which the run draws from its seed",
             )
-    return Rule(spec_text(spec), rule, compiled, reason)
+    return Rule(spec_text(spec), rule, compiled, reason, seconds_per_candidate=per_call)
 
 
 def _compile(spec: Any, function: Callable, py: Callable, first_input: tuple) -> tuple[bool, str, Callable]:
@@ -287,7 +294,7 @@ def _check_slate(spec: Any, function: Callable, py: Callable, weights: np.ndarra
                 "give the same result for the same slate (the same seed must give the same run): for randomness "
                 "use the feature x[noise], which the run draws from its seed",
             )
-    return Rule(spec_text(spec), rule, compiled, reason, kind)
+    return Rule(spec_text(spec), rule, compiled, reason, kind, per_candidate)
 
 
 def _call_all(spec: Any, rule: Callable, inputs) -> list:
@@ -395,7 +402,10 @@ def ranker(cfg, score_fn: Callable | None = None):
         return _KERNELS[rule.function]
     warnings.warn(
         f"policy.score={rule.spec!r} could not be compiled with Numba ({rule.reason}); it runs in pure "
-        "Python, which is much slower. Rules that use only NumPy, math and loops on x and w compile "
+        f"Python at {rule.seconds_per_candidate * 1e6:,.0f} microseconds per candidate (measured on the test "
+        f"candidates), so a run of 1,000 users for 28 days would spend about "
+        f"{_reference_run_hours(rule.seconds_per_candidate):,.1f} hours in it; compiled, a rule adds well under a "
+        "microsecond per candidate. Rules that use only NumPy, math and loops on x and w compile "
         "(docs/guide/plugins.md).",
         PluginWarning,
         stacklevel=2,
