@@ -8,7 +8,9 @@ For each of ``--seeds`` seeds (``seed``, ``seed + 1``, ...) every policy runs wi
 network and random numbers (common random numbers), so a difference within a seed is due to the policy.
 The table shows, per group, each policy's mean over the last ``--last-days`` days (averaged over the
 seeds) and each policy's difference to the first with its 95% interval over the seeds: the paired effect
-of ``sim/report/effects.py``. The table is also written as CSV and Markdown next to the runs.
+of ``sim/report/effects.py``. Each outcome's levels and differences are in the one unit its row names
+(``OUTCOMES``: sleep in minutes, shares in percent), and a note under the table says what wellbeing's 0 is.
+The table is also written as CSV (numbers) and Markdown (as printed) next to the runs.
 """
 
 from __future__ import annotations
@@ -16,23 +18,46 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from sim import named_rules
+from sim import metrics, named_rules
 from sim.config import ConfigError, compose, group_options
 from sim.report import effects
 from sim.runner import execute, unique_dir
 
+
+@dataclass(frozen=True)
+class Shown:
+    """How the table shows one outcome of the daily table: levels and differences in one unit, the one
+    its row names, with a fixed number of decimals."""
+
+    label: str  # the row's name, with the unit of its levels and of its differences
+    factor: float  # multiply the daily table's value (unit of sim/metrics.py) by this to get the unit shown
+    decimals: int
+    signed_levels: bool = False  # wellbeing's levels are themselves differences, from the no-platform state
+
+
 OUTCOMES = {
-    "wellbeing": ("wellbeing (SD)", "{:+.3f}"),
-    "sleep_hours": ("sleep (h/night)", "{:.2f}"),
-    "minutes_on_platform": ("time on platform (min/day)", "{:.1f}"),
-    "night_minutes": ("night use (min/day)", "{:.1f}"),
-    "exposure_hostile_share": ("hostile exposure (share)", "{:.3f}"),
-    "affective_polarization": ("affective polarisation (0-1)", "{:.3f}"),
+    "wellbeing": Shown("wellbeing (SD)", 1.0, 3, signed_levels=True),
+    # the paired differences are minutes, so the levels are too (metrics.py: hours)
+    "sleep_hours": Shown("sleep (min/night)", 60.0, 1),
+    "minutes_on_platform": Shown("time on platform (min/day)", 1.0, 1),
+    "night_minutes": Shown("night use (min/day)", 1.0, 1),
+    # a share of items seen, in percent; its differences are percentage points
+    "exposure_hostile_share": Shown("hostile exposure (% of items seen)", 100.0, 1),
+    # changes of a few thousandths are typical, so four decimals keep them apart from zero
+    "affective_polarization": Shown("affective polarisation (0-1 scale)", 1.0, 4),
 }
+# The line under the table: what wellbeing's 0 is, in the words of its definition (sim/metrics.py).
+_WELLBEING_DEFINITION = metrics.DAILY["wellbeing"][1]
+WELLBEING_NOTE = (
+    "wellbeing (SD): "
+    + _WELLBEING_DEFINITION[_WELLBEING_DEFINITION.index("0 = ") :]
+    + "; 1 SD = the population's SD in that no-platform state"
+)
 GROUP_ORDER = ("all", "adolescent", "young_adult", "adult", "vulnerable")
 
 
@@ -49,67 +74,85 @@ def pooled(results: dict[tuple[str, int], object]) -> tuple[pd.DataFrame, pd.Dat
 
 def comparison_table(daily: pd.DataFrame, users: pd.DataFrame, policies: list[str], last_days: int) -> pd.DataFrame:
     """Long table: one row per (group, outcome) with each policy's window mean (over seeds) and, for each
-    policy after the first, its paired difference to the first with the 95% interval over seeds."""
+    policy after the first, its paired difference to the first with the 95% interval over seeds, all in
+    the unit the outcome's row names (``OUTCOMES``)."""
     levels = effects.window_means(daily, last_days).groupby(["label", "group"])[list(OUTCOMES)].mean()
     eff = effects.effects(daily, users, policies[0], last_days).set_index(["label", "group", "outcome"])
     rows = []
     for group in GROUP_ORDER:
-        for col, (label, _) in OUTCOMES.items():
-            row = {"group": group, "outcome": label}
+        for col, shown in OUTCOMES.items():
+            row = {"group": group, "outcome": shown.label}
             for name in policies:
-                row[name] = float(levels.loc[(name, group), col])
+                row[name] = float(levels.loc[(name, group), col]) * shown.factor
+            # effects() reports in its own unit (shares in points): back to the daily table's, then the row's
+            factor = shown.factor / effects.OUTCOME_BY_COLUMN[col].scale
             for name in policies[1:]:
                 e = eff.loc[(name, group, col)]
-                scale = effects.OUTCOME_BY_COLUMN[col].scale  # effects() reports shares in points
-                row[f"{name} - {policies[0]}"] = e["effect"] / scale
-                row[f"{name} - {policies[0]} lower"] = e["lower"] / scale
-                row[f"{name} - {policies[0]} upper"] = e["upper"] / scale
+                row[f"{name} - {policies[0]}"] = e["effect"] * factor
+                row[f"{name} - {policies[0]} lower"] = e["lower"] * factor
+                row[f"{name} - {policies[0]} upper"] = e["upper"] * factor
             rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _difference(v: float, lo: float, hi: float) -> str:
+def _signed(x: float, decimals: int) -> str:
+    return f"{x:+.{decimals}f}"
+
+
+def _difference(v: float, lo: float, hi: float, decimals: int) -> str:
     if v != v:
         return "n/a"
-    f = "{:+.3f}" if max(abs(v), abs(lo) if lo == lo else 0, abs(hi) if hi == hi else 0) < 10 else "{:+.1f}"
     if lo != lo:  # one seed: no interval
-        return f.format(v)
-    return f"{f.format(v)} [{f.format(lo)}, {f.format(hi)}]"
+        return _signed(v, decimals)
+    return f"{_signed(v, decimals)} [{_signed(lo, decimals)}, {_signed(hi, decimals)}]"
 
 
 def headline(table: pd.DataFrame, policies: list[str]) -> list[str]:
-    """One line per policy after the first: its trade-off for all users, time on the platform in percent of
-    the first policy's (the interval divides the paired interval by that level) and wellbeing in SD."""
+    """One line per policy after the first: its trade-off for all users, time on the platform in min/day and
+    in percent of the first policy's (the interval divides the paired interval by that level) and wellbeing
+    in SD."""
     rows = table[table["group"] == "all"].set_index("outcome")
-    minutes, wellbeing = OUTCOMES["minutes_on_platform"][0], OUTCOMES["wellbeing"][0]
+    minutes, wellbeing = OUTCOMES["minutes_on_platform"], OUTCOMES["wellbeing"]
     lines = []
     for name in policies[1:]:
         d = f"{name} - {policies[0]}"
-        base = rows.loc[minutes, policies[0]]
-        pct = [100 * rows.loc[minutes, d + x] / base for x in ("", " lower", " upper")]
-        wb = [rows.loc[wellbeing, d + x] for x in ("", " lower", " upper")]
+        base = rows.loc[minutes.label, policies[0]]
+        mins = [rows.loc[minutes.label, d + x] for x in ("", " lower", " upper")]
+        pct = [100 * v / base for v in mins]
+        wb = [rows.loc[wellbeing.label, d + x] for x in ("", " lower", " upper")]
         interval = pct[1] == pct[1]
         lines.append(
-            f"{name} against {policies[0]}, all users: time on the platform {pct[0]:+.1f}%"
-            + (f" [{pct[1]:+.1f}%, {pct[2]:+.1f}%]" if interval else "")
+            f"{name} against {policies[0]}, all users: time on the platform {mins[0]:+.1f} min/day"
+            + (f" [{mins[1]:+.1f}, {mins[2]:+.1f}]" if interval else "")
+            + f" ({pct[0]:+.1f}%"
+            + (f" [{pct[1]:+.1f}%, {pct[2]:+.1f}%])" if interval else ")")
             + f", wellbeing {wb[0]:+.3f} SD"
             + (f" [{wb[1]:+.3f}, {wb[2]:+.3f}]" if interval else "")
         )
     return lines
 
 
-def format_table(table: pd.DataFrame) -> str:
-    fmt = {label: f for label, f in OUTCOMES.values()}
-    diffs = [c for c in table.columns if c.endswith(" lower")]
-    diffs = [c[: -len(" lower")] for c in diffs]
+def shown_table(table: pd.DataFrame) -> pd.DataFrame:
+    """``comparison_table`` as text: each outcome's levels and differences with its row's decimals, each
+    difference with its interval in one column."""
+    by_label = {shown.label: shown for shown in OUTCOMES.values()}
+    decimals = [by_label[o].decimals for o in table["outcome"]]
+    signed = [by_label[o].signed_levels for o in table["outcome"]]
+    diffs = [c[: -len(" lower")] for c in table.columns if c.endswith(" lower")]
     levels = [c for c in table.columns if c not in ("group", "outcome") and " - " not in c]
     shown = table[["group", "outcome"]].copy()
     for c in levels:
-        shown[c] = [fmt[o].format(v) for o, v in zip(table["outcome"], table[c])]
+        shown[c] = [_signed(v, n) if sign else f"{v:.{n}f}" for v, n, sign in zip(table[c], decimals, signed)]
     for c in diffs:
         shown[c + " [95% CI]"] = [
-            _difference(v, lo, hi) for v, lo, hi in zip(table[c], table[c + " lower"], table[c + " upper"])
+            _difference(v, lo, hi, n)
+            for v, lo, hi, n in zip(table[c], table[c + " lower"], table[c + " upper"], decimals)
         ]
+    return shown
+
+
+def format_table(table: pd.DataFrame) -> str:
+    shown = shown_table(table)
     shown["group"] = shown["group"].where(shown["group"] != shown["group"].shift(), "")
     return shown.to_string(index=False)
 
@@ -197,7 +240,9 @@ def main(argv: list[str] | None = None) -> int:
 
     table = comparison_table(*pooled(results), args.policies, args.last_days)
     table.to_csv(out_dir / "comparison.csv", index=False)
-    (out_dir / "comparison.md").write_text(table.to_markdown(index=False, floatfmt=".3f") + "\n")
+    (out_dir / "comparison.md").write_text(
+        shown_table(table).to_markdown(index=False, disable_numparse=True) + "\n\n" + WELLBEING_NOTE + "\n"
+    )
     print()
     seeds_said = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
     print(
@@ -205,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         f"means over the last {args.last_days} days and over the seeds"
     )
     print(
-        "differences: paired by seed (same people and random numbers under each policy); "
+        "differences: paired by seed (same people and random numbers under each policy), in the row's unit "
+        "(percentage points for a percentage); "
         + (
             f"[95% CI] over the {len(seeds)} seeds (Student's t)"
             if len(seeds) > 1
@@ -214,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print()
     print(format_table(table))
+    print(WELLBEING_NOTE)
     print()
     for line in headline(table, args.policies):
         print(line)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import sim
-from sim.compare import comparison_table, format_table, pooled
+from sim.compare import WELLBEING_NOTE, comparison_table, format_table, pooled
 
 RULE = f"{Path(__file__).resolve().parent / 'rules.py'}:friends_first"
 POLICIES = {
@@ -30,6 +30,7 @@ def main(settings: list[str]) -> None:
     days = int(result.manifest["config"]["days"])
     # one seed: differences without intervals (python -m sim.compare --seeds 5 gives them)
     print(format_table(comparison_table(*pooled(results), list(POLICIES), min(7, days))))
+    print(WELLBEING_NOTE)
 
 
 if __name__ == "__main__":

@@ -216,6 +216,16 @@ def _target_order(target_id: str) -> tuple[int, str]:
     return (int(digits) if digits else 0, target_id)
 
 
+# Printed above the list: a recorded runtime counts only the simulations that run made, so two of them compare
+# only together with that count.
+RUNTIME_NOTE = (
+    "Runtimes: the wall time of the committed result (experiments/<name>/expected*.json) and of the last run on\n"
+    "this machine (results/experiments/). Simulations already in the cache of runs (results/experiments/.runs/,\n"
+    "shared by the experiments) are reused and cost no time, so each runtime says how many of its simulations\n"
+    "that run made."
+)
+
+
 def scale_status(name: str, scale: str) -> str:
     """One line: the committed result of an experiment at a scale (targets met, declared not met, seeds,
     how long it took when it was last committed), and the last local run in results/experiments/."""
@@ -229,18 +239,61 @@ def scale_status(name: str, scale: str) -> str:
         met = sum(t["pass"] for t in r["targets"])
         declared = f", {len(unmet)} declared not met ({', '.join(sorted(unmet))})" if unmet else ""
         status = f"{met}/{len(r['targets'])} targets met{declared}, {len(r['seeds'])} seeds, committed {r['date']}"
-        status += f", took {_duration(r['seconds'])}" if "seconds" in r else ", runtime not recorded"
+        status += f", {runtime(r)}"
     last = base.ROOT / "results" / "experiments" / name / scale / "result.json"
     if last.is_file():
         r = json.loads(last.read_text())
         met = sum(t["pass"] for t in r["targets"])
-        took = f" in {_duration(r['seconds'])}" if "seconds" in r else ""
-        status += f"; last run here {r['date']}{took}: {met}/{len(r['targets'])} met"
+        status += f"; last run here {r['date']}: {met}/{len(r['targets'])} met, {runtime(r)}"
     return status
+
+
+def runtime(record: dict) -> str:
+    """How long a recorded run took and how many of its simulations it made (the rest came from the cache
+    of runs and cost no simulation time): "took 2 s, 0 of 5 simulations made (5 from the cache)"."""
+    if "seconds" not in record:
+        return "runtime not recorded"
+    took = f"took {_duration(record['seconds'])}"
+    made, total = record.get("simulated_runs"), record.get("total_runs")
+    if made is None or total is None:
+        return f"{took} (simulations from the cache not recorded)"
+    if total == 0:
+        return f"{took}, no simulations"
+    cached = f" ({total - made} from the cache)" if made < total else ""
+    return f"{took}, {made} of {total} simulations made{cached}"
 
 
 def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def target_line(target: dict) -> str:
+    """One target of a run, on one line: its id, pass or FAIL, the whole statistic, the simulated mean with its
+    unit and the tolerance, written out so that it does not read as an interval."""
+    digits = _tolerance_decimals(target["low"], target["high"])
+    mean = target["mean"]
+    if mean is None or not math.isfinite(mean):
+        shown = "n/a"
+    else:  # three significant digits, and never coarser than the tolerance (-0.153 beside -0.35 to -0.15)
+        shown = f"{mean:.{max(digits, _significant_decimals(mean, 3))}f}"
+    unit = f" {target['unit']}" if target["unit"] else ""
+    return (
+        f"{target['id']:5s} {'pass' if target['pass'] else 'FAIL'}  {target['statistic']}: {shown}{unit}, "
+        f"target {target['low']:.{digits}f} to {target['high']:.{digits}f}"
+    )
+
+
+def _tolerance_decimals(low: float, high: float) -> int:
+    """Decimals that write both ends of a tolerance exactly and the smaller one with two significant digits,
+    so that the mean beside them is as fine as the target: 0.90 to 1.00, 0.475 to 0.525, 90 to 150."""
+    two_significant = max((_significant_decimals(x, 2) for x in (low, high) if x), default=0)
+    exact = max(len(f"{x:.6f}".rstrip("0").partition(".")[2]) for x in (low, high))
+    return max(0, two_significant, exact)
+
+
+def _significant_decimals(x: float, significant: int) -> int:
+    """Decimals that show ``significant`` digits of ``x`` (none for large numbers, at most 6)."""
+    return min(6, max(0, significant - 1 - math.floor(math.log10(abs(x))))) if x else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -262,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "list":
+        print(RUNTIME_NOTE)
+        print()
         for name in base.names():
             spec = base.load(name)
             print(f"{name:22s} {spec.fact:4s} {spec.title}")
@@ -294,11 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.update_expected:
             expected.write_text(json.dumps(result, indent=1) + "\n")
         for t in result["targets"]:
-            status = "pass" if t["pass"] else "FAIL"
-            print(
-                f"{t['id']:5s} {t['statistic'][:60]:60s} {_fmt(t['mean']):>8s} "
-                f"[{_fmt(t['low'])}, {_fmt(t['high'])}] {status}"
-            )
+            print(target_line(t))
             if not t["pass"]:
                 failed.append(t["id"])
         print(f"  -> {out_root / name / args.scale}")

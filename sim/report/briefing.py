@@ -39,27 +39,33 @@ def describe_label(label: str) -> str:
     return ""
 
 
+def _amount(value: float, lower: float, upper: float, has_ci: bool, unit: str, digits: int) -> str:
+    """A size with its unit and, where there is one, its interval in the same unit: "-7.9 min/day [-8.5, -7.3]"."""
+    return f"{_num(value, digits)} {unit}" + (f" [{_num(lower, digits)}, {_num(upper, digits)}]" if has_ci else "")
+
+
 def _change_words(e, what: str, baseline_level: float) -> str:
-    """One outcome's paired effect in plain words with its interval."""
+    """One outcome's paired effect in plain words: whether it is a clear change (its interval excludes zero),
+    and its size in the outcome's unit with the interval in that unit."""
     if not math.isfinite(e.effect):
         return f"{what}: not available"
     has_ci = e.seeds >= 2 and math.isfinite(e.lower)
     clear = has_ci and (e.lower > 0 or e.upper < 0)
     if e.outcome == "wellbeing":
-        amount = f"{_num(e.effect)} SD" + (f" [{_num(e.lower)}, {_num(e.upper)}]" if has_ci else "")
+        amount = _amount(e.effect, e.lower, e.upper, has_ci, "SD", 3)
     elif e.outcome == "minutes_on_platform":
+        # minutes are what a user lives; the percent of the baseline's time is what a platform reports
         pct = [100 * v / baseline_level if baseline_level else math.nan for v in (e.effect, e.lower, e.upper)]
-        amount = f"{_num(e.effect, 1)} min/day ({_num(pct[0], 1)}%" + (
-            f"; [{_num(pct[1], 1)}%, {_num(pct[2], 1)}%])" if has_ci else ")"
+        amount = _amount(e.effect, e.lower, e.upper, has_ci, "min/day", 1) + (
+            f" ({_num(pct[0], 1)}%" + (f" [{_num(pct[1], 1)}%, {_num(pct[2], 1)}%])" if has_ci else ")")
         )
     elif e.outcome == "sleep_hours":
-        amount = f"{_num(60 * e.effect, 1)} min/night" + (
-            f" [{_num(60 * e.lower, 1)}, {_num(60 * e.upper, 1)}]" if has_ci else ""
-        )
+        amount = _amount(60 * e.effect, 60 * e.lower, 60 * e.upper, has_ci, "min/night", 1)
     else:
-        amount = f"{_num(e.effect, 4)} on a 0-1 scale" + (
-            f" [{_num(e.lower, 4)}, {_num(e.upper, 4)}]" if has_ci else ""
-        )
+        # thousandths of a 0-1 scale say little on their own: also in SDs of the spread between persons
+        amount = _amount(e.effect, e.lower, e.upper, has_ci, "on the 0-1 scale", 4)
+        if math.isfinite(e.effect_sd):
+            amount += f" ({_amount(e.effect_sd, e.lower_sd, e.upper_sd, has_ci, 'SD between persons', 3)})"
     if not has_ci:
         verdict = "no interval (one seed)"
     elif not clear:

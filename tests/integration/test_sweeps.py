@@ -59,6 +59,8 @@ def test_a_killed_sweep_resumes_without_redoing_finished_jobs(resumed_sweep):
     for name in redone:
         assert re.search(rf"\[\d+/6\] {re.escape(name)}: wellbeing [+-]\d\.\d{{3}} SD", second.stdout), second.stdout
     assert "6 of 6 jobs complete" in second.stdout
+    # the sweep's own first line says what runs where; the joblib launcher's settings are not logged (conf/config.yaml)
+    assert f"sweep of 6 jobs -> {sweep_dir}" in second.stdout and "Joblib.Parallel" not in second.stdout
     # Collected right after the kill: the finished jobs are complete, the others running (killed) or missing.
     killed = resumed_sweep["killed"].set_index("job")["status"]
     assert sorted(killed.index) == sorted(after)

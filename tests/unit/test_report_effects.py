@@ -1,5 +1,5 @@
-"""The report's derived quantities (sim/report/effects.py) on tables whose answers are known, and the
-escaping of user values in HTML and Markdown."""
+"""The report's derived quantities (sim/report/effects.py) on tables whose answers are known, the briefing's
+words for them (sim/report/briefing.py), and the escaping of user values in HTML and Markdown."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from sim.report import briefing
 from sim.report import effects as fx
 from sim.report.document import (
     Document,
@@ -127,3 +128,49 @@ def test_user_values_are_escaped_in_html_and_markdown():
     table_row = [line for line in md.splitlines() if line.startswith("| &lt;script")][0]
     assert table_row.count(" | ") == 1  # the pipe inside the value does not split the cell
     assert md_escape("civic_platform") == "civic\\_platform"
+
+
+def _effect(outcome, effect, lower, upper, seeds=5, effect_sd=math.nan, lower_sd=math.nan, upper_sd=math.nan):
+    """One row of effects(), as the briefing reads it."""
+    return pd.Series(
+        {
+            "outcome": outcome,
+            "effect": effect,
+            "lower": lower,
+            "upper": upper,
+            "seeds": seeds,
+            "effect_sd": effect_sd,
+            "lower_sd": lower_sd,
+            "upper_sd": upper_sd,
+        }
+    )
+
+
+def test_the_briefing_gives_each_change_its_size_unit_and_interval():
+    time = briefing._change_words(_effect("minutes_on_platform", -7.9, -8.5, -7.3), "time on the platform", 96.0)
+    # minutes with their interval in minutes, then the percent of the baseline's time with its interval
+    assert time == "time on the platform lower, -7.9 min/day [-8.5, -7.3] (-8.2% [-8.9%, -7.6%])"
+    sleep = briefing._change_words(_effect("sleep_hours", 0.01, 0.005, 0.015), "sleep", 7.5)
+    assert sleep == "sleep higher, +0.6 min/night [+0.3, +0.9]"
+    wellbeing = briefing._change_words(_effect("wellbeing", 0.027, 0.010, 0.044), "wellbeing", 0.0)
+    assert wellbeing == "wellbeing higher, +0.027 SD [+0.010, +0.044]"
+    # thousandths of the 0-1 scale also in SDs between persons, so that a reader can judge "lower"
+    polarisation = briefing._change_words(
+        _effect("affective_polarization", -0.0022, -0.0030, -0.0014, 5, -0.020, -0.027, -0.013),
+        "affective polarisation",
+        0.4,
+    )
+    assert polarisation == (
+        "affective polarisation lower, -0.0022 on the 0-1 scale [-0.0030, -0.0014] "
+        "(-0.020 SD between persons [-0.027, -0.013])"
+    )
+
+
+def test_the_briefing_calls_a_change_whose_interval_includes_zero_no_clear_change():
+    row = _effect("affective_polarization", -0.0022, -0.0050, 0.0006, 5, -0.020, -0.045, 0.005)
+    words = briefing._change_words(row, "affective polarisation", 0.4)
+    assert words.startswith("affective polarisation no clear change, -0.0022 on the 0-1 scale [-0.0050, +0.0006]")
+    time = briefing._change_words(_effect("minutes_on_platform", -1.0, -2.5, 0.5), "time on the platform", 100.0)
+    assert time == "time on the platform no clear change, -1.0 min/day [-2.5, +0.5] (-1.0% [-2.5%, +0.5%])"
+    one_seed = briefing._change_words(_effect("minutes_on_platform", -1.0, math.nan, math.nan, 1), "time", 100.0)
+    assert one_seed == "time no interval (one seed), -1.0 min/day (-1.0%)"
