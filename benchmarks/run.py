@@ -4,6 +4,7 @@ per-agent pure-Python oracle (``sim/testing/oracle.py``). Writes ``benchmarks/RE
     .venv/bin/python benchmarks/run.py                 # 1e3, 1e4, 1e5 users, engagement and civic
     .venv/bin/python benchmarks/run.py --full          # also 1e6 users
     .venv/bin/python benchmarks/run.py --sizes 200 --repeats 1 --hours 2 --out /tmp/R.md   # a smoke run
+    .venv/bin/python benchmarks/run.py --peers-only    # only the section against T-RECS and Mesa (peers.py)
 
 Each (rule, size) runs in a subprocess of its own, so that its peak resident memory (``ru_maxrss``) is its
 own. In it the model is built (with ``offline_days`` burn-in days, not timed as the step), one simulated
@@ -29,10 +30,8 @@ discussion of the figures (bottlenecks, plans) by whoever ran the benchmark.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -40,6 +39,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import peers
+from machine_info import git_commit, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
@@ -186,54 +188,6 @@ def _run_worker(kind: str, args: dict, env: dict | None = None, cwd: Path = ROOT
     if "first_hour_done_epoch" in out:  # start-up: from launching the process to the end of its first hour
         out["to_first_hour_s"] = out["first_hour_done_epoch"] - start_epoch
     return out
-
-
-# ------------------------------------------------------------------------------------------------
-# machine description
-
-
-def git_commit(checkout: Path) -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=checkout)
-        return out.stdout.strip() or "unknown"
-    except OSError:
-        return "unknown"
-
-
-def machine() -> dict:
-    import numba
-    import numpy
-
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram_gb = float("nan")
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram_gb = int(line.split()[1]) * 1024 / 1e9
-                break
-    except OSError:
-        pass
-    commit = git_commit(ROOT)
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "ram_gb": ram_gb,
-        "os": platform.platform(),
-        "python": platform.python_version(),
-        "numba": numba.__version__,
-        "numpy": numpy.__version__,
-        "numba_threads": numba.config.NUMBA_NUM_THREADS,
-        "load_avg": os.getloadavg(),
-        "commit": commit,
-        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-    }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -513,14 +467,24 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="a checkout of another commit (git worktree add DIR REV) whose engine runs the <rule>@reference rules",
     )
-    ap.add_argument("--worker", choices=("throughput", "startup", "oracle"), help=argparse.SUPPRESS)
+    peers.add_arguments(ap)
+    ap.add_argument("--worker", choices=("throughput", "startup", "oracle", *peers.WORKERS), help=argparse.SUPPRESS)
     ap.add_argument("--worker-args", default="{}", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
 
     if a.worker:
         kw = json.loads(a.worker_args)
-        fn = {"throughput": worker_throughput, "startup": worker_startup, "oracle": worker_oracle}[a.worker]
-        print(json.dumps(fn(**kw)))
+        own = {"throughput": worker_throughput, "startup": worker_startup, "oracle": worker_oracle}
+        print(json.dumps({**own, **peers.WORKERS}[a.worker](**kw)))
+        return 0
+    command = " ".join(["benchmarks/run.py", *(sys.argv[1:] if argv is None else argv)])
+    if a.peers_only:  # the peers section alone, spliced into --out: the rest (an earlier full run) is kept
+        measured = peers.measure(a, _run_worker, summarise, [])
+        print("\n".join(peers.summary_lines(measured)))
+        peers.write_section(a.out, peers.render_section(measured, command))
+        if a.json:
+            a.json.write_text(json.dumps({"peers": measured}, indent=1))
+        print(f"wrote the peers section of {a.out}")
         return 0
 
     from tqdm import tqdm
@@ -607,14 +571,15 @@ def main(argv: list[str] | None = None) -> int:
     analysis = analysis_path.read_text() if analysis_path.exists() else None
     settings = {"repeats": a.repeats, "hours": a.hours, "offline_days": a.offline_days}
     a.out.parent.mkdir(parents=True, exist_ok=True)
-    a.out.write_text(render(mach, results, startup, oracle, settings, analysis))
+    text = render(mach, results, startup, oracle, settings, analysis)
+    measured = peers.measure(a, _run_worker, summarise, results) if a.peers else None
+    if measured:
+        print("\n".join(peers.summary_lines(measured)))
+        text = peers.splice_section(text, peers.render_section(measured, command))
+    a.out.write_text(text)
     if a.json:
-        a.json.write_text(
-            json.dumps(
-                {"machine": mach, "settings": settings, "results": results, "startup": startup, "oracle": oracle},
-                indent=1,
-            )
-        )
+        raw = {"machine": mach, "settings": settings, "results": results, "startup": startup, "oracle": oracle}
+        a.json.write_text(json.dumps({**raw, "peers": measured}, indent=1))
     print(f"wrote {a.out}")
     return 0
 

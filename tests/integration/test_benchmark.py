@@ -145,3 +145,54 @@ def test_population_size_rejects_a_bad_size_before_running(tmp_path, sizes, mess
     assert proc.returncode == 2
     assert all(m in proc.stderr for m in message), proc.stderr
     assert not out.exists()
+
+
+def test_peers_only_writes_its_section_with_each_peer_beside_the_engine_and_keeps_the_rest(tmp_path):
+    """``run.py --peers-only`` at a tiny size: the plain Mesa model and this engine run at the same number of
+    users, and their throughputs and ratio land in the peers section of an existing RESULTS.md, whose other
+    sections are kept. T-RECS is not a dependency: where it is installed it gets a row too, else one line says
+    it was not measured."""
+    out, raw = tmp_path / "RESULTS.md", tmp_path / "peers.json"
+    out.write_text("# Benchmark results\n\n## Throughput and memory\n\nkept\n\n## Targets\n\nkept too\n")
+    n = 200
+    cmd = [
+        sys.executable,
+        str(ROOT / "benchmarks" / "run.py"),
+        "--peers-only",
+        *("--trecs-users", str(n), "--trecs-items", "300", "--trecs-steps", "1", "--trecs-train-users", "1"),
+        *("--mesa-users", str(n), "--mesa-hours", "10"),  # to 10:00, so that the agents wake and scroll
+        *("--repeats", "1", "--hours", "2", "--warmup-hours", "2", "--offline-days", "1"),
+        *("--out", str(out), "--json", str(raw)),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text()
+    assert text.startswith("# Benchmark results") and text.count("kept") == 2
+    assert text.index("## Against other simulators (peers)") < text.index("## Targets")
+    measured = json.loads(raw.read_text())["peers"]  # as in a full run's --json
+    peers = dict(measured["peers"])  # name -> the last measurement of that peer
+    mesa, engine = peers["Mesa"], measured["engine"][str(n)]
+    assert mesa["n"] == n and mesa["units_per_s"] > 0 and mesa["sessions_per_agent_hour"] > 0
+    assert mesa["items_per_session"] >= 1
+    assert engine["n"] == n and engine["user_hours_per_s"] > 0
+    ratio = engine["user_hours_per_s"] / mesa["units_per_s"]
+    row = next(line for line in text.splitlines() if line.startswith("| plain Mesa "))
+    assert row.split("|")[2].strip() == str(n) and "agent-step" in row
+    assert f"{ratio:,.1f}x" in row or f"{ratio:.2g}x" in row
+    if "unavailable" in peers["T-RECS"]:
+        notes = [line for line in text.splitlines() if line.startswith("- T-RECS: not measured:")]
+        assert len(notes) == 1 and "T-RECS: not measured:" in proc.stdout
+    else:
+        trecs = peers["T-RECS"]
+        assert trecs["n"] == n and trecs["units_per_s"] > 0 and trecs["train_s_per_user"] > 0
+        row = next(line for line in text.splitlines() if line.startswith("| T-RECS "))
+        assert "ContentFiltering, 300 items" in row and "user-step" in row
+    # rewriting replaces the section instead of adding a second one
+    section = text[text.index("## Against") : text.index("## Targets")]
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import peers as peers_module
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    again = peers_module.splice_section(text, section)
+    assert again.count("## Against other simulators (peers)") == 1 and again.count("kept") == 2
