@@ -139,7 +139,10 @@ def explain(e: Exception, overrides: list[str]) -> ConfigError:
             options = group_options(group)
             value = _given(overrides, group, lambda v, options=options: v not in options)
             if value is not None:
-                return ConfigError(f"{group}={value!r} is not allowed: choose one of " + ", ".join(options))
+                hint = ""
+                if group == "policy" and (value.endswith(".py") or "/" in value):
+                    hint = f"; or name a rule of your own with its function, e.g. policy={value}:my_rule"
+                return ConfigError(f"{group}={value!r} is not allowed: choose one of " + ", ".join(options) + hint)
     if isinstance(cause, ValidationError):
         key = getattr(cause, "full_key", "") or "?"
         msg = str(cause).splitlines()[0]

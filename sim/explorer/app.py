@@ -327,6 +327,7 @@ def Page():
     steps_per_drawing = solara.use_reactive(1)
     threads = solara.use_reactive(False)
     solara.Style(FIGURE_STYLE)
+    solara.Title("feedsim explorer")  # the browser tab's name; Solara's own otherwise
     with solara.AppBar():
         solara.AppBarTitle("feedsim explorer")
     with solara.Sidebar(), solara.Column():

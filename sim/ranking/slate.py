@@ -206,7 +206,7 @@ def first_problem(function, kind: str, args: tuple) -> str:
             continue
         why = problem(function(X, authors, w), n, kind)
         if why is not None:
-            return f"for viewer {int(session_users[s])} at hour {hour} ({n} candidates) {why}"
+            return f"for viewer {int(session_users[s])} at hour {hour} ({n} candidates): {why}"
     return f"it returned an invalid {kind} while ranking the feeds of hour {hour}"
 
 
@@ -229,7 +229,7 @@ def python_slate_ranker(function, kind: str):
             out = function(x[s, :n], posts.author[cand_slot[s, :n]].astype(np.int64), w)
             why = problem(out, n, kind)
             if why is not None:
-                raise SlateError(f"for viewer {int(session_users[s])} at hour {hour} ({n} candidates) {why}")
+                raise SlateError(f"for viewer {int(session_users[s])} at hour {hour} ({n} candidates): {why}")
             lengths[s] = min(out.shape[0], p.k)
             outputs[s, : out.shape[0]] = out
         if kind == SCORES:

@@ -57,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out = write(checked)
     made = (out / pdf.PDF_NAME).exists()
-    print(f"report: {out / 'report.html'} (also {pdf.PDF_NAME + ', ' if made else ''}report.md, figures/, effects.csv)")
+    print(
+        f"report: {out / 'report.html'} (also {pdf.PDF_NAME + ', ' if made else ''}report.md, figures/, effects.csv, levels.csv)"
+    )
     if not made:
         print(f"no {pdf.PDF_NAME}: {pdf.MISSING}")
     return 0

@@ -123,7 +123,7 @@ def section(ck, eff: pd.DataFrame) -> Section:
     warnings = []
     if n_seeds < FEW_SEEDS:
         warnings.append(
-            f"Only {n_seeds} seed(s) per scenario: the intervals rest on few replications and are wide; "
+            f"Only {n_seeds} seed{'' if n_seeds == 1 else 's'} per scenario: the intervals rest on few replications and are wide; "
             f"{FEW_SEEDS} or more are advised before quoting an effect."
         )
     if isinstance(n_users, int) and n_users < CALIBRATED_USERS:

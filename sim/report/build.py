@@ -236,6 +236,14 @@ def time_series_section(ck: Checked, figure_dir: Path) -> Section:
                 else "n/a"
             )
         rows.append(row)
+    s.blocks.append(
+        Text(
+            [
+                "The table below is one day's values: weekly rhythms (alarms on weekdays, later sleep at weekends) "
+                f"show in them. The effects in the other sections average the last {ck.last_days} days."
+            ]
+        )
+    )
     s.blocks.append(Table(pd.DataFrame(rows), "The last day's values (mean [95% CI across seeds])"))
     return s
 

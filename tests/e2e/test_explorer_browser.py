@@ -133,6 +133,7 @@ def test_only_the_explorer_s_own_controls_are_shown(page):
     for button in ("Reset", "▶", "Step"):
         assert page.get_by_role("button", name=button, exact=True).count() == 1
     assert page.get_by_text("days simulated").count() == 1, "more than one day counter"
+    assert page.title() == "feedsim explorer"
     page.get_by_label("Scenario B", exact=True).click(force=True)
     page.get_by_role("option", name="ranking rule: civic", exact=True).wait_for()
     assert page.get_by_role("option", name="ranking rule: custom").count() == 0  # the rule-file field replaces it

@@ -52,7 +52,7 @@ def report_dir(resumed_sweep, tmp_path_factory):
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [
-        f"report: {out / 'report.html'} (also report.pdf, report.md, figures/, effects.csv)"
+        f"report: {out / 'report.html'} (also report.pdf, report.md, figures/, effects.csv, levels.csv)"
     ], proc.stdout
     return out
 
@@ -140,7 +140,7 @@ def test_without_weasyprint_the_report_has_every_other_file_and_says_why_there_i
     )
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stdout.splitlines() == [
-        f"report: {out / 'report.html'} (also report.md, figures/, effects.csv)",
+        f"report: {out / 'report.html'} (also report.md, figures/, effects.csv, levels.csv)",
         "no report.pdf: WeasyPrint is not installed; install the 'pdf' extra (scripts/bootstrap.sh pdf, "
         "or pip install -e '.[pdf]') and run python -m sim.report again",
     ], proc.stdout

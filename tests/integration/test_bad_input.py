@@ -103,6 +103,8 @@ CATALOGUE = [
     # a setting given twice: the message quotes the bad value, not the first one
     (["days=1", "days=abc"], ["days='abc'", "integer"]),
     (["policy=civic", "policy=nope"], ["policy='nope'", "choose one of"]),
+    # a rule's file named without its function
+    (["policy=rules/myrules.py"], ["policy='rules/myrules.py'", "choose one of", "policy=rules/myrules.py:my_rule"]),
     # (overrides, words)
     # a label or output.name is a folder inside output.dir: never a path out of it
     (["label=../../x"], ["label='../../x'", "plain name", "output.dir"]),

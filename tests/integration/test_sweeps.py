@@ -147,7 +147,7 @@ def test_the_report_fills_every_section_from_the_runs(resumed_sweep):
     words = re.search(r"wellbeing (higher|lower|no clear change), ([+-]\d\.\d{3}) SD \[", said.group(1))
     assert words and float(words.group(2)) == pytest.approx(effect, abs=5e-4), said.group(1)
     assert "time on the platform" in said.group(1) and "min/night" in said.group(1)
-    for warning in ("Only 3 seed(s)", "300 users is below", "3 days is shorter", "F1 ("):
+    for warning in ("Only 3 seeds", "300 users is below", "3 days is shorter", "F1 ("):
         assert warning in brief, warning
     # Societal value: effect x 17.3 % per SD x EUR 28.86 per % per person per year, to two significant figures.
     per_person = effect * (100 * 8.79 / 50.7) * 28.86

@@ -179,7 +179,10 @@ def test_a_bad_slate_rule_is_refused_before_the_run(rules_file, name, words):
 @pytest.mark.parametrize(
     "name,pattern",
     [
-        ("repeats_on_long_slates", r"returned an invalid feed for viewer \d+ at hour \d+ \(\d+ candidates\) its order"),
+        (
+            "repeats_on_long_slates",
+            r"returned an invalid feed for viewer \d+ at hour \d+ \(\d+ candidates\): its order",
+        ),
         ("raises_on_long_slates", r"raised ValueError: too many candidates for viewer \d+ at hour \d+ \(a slate of"),
     ],
 )
