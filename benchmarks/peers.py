@@ -192,16 +192,23 @@ def _ratio(x: float) -> str:
     return f"{x:,.1f}x" if x >= 1 else f"{x:.2g}x"
 
 
-def summary_lines(measured: dict) -> list[str]:
-    """One line per peer: what ``--peers`` prints."""
-    lines, noted = [], set()
+def measured_rows(measured: dict) -> tuple[list[tuple[str, dict, float]], list[tuple[str, str]]]:
+    """(peer, its measurement, this engine's user-hours/s at its size) for each peer measured, and (peer, why) once
+    for each peer that could not be."""
+    rows, unavailable = [], {}
     for name, p in measured["peers"]:
         if "unavailable" in p:
-            if name not in noted:
-                lines.append(f"{name}: not measured: {p['unavailable']}")
-            noted.add(name)
-            continue
-        e = measured["engine"][p["n"]]["user_hours_per_s"]
+            unavailable.setdefault(name, p["unavailable"])
+        else:
+            rows.append((name, p, measured["engine"][p["n"]]["user_hours_per_s"]))
+    return rows, list(unavailable.items())
+
+
+def summary_lines(measured: dict) -> list[str]:
+    """One line per peer: what ``--peers`` prints."""
+    rows, unavailable = measured_rows(measured)
+    lines = [f"{name}: not measured: {why}" for name, why in unavailable]
+    for name, p, e in rows:
         unit = "user-steps" if name == "T-RECS" else "agent-steps"
         lines.append(
             f"{name} at {p['n']:,} users: {p['units_per_s']:,.0f} {unit}/s; this engine "
@@ -234,14 +241,9 @@ def render_section(measured: dict, command: str) -> str:
         "| peer | users | peer's unit | peer: units/s | this engine: user-hours/s | engine / peer |",
         "|---|---:|---|---:|---:|---:|",
     ]
-    notes, noted = [], set()
-    for name, p in measured["peers"]:
-        if "unavailable" in p:
-            if name not in noted:
-                notes.append(f"- {name}: not measured: {p['unavailable']}.")
-            noted.add(name)
-            continue
-        e = measured["engine"][p["n"]]["user_hours_per_s"]
+    rows, unavailable = measured_rows(measured)
+    notes = [f"- {name}: not measured: {why}." for name, why in unavailable]
+    for name, p, e in rows:
         if name == "T-RECS":
             label = f"T-RECS {p['version']} ContentFiltering, {p['items']:,} items, {p['attributes']:,} attributes"
             unit = "user-step"

@@ -23,6 +23,16 @@ BASELINE, ALTERNATIVE = LABELS
 THIRD = "chronological"
 LABEL_AXIS = f"{AXIS}={','.join(LABELS)}"
 SEEDS = (0, 1, 2)
+# The report's sections, in order (sim/report/build.py).
+REPORT_SECTIONS = (
+    "In brief",
+    "Summary",
+    "Time series",
+    "Effects against the baseline",
+    "Engagement and wellbeing",
+    "Societal value",
+    "Methods appendix",
+)
 SMALL = ["n_users=300", "days=3", "offline_days=2", "network.mean_out_degree=30", "progress=false"]
 
 

@@ -17,21 +17,13 @@ from PIL import Image
 from pypdf import PdfReader
 
 from tests.e2e.browser import CHROMIUM, LAUNCH_ARGS, need_browser
-from tests.sweeps import ALTERNATIVE, BASELINE
+from tests.sweeps import ALTERNATIVE, BASELINE, REPORT_SECTIONS
 
 # The shared sweep is made once per worker: its users share one.
 pytestmark = pytest.mark.xdist_group("sweeps")
 
 TITLE = f"Policy report: 2 labels against '{BASELINE}'"
-SECTIONS = (
-    "In brief",
-    "Summary",
-    "Time series",
-    "Effects against the baseline",
-    "Engagement and wellbeing",
-    "Societal value",
-    "Methods appendix",
-)
+SECTIONS = REPORT_SECTIONS
 FIGURES = ("time_series.png", "wellbeing_effects.png", "trade_off.png")
 A4 = (595.28, 841.89)  # points
 NOTE_BACKGROUND = (0xFF, 0xF6, 0xE0)  # a note's highlight (sim/report/document.py)

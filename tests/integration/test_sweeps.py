@@ -24,6 +24,7 @@ from tests.sweeps import (
     AXIS,
     BASELINE,
     LABELS,
+    REPORT_SECTIONS,
     SEEDS,
     THIRD,
     complete_jobs,
@@ -99,15 +100,7 @@ def test_the_report_fills_every_section_from_the_runs(resumed_sweep):
     out = sweep_dir / "report"
     html = (out / "report.html").read_text()
     report = (out / "report.md").read_text()
-    for title in (
-        "In brief",
-        "Summary",
-        "Time series",
-        "Effects against the baseline",
-        "Engagement and wellbeing",
-        "Societal value",
-        "Methods appendix",
-    ):
+    for title in REPORT_SECTIONS:
         assert f"<h2>{title}</h2>" in html and f"## {title}" in report
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
     assert len(images) == 3 and all(len(i) > 10_000 for i in images)

@@ -82,6 +82,7 @@ def rules_file(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def model():
+    """A small model two days in, with the learned engagement model the rules below are composed with."""
     from sim.model import FeedModel
 
     overrides = ["n_users=400", "days=3", "offline_days=1", "progress=false", "network.mean_out_degree=40"]
