@@ -186,13 +186,21 @@ class SlateError(ValueError):
     """A slate rule's output was invalid during a run: the message names the viewer and the hour."""
 
 
-def slates(args: tuple):
-    """Each session's slate as a rule sees it, (session, X, authors, n), from the hour's ranking arguments."""
-    posts = args[7]
-    n_cand, cand_slot, _, _, x = all_candidate_features(*args)
+def slates_of(posts, n_cand, cand_slot, x):
+    """Each session's slate as a rule sees it, (session, X, authors, n), from its gathered candidates."""
     for s in range(n_cand.shape[0]):
         n = n_cand[s]
         yield s, x[s, :n], posts.author[cand_slot[s, :n]].astype(np.int64), n
+
+
+def slates(args: tuple):
+    """Each session's slate, (session, X, authors, n), from the hour's ranking arguments."""
+    n_cand, cand_slot, _, _, x = all_candidate_features(*args)
+    return slates_of(args[7], n_cand, cand_slot, x)
+
+
+def where(session_users, s: int, hour: int, n: int) -> str:
+    return f"for viewer {int(session_users[s])} at hour {hour} ({n} candidates)"
 
 
 def first_problem(function, kind: str, args: tuple) -> str:
@@ -206,7 +214,7 @@ def first_problem(function, kind: str, args: tuple) -> str:
             continue
         why = problem(function(X, authors, w), n, kind)
         if why is not None:
-            return f"for viewer {int(session_users[s])} at hour {hour} ({n} candidates): {why}"
+            return f"{where(session_users, s, hour, n)}: {why}"
     return f"it returned an invalid {kind} while ranking the feeds of hour {hour}"
 
 
@@ -222,14 +230,13 @@ def python_slate_ranker(function, kind: str):
         w.flags.writeable = False
         outputs = np.full((n_s, max(p.m, 1)), -np.inf if kind == SCORES else -1)
         lengths = np.zeros(n_s, np.int64)
-        for s in range(n_s):
-            n = n_cand[s]
+        for s, X, authors, n in slates_of(posts, n_cand, cand_slot, x):
             if n == 0:
                 continue
-            out = function(x[s, :n], posts.author[cand_slot[s, :n]].astype(np.int64), w)
+            out = function(X, authors, w)
             why = problem(out, n, kind)
             if why is not None:
-                raise SlateError(f"for viewer {int(session_users[s])} at hour {hour} ({n} candidates): {why}")
+                raise SlateError(f"{where(session_users, s, hour, n)}: {why}")
             lengths[s] = min(out.shape[0], p.k)
             outputs[s, : out.shape[0]] = out
         if kind == SCORES:
